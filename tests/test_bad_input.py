@@ -1,0 +1,128 @@
+"""Each kind of bad input: a Chinese message with file and line, a non-zero exit, and the previous
+output left exactly as it was."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import run_cli, tree_digest
+
+GOOD_STORY = "---\ntitle: 好文章\ndate: 2022-03-15\ncolumns: [news]\n---\n正文。\n"
+LINE = re.compile(r"^(?P<path>[^:\n]+\.(?:md|yaml|html)):(?P<line>\d+): 错误: (?P<message>.+)$", re.M)
+
+
+@pytest.fixture
+def built_site(make_site):
+    """A site that built once; returns (site folder, digest of its output)."""
+    site = make_site({"content/stories/good.md": GOOD_STORY})
+    assert run_cli("--site", str(site)) == 0
+    return site, tree_digest(site / "output")
+
+
+def rebuild_with(site, capsys, files: dict[str, str | bytes]) -> tuple[int, str]:
+    for rel, text in files.items():
+        path = site / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    capsys.readouterr()
+    code = run_cli("--site", str(site))
+    return code, capsys.readouterr().err
+
+
+CASES = {
+    "invalid_yaml": ({"content/stories/bad.md": "---\ntitle: 甲: 乙\ndate: 2022-01-01\n---\n"}, "bad.md", 2, "冒号"),
+    "never_closed": ({"content/stories/bad.md": "---\ntitle: 甲\ndate: 2022-01-01\n正文\n"}, "bad.md", 1, "没有结束"),
+    "missing_title": ({"content/stories/bad.md": "---\ndate: 2022-01-01\n---\n正文\n"}, "bad.md", 2, "缺少标题"),
+    "missing_date": ({"content/stories/bad.md": "---\ntitle: 甲\n---\n正文\n"}, "bad.md", 2, "缺少日期"),
+    "impossible_date": ({"content/stories/bad.md": "---\ntitle: 甲\ndate: 2022-02-30\n---\n"}, "bad.md", 3,
+                        "2 月只有 28 天"),
+    "unknown_brand": ({"content/stories/bad.md": "---\ntitle: 甲\ndate: 2022-01-01\nbrand: dinglin2\n---\n"},
+                      "bad.md", 4, '未知品牌 "dinglin2"'),
+    "unknown_column": ({"content/stories/bad.md": "---\ntitle: 甲\ndate: 2022-01-01\n专栏: [nwes]\n---\n"},
+                       "bad.md", 4, '未知专栏 "nwes"'),
+    "dead_link": ({"content/stories/bad.md": "---\ntitle: 甲\ndate: 2022-01-01\n---\n\n见[这里](nowhere.md)。\n"},
+                  "bad.md", 6, "指向的文件不存在"),
+    "missing_image": ({"content/stories/bad.md": "---\ntitle: 甲\ndate: 2022-01-01\n---\n![图](../images/no.jpg)\n"},
+                      "bad.md", 5, "图片"),
+    "missing_cover": ({"content/stories/bad.md": "---\ntitle: 甲\ndate: 2022-01-01\ncover: no.jpg\n---\n"},
+                      "bad.md", 4, "封面"),
+    "duplicate_slug": ({"content/stories/2023/good.md": "---\ntitle: 乙\ndate: 2022-01-01\n---\n"},
+                       "good.md", 2, "重复"),
+    "empty_file": ({"content/stories/bad.md": ""}, "bad.md", 1, "文件是空的"),
+    "gbk_file": ({"content/stories/bad.md": "---\ntitle: 党建\ndate: 2022-01-01\n---\n".encode("gbk")}, "bad.md", 2,
+                 "GBK"),
+    "binary_garbage": ({"content/stories/bad.md": bytes(range(256)) * 4}, "bad.md", 2, "无法识别的字节"),
+    "bad_site_yaml": ({"site.yaml": "title: 站\nbase_url: [\n"}, "site.yaml", 2, "YAML"),
+    "bad_brand_color": ({"content/brands/x.md": "---\nname: 新品牌\ncolor: red\n---\n"}, "x.md", 3, "颜色"),
+    "template_syntax": ({"themes/mine/templates/story.html": "{% extends 'default/story.html' %}\n{% block main %}\n"
+                                                            "{% if %}\n{% endif %}\n{% endblock %}\n",
+                         "site.yaml": "title: 站\nbase_url: https://a.gov.cn/\ntheme: mine\n"},
+                        "story.html", 3, "模板语法错误"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_is_reported_and_output_untouched(name, built_site, capsys):
+    site, before = built_site
+    files, filename, line, words = CASES[name]
+    code, err = rebuild_with(site, capsys, files)
+    assert code == 1, err
+    assert "Traceback" not in err
+    matches = [m for m in LINE.finditer(err) if m["path"].endswith(filename)]
+    assert matches, err
+    assert any(int(m["line"]) == line and words in m["message"] for m in matches), err
+    assert "输出文件夹未作任何改动" in err
+    assert tree_digest(site / "output") == before
+    assert not list((site / "output").glob(".zhuanlan-staging-*"))
+
+
+def test_all_problems_of_a_run_are_reported_together(built_site, capsys):
+    site, before = built_site
+    code, err = rebuild_with(site, capsys, {
+        "content/stories/a.md": "---\ntitle: 甲\ndate: 2022-02-30\n---\n",
+        "content/stories/b.md": "---\ntitle: 乙\ndate: 2022-01-01\nbrand: nope\n---\n",
+        "content/stories/c.md": "",
+    })
+    assert code == 1
+    assert {m["path"].rsplit("/", 1)[-1] for m in LINE.finditer(err)} == {"a.md", "b.md", "c.md"}
+    assert "3 个错误" in err
+    assert tree_digest(site / "output") == before
+
+
+def test_template_runtime_error_leaves_output_untouched(built_site, capsys):
+    site, before = built_site
+    code, err = rebuild_with(site, capsys, {
+        "themes/mine/templates/story.html": "{% extends 'default/story.html' %}\n{% block main %}\n"
+                                            "{{ story.title.nope() }}\n{% endblock %}\n",
+        "site.yaml": "title: 站\nbase_url: https://a.gov.cn/\ntheme: mine\n",
+    })
+    assert code == 1
+    assert re.search(r"story\.html:3: 错误: 渲染 /stories/\w+/ 时模板出错", err), err
+    assert tree_digest(site / "output") == before
+    assert not list((site / "output").glob(".zhuanlan-staging-*"))
+
+
+def test_unknown_key_is_a_warning_with_a_suggestion_and_the_build_goes_on(built_site, capsys):
+    site, _ = built_site
+    code, err = rebuild_with(site, capsys, {
+        "content/stories/typo.md": "---\ntitle: 甲\ndate: 2022-01-01\ntages: [a]\n---\n正文。\n"})
+    assert code == 0
+    assert re.search(r'typo\.md:4: 警告: 未知的键 "tages"，已忽略，是不是 "tags"？', err), err
+    assert (site / "output/stories/typo/index.html").is_file()
+
+
+def test_missing_theme_is_reported(built_site, capsys):
+    site, before = built_site
+    code, err = rebuild_with(site, capsys, {"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\ntheme: nope\n"})
+    assert code == 1 and '找不到主题 "nope"' in err
+    assert tree_digest(site / "output") == before
+
+
+def test_huge_story_builds(built_site, capsys):
+    site, _ = built_site
+    body = ("麟湖镇党委坚持把党建工作与基层治理深度融合，创新推出五单工作法。\n\n" * 40000)  # about 4 MB
+    code, err = rebuild_with(site, capsys, {"content/stories/huge.md": f"---\ntitle: 长文\ndate: 2022-01-01\n---\n{body}"})
+    assert code == 0, err
+    html = (site / "output/stories/huge/index.html").read_text("utf-8")
+    assert html.count("五单工作法") >= 40000

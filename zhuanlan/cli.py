@@ -1,0 +1,77 @@
+"""Command line: `python build.py [build] [--site DIR] [--output DIR] [--drafts]`, `new DIR`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .pipeline import BuildOptions, build
+from .problems import BuildFailed, Problems
+
+COMMANDS = ("build", "new")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own messages are English; say it in Chinese
+        self.print_usage(sys.stderr)
+        print(f"参数错误：{message}（运行 python build.py --help 查看用法）", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python build.py", description="专栏：党建品牌与专栏静态网站生成器")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    build_cmd = commands.add_parser("build", help="生成网站（默认命令）")
+    _add_build_options(build_cmd)
+    new_cmd = commands.add_parser("new", help="新建一个网站项目")
+    new_cmd.add_argument("directory", help="新网站的文件夹")
+    return parser
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
+    parser.add_argument("--output", help="输出文件夹，默认为网站文件夹中的 output/")
+    parser.add_argument("--drafts", action="store_true", help="同时生成草稿")
+    parser.add_argument("--jobs", type=int, default=0, help="并行进程数，默认使用全部 CPU 核心")
+
+
+def report(problems: Problems, stream=None) -> None:
+    stream = stream or sys.stderr
+    for problem in problems.sorted():
+        print(problem.format(), file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "build")
+    args = make_parser().parse_args(argv)
+    if args.command == "new":
+        from .scaffold import create_site
+
+        return create_site(Path(args.directory))
+    return run_build(args)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    site_dir = Path(args.site).resolve()
+    options = BuildOptions(site_dir=site_dir, output_dir=Path(args.output).resolve() if args.output else None,
+                           drafts=args.drafts, workers=args.jobs)
+    try:
+        result = build(options)
+    except BuildFailed as failed:
+        report(failed.problems)
+        errors, warnings = len(failed.problems.errors), len(failed.problems.warnings)
+        print(f"生成失败：{errors} 个错误、{warnings} 个警告。输出文件夹未作任何改动，请按上面的提示修改后重试。",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断，输出文件夹未作改动。", file=sys.stderr)
+        return 130
+    report(result.problems)
+    stats = result.stats
+    warn = f"，{len(result.problems.warnings)} 个警告" if result.problems.warnings else ""
+    print(f"完成：{result.stories} 篇文章，{result.pages} 个页面；写入 {stats.written} 个文件，"
+          f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.1f} 秒{warn}。"
+          f"输出在 {options.out}")
+    return 0

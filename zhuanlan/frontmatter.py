@@ -1,0 +1,215 @@
+"""Reading a content file: encoding checks, the `---` front matter block, YAML with line numbers.
+
+The YAML loader is the C one where PyYAML was built with libyaml. Timestamps are left as text
+so that our own date reader can give a Chinese message for an impossible date.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .problems import Problems
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    pass
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+# A top-level key at the start of a line, possibly quoted.
+_KEY_LINE = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s#:'"\-][^:]*?))\s*:(?:\s|$)""")
+_FULLWIDTH_COLON_KEY = re.compile(r"^\s*([^\s:：#\-][^:：]{0,15})：")
+
+YAML_HINTS = [
+    ("mapping values are not allowed", "这里不能出现冒号：值里含有“: ”时，请用英文引号把整个值括起来"),
+    ("found character '\\t'", "不能用 Tab 键缩进，请改用空格"),
+    ("tab character", "不能用 Tab 键缩进，请改用空格"),
+    ("could not find expected ':'", "缺少英文冒号“:”，请写成 键: 值（冒号后有一个空格）"),
+    ("while scanning a quoted scalar", "引号没有配对：请检查这一行的引号是否成对"),
+    ("while scanning a simple key", "缺少英文冒号“:”，请写成 键: 值（冒号后有一个空格）"),
+    ("expected <block end>, but found", "缩进不一致：同一层的键要对齐，列表项以“- ”开头"),
+    ("while parsing a flow", "方括号或花括号没有配对：列表请写成 [甲, 乙]"),
+    ("found undefined alias", "“*”在 YAML 中有特殊含义：请用引号把值括起来"),
+    ("found unhashable key", "键的写法有误：请检查这一行的冒号和括号"),
+]
+
+
+class SourceError(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Document:
+    """One content file split into its front matter mapping and Markdown body."""
+
+    path: Path
+    rel: str  # posix path relative to content/
+    meta: dict
+    key_lines: dict[str, int]  # original key -> 1-based line in the file
+    body: str
+    body_line: int  # 1-based line of the file where the body starts
+    fm_line: int = 1
+    canonical_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        """Line of a canonical key, or of the front matter start when it is absent."""
+        return self.canonical_lines.get(key, self.fm_line)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text with any BOM removed and newlines normalised; a clear message otherwise."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(1, "文件是 UTF-16 编码，不是 UTF-8。请在编辑器中“另存为”，编码选择 UTF-8 后保存")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise SourceError(line, "文件含有无法识别的字节，不是 UTF-8 编码。请用编辑器打开后另存为 UTF-8") from None
+        raise SourceError(
+            line,
+            "文件是 GBK（GB2312/GB18030）编码，不是 UTF-8。请在编辑器中“另存为”并选择 UTF-8 编码，"
+            "或运行：iconv -f GBK -t UTF-8 原文件 > 新文件",
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str) -> tuple[str, int, str, int]:
+    """(front matter text, its first line, body, the body's first line). Raises SourceError."""
+    if not text.strip():
+        raise SourceError(1, "文件是空的：请写入以 --- 开头和结尾的 front matter（标题、日期等）和正文，或删除这个文件")
+    lines = text.split("\n")
+    first = 0
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    if not _FENCE.match(lines[first]):
+        raise SourceError(
+            first + 1,
+            "缺少 front matter：文件第一行应是 ---，接着写 title: 标题、date: 日期 等，再以一行 --- 结束",
+        )
+    for index in range(first + 1, len(lines)):
+        if _FENCE_END.match(lines[index]):
+            fm = "\n".join(lines[first + 1 : index])
+            body = "\n".join(lines[index + 1 :])
+            return fm, first + 2, body, index + 2
+    raise SourceError(first + 1, "front matter 没有结束：第一行的 --- 之后找不到用来结束的另一行 ---")
+
+
+def load_yaml(fm: str, fm_line: int) -> dict:
+    try:
+        data = yaml.load(fm, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        hint = _fullwidth_colon_hint(fm, fm_line)
+        if hint:
+            raise SourceError(*hint) from None
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and any(w in (exc.context or "") for w in ("quoted scalar", "flow sequence",
+                                                                         "flow mapping")):
+            mark = exc.context_mark  # where the unclosed quote or bracket opens
+        index = mark.line if mark else 0
+        filled = [i for i, text in enumerate(fm.split("\n")) if text.strip()]
+        if filled and index > filled[-1]:
+            index = filled[-1]  # "end of stream" errors belong to the last written line
+        line = fm_line + index
+        raise SourceError(line, _yaml_message(exc)) from None
+    except yaml.YAMLError as exc:
+        raise SourceError(fm_line, f"YAML 格式错误：{exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        hint = _fullwidth_colon_hint(fm, fm_line)
+        if hint:
+            raise SourceError(*hint)
+        raise SourceError(fm_line, "front matter 应是“键: 值”的形式，每行一项，例如 title: 标题（冒号为英文冒号，后跟空格）")
+    if any("：" in str(key) for key in data):
+        hint = _fullwidth_colon_hint(fm, fm_line)
+        if hint:
+            raise SourceError(*hint)
+    return data
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    text = f"{exc.context or ''} {exc.problem or ''}"
+    for needle, hint in YAML_HINTS:
+        if needle in text:
+            return f"YAML 格式错误：{hint}"
+    return f"YAML 格式错误（{(exc.problem or exc.context or '').strip()}）：请检查这一行的写法"
+
+
+def _fullwidth_colon_hint(fm: str, fm_line: int) -> tuple[int, str] | None:
+    for index, line in enumerate(fm.split("\n")):
+        if _FULLWIDTH_COLON_KEY.match(line) and ": " not in line:
+            return fm_line + index, "这一行用了中文冒号“：”：请改为英文冒号“:”并在后面加一个空格，例如 标题: 麟湖镇……"
+    return None
+
+
+def key_lines(fm: str, fm_line: int) -> dict[str, int]:
+    """Line of each top-level key, found by a scan of unindented lines (cheap, no second parse)."""
+    found: dict[str, int] = {}
+    for index, line in enumerate(fm.split("\n")):
+        if not line or line[0] in " \t#-":
+            continue
+        match = _KEY_LINE.match(line)
+        if match:
+            key = next(g for g in match.groups() if g is not None).strip()
+            found.setdefault(key, fm_line + index)
+    return found
+
+
+def read_document(path: Path, rel: str, data: bytes | None = None) -> Document:
+    """Parse one content file. Raises SourceError with a line number and a Chinese message."""
+    if data is None:
+        data = path.read_bytes()
+    text = decode(data)
+    fm, fm_line, body, body_line = split(text)
+    meta = load_yaml(fm, fm_line)
+    return Document(path, rel, meta, key_lines(fm, fm_line), body, body_line, fm_line)
+
+
+def canonicalize(doc: Document, schema: dict[str, tuple[str, ...]], problems: Problems) -> dict:
+    """Map Chinese aliases to canonical keys; warn on unknown keys with the closest known one."""
+    alias_to_key = {}
+    for key, aliases in schema.items():
+        alias_to_key[key] = key
+        for alias in aliases:
+            alias_to_key[alias] = key
+    result: dict = {}
+    for raw_key, value in doc.meta.items():
+        key_text = str(raw_key).strip()
+        line = doc.key_lines.get(key_text, doc.fm_line)
+        canonical = alias_to_key.get(key_text) or alias_to_key.get(key_text.lower())
+        if canonical is None:
+            problems.warning(doc.path, line, f"未知的键 \"{key_text}\"，已忽略{suggest(key_text, alias_to_key)}")
+            continue
+        if canonical in result:
+            problems.warning(doc.path, line, f"\"{key_text}\" 与前面的键重复（都表示 {canonical}），以后写的为准")
+        result[canonical] = value
+        doc.canonical_lines[canonical] = line
+    return result
+
+
+def suggest(word: str, choices) -> str:
+    """'，是不是 "x"？' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f"，是不是 \"{close[0]}\"？" if close else ""

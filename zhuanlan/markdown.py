@@ -1,0 +1,253 @@
+"""Markdown → HTML for one content file, independent of every other file (so it can be cached).
+
+markdown-it-py does the parsing (CommonMark, tables, footnotes, raw HTML); our rules add heading
+ids that keep Chinese, `<figure>` for images with a title, scrollable tables, CJK-aware line
+joins, and turn every local link or image into a placeholder `zlref:N` that the site stage
+resolves once it knows every file's URL (see `Ref`).
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from mdit_py_plugins.footnote import footnote_plugin
+
+REF_SCHEME = "zlref:"
+REF_PATTERN = re.compile(r"zlref:(\d+)")
+_EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+_HEADING_ID_DROP = re.compile(r"[^\w\- ]+")
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+@dataclass
+class Ref:
+    """A local link, image or file named by a content file, resolved later by the site stage."""
+
+    kind: str  # "link" (a Markdown link), "image", or a front matter key such as "cover"
+    target: str | None  # content-relative posix path; None when it points outside content/
+    fragment: str  # "#…" or ""
+    line: int  # 1-based line in the file
+    raw: str  # what the author wrote
+    is_url: bool = False  # "/columns/x/": a site URL rather than a file
+
+
+@dataclass
+class Rendered:
+    html: str
+    text: str  # all readable text, for search and reading time
+    lead: str  # paragraph text only (no headings, tables or notes), for the default summary
+    headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, text, id)
+    refs: list[Ref] = field(default_factory=list)
+    images: list[int] = field(default_factory=list)  # indexes into refs, in reading order
+
+
+def resolve_path(raw: str, doc_rel: str) -> str | None:
+    """A path relative to the naming file, or absolute from content/ when it starts with '/'."""
+    path = raw
+    if path.startswith("/"):
+        joined = path.lstrip("/")
+    else:
+        joined = posixpath.join(posixpath.dirname(doc_rel), path)
+    normal = posixpath.normpath(joined)
+    if normal == "." or normal.startswith("../") or normal == "..":
+        return None
+    return normal
+
+
+def is_local(url: str) -> bool:
+    return bool(url) and not url.startswith("#") and not _EXTERNAL.match(url)
+
+
+def make_ref(kind: str, raw: str, doc_rel: str, line: int) -> Ref:
+    path, _, fragment = raw.partition("#")
+    path = path.split("?", 1)[0]
+    fragment = f"#{fragment}" if fragment else ""
+    is_url = path.startswith("/") and (path.endswith("/") or "." not in posixpath.basename(path))
+    target = path.strip("/") + "/" if is_url else resolve_path(path, doc_rel)
+    if is_url and target == "/":
+        target = ""
+    return Ref(kind, target, fragment, line, raw, is_url)
+
+
+def heading_id(text: str) -> str:
+    """An id that keeps Chinese: NFKC, lower case, punctuation dropped, spaces to hyphens."""
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    text = _HEADING_ID_DROP.sub("", text)
+    return re.sub(r"[\s\-]+", "-", text).strip("-") or "section"
+
+
+def _inline_text(children, with_alt: bool = True) -> str:
+    parts = []
+    for child in children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "image" and with_alt:
+            parts.append(_inline_text(child.children))
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return _join_lines("".join(parts))
+
+
+def _join_lines(text: str) -> str:
+    """Join wrapped lines: no space between two Chinese characters, one space otherwise."""
+    if "\n" not in text:
+        return text
+    pieces = text.split("\n")
+    out = pieces[0]
+    for piece in pieces[1:]:
+        if out and piece and (_CJK.match(out[-1]) or _CJK.match(piece[0])):
+            out += piece
+        else:
+            out += " " + piece
+    return out
+
+
+class _Collector:
+    """Per-document state shared by the core rule and the render rules through `env`."""
+
+    def __init__(self, doc_rel: str, line_offset: int, source_lines: list[str]):
+        self.doc_rel = doc_rel
+        self.line_offset = line_offset
+        self.source_lines = source_lines
+        self.refs: list[Ref] = []
+        self.images: list[int] = []
+        self.headings: list[tuple[int, str, str]] = []
+        self.text: list[str] = []
+        self.lead: list[str] = []
+
+    def line_for(self, block_map, raw: str) -> int:
+        if not block_map:
+            return self.line_offset
+        start, end = block_map
+        for index in range(start, min(end, len(self.source_lines))):
+            if raw in self.source_lines[index]:
+                return self.line_offset + index
+        return self.line_offset + start
+
+    def add_ref(self, kind: str, url: str, block_map) -> str:
+        raw = unquote(url)  # markdown-it percent-encodes; the author wrote the plain form
+        self.refs.append(make_ref(kind, raw, self.doc_rel, self.line_for(block_map, raw)))
+        return f"{REF_SCHEME}{len(self.refs) - 1}"
+
+
+def _core_rule(state) -> None:
+    collector: _Collector = state.env["zl"]
+    tokens = state.tokens
+    used_ids: dict[str, int] = {}
+    in_table = in_footnote = 0
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind == "table_open":
+            in_table += 1
+        elif kind == "table_close":
+            in_table -= 1
+        elif kind == "footnote_block_open":
+            in_footnote += 1
+        elif kind == "footnote_block_close":
+            in_footnote -= 1
+        elif kind == "heading_open":
+            text = _inline_text(tokens[index + 1].children)
+            base = heading_id(text)
+            count = used_ids.get(base, 0)
+            used_ids[base] = count + 1
+            anchor = base if count == 0 else f"{base}-{count}"
+            token.attrSet("id", anchor)
+            collector.headings.append((int(token.tag[1]), text, anchor))
+        elif kind == "paragraph_open" and not token.hidden:
+            inline = tokens[index + 1]
+            visible = [c for c in inline.children or () if not (c.type == "text" and not c.content.strip())
+                       and c.type != "softbreak"]
+            if len(visible) == 1 and visible[0].type == "image" and visible[0].attrGet("title"):
+                token.tag = tokens[index + 2].tag = "figure"
+                visible[0].meta["caption"] = True
+        elif kind == "inline":
+            text = _inline_text(token.children)
+            if text.strip():
+                collector.text.append(text)
+            if not in_table and not in_footnote and tokens[index - 1].type == "paragraph_open":
+                prose = _inline_text(token.children, with_alt=False)
+                if prose.strip():
+                    collector.lead.append(prose)
+            for child in token.children or ():
+                if child.type == "link_open":
+                    href = child.attrGet("href") or ""
+                    if is_local(href):
+                        child.attrSet("href", collector.add_ref("link", href, token.map))
+                elif child.type == "image":
+                    src = child.attrGet("src") or ""
+                    if is_local(src):
+                        child.attrSet("src", collector.add_ref("image", src, token.map))
+                        collector.images.append(len(collector.refs) - 1)
+        elif kind in ("html_block",):
+            stripped = re.sub(r"<[^>]+>", " ", token.content).strip()
+            if stripped:
+                collector.text.append(stripped)
+
+
+def _render_image(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    alt = escapeHtml(self.renderInlineAsText(token.children, options, env))
+    src = escapeHtml(token.attrGet("src") or "")
+    title = token.attrGet("title")
+    if token.meta.get("caption"):
+        return f'<img src="{src}" alt="{alt}"><figcaption>{escapeHtml(title)}</figcaption>'
+    title_attr = f' title="{escapeHtml(title)}"' if title else ""
+    return f'<img src="{src}" alt="{alt}"{title_attr}>'
+
+
+def _render_softbreak(self, tokens, idx, options, env) -> str:
+    before = tokens[idx - 1].content if idx > 0 else ""
+    after = tokens[idx + 1].content if idx + 1 < len(tokens) else ""
+    if before and after and (_CJK.match(before[-1]) or _CJK.match(after[0])):
+        return ""  # a line break inside Chinese text must not become a visible space
+    return "\n"
+
+
+def _render_table_open(self, tokens, idx, options, env) -> str:
+    return '<div class="table-wrap">' + self.renderToken(tokens, idx, options, env)
+
+
+def _render_table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>"
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.core.ruler.push("zhuanlan", _core_rule)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("softbreak", _render_softbreak)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
+    return md
+
+
+_parser: MarkdownIt | None = None
+
+
+def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
+    """Render one Markdown body. `doc_rel` is the file's content-relative path (for refs)."""
+    global _parser
+    if _parser is None:
+        _parser = _make_parser()
+    collector = _Collector(doc_rel, body_line, body.split("\n"))
+    html = _parser.render(body, {"zl": collector})
+    return Rendered(
+        html=html,
+        text="\n".join(collector.text),
+        lead="".join(collector.lead[:6]),
+        headings=collector.headings,
+        refs=collector.refs,
+        images=collector.images,
+    )
+
+
+def resolve_placeholders(html: str, urls: list[str]) -> str:
+    """Put the final URL of each ref into the rendered HTML."""
+    return REF_PATTERN.sub(lambda m: urls[int(m.group(1))], html)

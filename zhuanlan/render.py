@@ -1,0 +1,307 @@
+"""Jinja rendering: the theme loader chain, filters, and one plain-data context per page.
+
+Templates get only what their page needs (the story, its neighbours, a page of a list); no
+template loops over the whole site on every page.
+"""
+from __future__ import annotations
+
+import math
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+from markupsafe import Markup
+
+from . import urls
+from .content import Entry, Story
+from .dates import format_minute
+from .markdown import resolve_placeholders
+from .problems import Problems
+from .site import Site
+
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
+
+
+@dataclass
+class PageJob:
+    url: str  # site-relative URL; the file written is urls.output_file(url)
+    template: str
+    context: Callable[[], dict]  # built only when the page is rendered
+
+
+class TemplateProblem(Exception):
+    def __init__(self, path: str, line: int, message: str):
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
+
+
+def theme_dirs(site_root: Path, theme: str) -> list[Path]:
+    """The site's theme first (if it has one), then the built-in default theme."""
+    dirs = []
+    own = site_root / "themes" / theme
+    if own.is_dir() and own.resolve() != DEFAULT_THEME.resolve():
+        dirs.append(own)
+    dirs.append(DEFAULT_THEME)
+    return dirs
+
+
+def make_environment(dirs: list[Path]) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d / "templates")) for d in dirs]
+    # "default/base.html" always names the built-in file, so a site template can extend it.
+    loaders.append(jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(DEFAULT_THEME / "templates"))}))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(minute=_minute, day=_day, filesize=filesize)
+    return env
+
+
+def _minute(value) -> str:
+    return format_minute(value) if value else ""
+
+
+def _day(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def filesize(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+def body_html(entry: Entry) -> Markup:
+    """The entry's Markdown HTML with its local links and images pointed at their final URLs."""
+    return Markup(resolve_placeholders(entry.html, entry.ref_urls))
+
+
+class Renderer:
+    def __init__(self, site: Site, dirs: list[Path]):
+        self.site = site
+        self.env = make_environment(dirs)
+        config = site.config
+        self.linker = urls.Linker(config.base_url, config.base_path)
+        self.env.globals.update(
+            site=config,
+            footer=config.footer,
+            url=self.linker.path,
+            absolute_url=self.linker.absolute,
+            nav=self._nav(),
+            fixed=urls.FIXED,
+            body_html=body_html,
+            brands=site.brands,
+            columns=site.columns,
+        )
+
+    def _nav(self) -> list[dict]:
+        config = self.site.config
+        if config.menu:
+            return [{"title": str(i["title"]), "url": str(i["url"]).lstrip("/")} for i in config.menu]
+        items = [{"title": "首页", "url": ""}]
+        items += [{"title": c.title, "url": c.url} for c in self.site.columns.values()]
+        items += [{"title": p.title, "url": p.url} for p in self.site.pages if p.menu]
+        return items
+
+    # -- page list --------------------------------------------------------------------------
+
+    def jobs(self) -> list[PageJob]:
+        site = self.site
+        jobs = [PageJob("", "index.html", self._home)]
+        for story in site.stories:
+            jobs.append(PageJob(story.url, "story.html", lambda s=story: self._story(s)))
+        for brand in site.brands.values():
+            jobs += self._paged(brand.url, "brand.html", site.brand_stories[brand.id],
+                                lambda page, b=brand: self._brand(b, page))
+        for column in site.columns.values():
+            jobs += self._paged(column.url, "column.html", site.column_stories[column.id],
+                                lambda page, c=column: self._column(c, page))
+        for tag in site.tags.values():
+            jobs += self._paged(tag.url, "tag.html", tag.stories, lambda page, t=tag: self._tag(t, page))
+        for page in site.pages:
+            jobs.append(PageJob(page.url, "page.html", lambda p=page: self._page(p)))
+        for year in site.years:
+            jobs.append(PageJob(year.url, "year.html", lambda y=year: self._year(y)))
+        jobs += [
+            PageJob(urls.FIXED["tags"], "tags.html", self._tags),
+            PageJob(urls.FIXED["archive"], "archive.html", self._archive),
+            PageJob(urls.FIXED["search"], "search.html", self._search),
+            PageJob(urls.FIXED["sitemap"], "sitemap.html", self._sitemap),
+            PageJob(urls.FIXED["not_found"], "404.html", self._not_found),
+        ]
+        return jobs
+
+    def _paged(self, base: str, template: str, stories: list[Story], make: Callable[[dict], dict]) -> list[PageJob]:
+        per_page = self.site.config.per_page
+        count = max(1, math.ceil(len(stories) / per_page))
+        jobs = []
+        for number in range(1, count + 1):
+            page = {
+                "number": number,
+                "count": count,
+                "total": len(stories),
+                "stories": stories[(number - 1) * per_page : number * per_page],
+                "url": _page_url(base, number),
+                "prev_url": _page_url(base, number - 1) if number > 1 else None,
+                "next_url": _page_url(base, number + 1) if number < count else None,
+                "numbers": [(n, _page_url(base, n)) for n in range(1, count + 1)] if count <= 12 else
+                           [(n, _page_url(base, n)) for n in _window(number, count)],
+            }
+            jobs.append(PageJob(page["url"], template, lambda p=page: make(p)))
+        return jobs
+
+    # -- contexts ---------------------------------------------------------------------------
+
+    def _meta(self, url: str, title: str, description: str, image: str = "", **extra: Any) -> dict:
+        config = self.site.config
+        full_title = title if title == config.title else f"{title} - {config.title}"
+        return {
+            "title": full_title,
+            "heading": title,
+            "description": description or config.description,
+            "canonical": self.linker.absolute(url),
+            "image": image or (self.linker.absolute(urls.asset(config.logo)) if config.logo else ""),
+            "url": url,
+            **extra,
+        }
+
+    def _home(self) -> dict:
+        site = self.site
+        latest = [s for s in site.stories if not s.pinned][: site.config.home_latest]
+        return {
+            "meta": self._meta("", site.config.title, site.config.description),
+            "root_brands": site.root_brands,
+            "brand_children": site.brand_children,
+            "brand_counts": {k: len(v) for k, v in site.brand_stories.items()},
+            "column_list": [(c, site.column_stories[c.id][:3], len(site.column_stories[c.id]))
+                            for c in site.columns.values()],
+            "pinned": site.pinned[:5],
+            "latest": latest,
+        }
+
+    def _story(self, story: Story) -> dict:
+        site = self.site
+        older, newer = site.prev_next.get(story.slug, (None, None))
+        image = story.ref_url(story.cover if story.cover is not None else story.first_image)
+        meta = self._meta(story.url, story.title, story.summary,
+                          image=self.linker.absolute_from_path(image),
+                          article={"title": story.title, "pub_date": format_minute(story.date),
+                                   "source": story.source or site.config.footer.host or site.config.title},
+                          keywords=story.tags)
+        return {
+            "meta": meta,
+            "story": story,
+            "brand": site.brands.get(story.brand) if story.brand else None,
+            "story_columns": [site.columns[c] for c in story.columns],
+            "story_tags": site.story_tags.get(story.slug, []),
+            "older": older,
+            "newer": newer,
+            "related": site.related.get(story.slug, []),
+            "breadcrumb_column": site.columns[story.columns[0]] if story.columns else None,
+        }
+
+    def _brand(self, brand, page: dict) -> dict:
+        site = self.site
+        parent = site.brands.get(brand.parent) if brand.parent else None
+        return {
+            "meta": self._meta(page["url"], _paged_title(brand.name, page), brand.slogan or _first_line(brand.text)),
+            "brand": brand,
+            "parent": parent,
+            "children": site.brand_children[brand.id],
+            "page": page,
+        }
+
+    def _column(self, column, page: dict) -> dict:
+        return {
+            "meta": self._meta(page["url"], _paged_title(column.title, page), column.description,
+                               image=self._absolute_ref(column, column.cover),
+                               column={"name": column.title, "description": column.description,
+                                       "keywords": "，".join(column.keywords or [column.title]),
+                                       "type": column.type}),
+            "column": column,
+            "page": page,
+            "feed_url": urls.column_feed(column.id),
+        }
+
+    def _tag(self, tag, page: dict) -> dict:
+        return {"meta": self._meta(page["url"], _paged_title(f"标签：{tag.name}", page), ""), "tag": tag,
+                "page": page}
+
+    def _page(self, page) -> dict:
+        return {"meta": self._meta(page.url, page.title, page.description), "entry": page}
+
+    def _year(self, year) -> dict:
+        return {"meta": self._meta(year.url, f"{year.year} 年文章归档", ""), "year": year,
+                "years": self.site.years}
+
+    def _tags(self) -> dict:
+        return {"meta": self._meta(urls.FIXED["tags"], "全部标签", ""), "tags": list(self.site.tags.values())}
+
+    def _archive(self) -> dict:
+        return {"meta": self._meta(urls.FIXED["archive"], "文章归档", ""), "years": self.site.years,
+                "total": len(self.site.stories)}
+
+    def _search(self) -> dict:
+        return {"meta": self._meta(urls.FIXED["search"], "站内搜索", "")}
+
+    def _sitemap(self) -> dict:
+        site = self.site
+        return {"meta": self._meta(urls.FIXED["sitemap"], "网站地图", ""), "root_brands": site.root_brands,
+                "brand_children": site.brand_children, "column_list": list(site.columns.values()),
+                "pages": site.pages, "years": site.years, "tags": list(site.tags.values())[:60]}
+
+    def _not_found(self) -> dict:
+        return {"meta": self._meta(urls.FIXED["not_found"], "页面未找到", ""),
+                "latest": self.site.stories[:5]}
+
+    def _absolute_ref(self, entry: Entry, index: int | None) -> str:
+        return self.linker.absolute_from_path(entry.ref_url(index))
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def check_templates(self, problems: Problems) -> None:
+        """Compile every template up front, so a syntax error stops the build before any write."""
+        for name in self.env.list_templates(extensions=["html", "xml"]):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.error(exc.filename or name, exc.lineno or 0, f"模板语法错误：{exc.message}")
+
+    def render(self, job: PageJob) -> str:
+        try:
+            return self.env.get_template(job.template).render(job.context())
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(exc.filename or job.template, exc.lineno or 0, f"模板语法错误：{exc.message}") from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(job.template, 0, f"找不到模板 \"{exc.name}\"：请检查主题文件夹") from None
+        except Exception as exc:  # an error inside a theme's template: point at its line
+            path, line = job.template, 0
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if frame.filename.endswith((".html", ".xml")):
+                    path, line = frame.filename, frame.lineno or 0
+            raise TemplateProblem(path, line, f"渲染 /{job.url} 时模板出错：{type(exc).__name__}: {exc}") from None
+
+
+def _page_url(base: str, number: int) -> str:
+    return base if number <= 1 else f"{base}page/{number}/"
+
+
+def _paged_title(title: str, page: dict) -> str:
+    return title if page["number"] == 1 else f"{title}（第 {page['number']} 页）"
+
+
+def _window(number: int, count: int) -> list[int]:
+    """Page numbers shown around the current one: first, last and two either side."""
+    shown = {1, count, *range(max(1, number - 2), min(count, number + 2) + 1)}
+    return sorted(shown)
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0][:120] if text else ""

@@ -1,0 +1,368 @@
+"""The site graph: brands tree, columns, tags, years, prev/next, related stories, and every
+cross-file check (unknown ids, duplicate slugs, links and images that point nowhere)."""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import urls
+from .config import Config
+from .content import Brand, Column, Entry, Page, Story
+from .frontmatter import suggest
+from .markdown import Ref
+from .problems import Problems
+from .text import slugify
+
+REF_LABELS = {"image": "图片", "link": "链接", "cover": "封面", "logo": "标志", "attachment": "附件"}
+RELATED_WINDOW = 12  # neighbours looked at per shared tag/brand; keeps related O(n), not O(n²)
+
+
+@dataclass
+class Asset:
+    """A media file under content/ (image, PDF, …) that some page uses."""
+
+    rel: str
+    path: Path
+    size: int
+    url: str = ""
+
+
+@dataclass
+class Tag:
+    name: str
+    slug: str
+    stories: list[Story] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return urls.tag(self.slug)
+
+
+@dataclass
+class Year:
+    year: int
+    stories: list[Story] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return urls.year(self.year)
+
+
+@dataclass
+class Site:
+    config: Config
+    stories: list[Story]  # published, newest first
+    brands: dict[str, Brand]
+    columns: dict[str, Column]
+    pages: list[Page]
+    tags: dict[str, Tag]  # by name, most used first
+    years: list[Year]  # newest first
+    assets: dict[str, Asset]  # used assets by content-relative path
+    pinned: list[Story]
+    root_brands: list[Brand]
+    # Per-item relations, kept outside the records so that parsed records stay cacheable.
+    brand_children: dict[str, list[Brand]] = field(default_factory=dict)
+    brand_stories: dict[str, list[Story]] = field(default_factory=dict)  # own + sub-brands'
+    column_stories: dict[str, list[Story]] = field(default_factory=dict)  # pinned first, newest
+    prev_next: dict[str, tuple[Story | None, Story | None]] = field(default_factory=dict)  # by slug
+    related: dict[str, list[Story]] = field(default_factory=dict)  # by slug
+    story_tags: dict[str, list[Tag]] = field(default_factory=dict)  # by slug
+
+    def entries(self):
+        yield from self.stories
+        yield from self.brands.values()
+        yield from self.columns.values()
+        yield from self.pages
+
+
+def _order_key(item) -> tuple:
+    return (item.order, item.rel)
+
+
+def _listing_key(story: Story) -> tuple:
+    return (-story.pinned, -story.date.timestamp(), story.rel)
+
+
+def _choices(names) -> str:
+    names = sorted(names)
+    if not names:
+        return ""
+    shown = "、".join(names[:12]) + ("……" if len(names) > 12 else "")
+    return f"（可选：{shown}）"
+
+
+def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path], problems: Problems,
+               drafts: bool = False) -> Site:
+    """Link parsed records into a site; every cross-file problem is added to `problems`."""
+    stories = [i for i in items if isinstance(i, Story)]
+    draft_rels = set()
+    if not drafts:
+        draft_rels = {s.rel for s in stories if s.draft}
+        stories = [s for s in stories if not s.draft]
+    brands = _index_by_id([i for i in items if isinstance(i, Brand)], "品牌", problems)
+    columns = _index_by_id([i for i in items if isinstance(i, Column)], "专栏", problems)
+    pages = sorted((i for i in items if isinstance(i, Page)), key=_order_key)
+
+    _link_brands(brands, problems)
+    _check_story_slugs(stories, problems)
+    _check_page_slugs(pages, problems)
+    _resolve_story_ids(stories, brands, columns, problems)
+
+    for story in stories:
+        story.url = urls.story(story.slug)
+    for brand in brands.values():
+        brand.url = urls.brand(brand.id)
+    for column in columns.values():
+        column.url = urls.column(column.id)
+    for page in pages:
+        page.url = urls.page(page.slug)
+
+    stories.sort(key=lambda s: (s.date, s.rel), reverse=True)
+    tags = _collect_tags(stories)
+    site = Site(
+        config=config, stories=stories, brands=brands, columns=columns, pages=pages, tags=tags,
+        years=_collect_years(stories), assets={}, pinned=sorted((s for s in stories if s.pinned), key=_listing_key),
+        root_brands=[b for b in brands.values() if not b.parent],
+    )
+    for brand in brands.values():
+        site.brand_children[brand.id] = [b for b in brands.values() if b.parent == brand.id]
+    _group_stories(site)
+    _resolve_refs(site, asset_files, draft_rels, problems)
+    return site
+
+
+def _index_by_id(records, label: str, problems: Problems) -> dict:
+    result: dict = {}
+    for record in sorted(records, key=_order_key):
+        if record.id in result:
+            other = result[record.id]
+            problems.error(record.path, 1, f"{label} id \"{record.id}\" 与 {other.rel} 重复：请给其中一个文件改名")
+            continue
+        result[record.id] = record
+    return result
+
+
+def _link_brands(brands: dict[str, Brand], problems: Problems) -> None:
+    by_name = {b.name: b.id for b in brands.values()}
+    for brand in brands.values():
+        if not brand.parent:
+            continue
+        parent = brand.parent if brand.parent in brands else by_name.get(brand.parent)
+        if parent is None:
+            problems.error(brand.path, brand.line_of("parent"),
+                           f"未知的上级品牌 \"{brand.parent}\"{suggest(brand.parent, brands)}{_choices(brands)}")
+            brand.parent = None
+        elif parent == brand.id:
+            problems.error(brand.path, brand.line_of("parent"), "品牌不能以自己为上级品牌")
+            brand.parent = None
+        else:
+            brand.parent = parent
+    for brand in brands.values():
+        seen, current = {brand.id}, brand.parent
+        while current:
+            if current in seen:
+                problems.error(brand.path, brand.line_of("parent"),
+                               f"上级品牌形成了循环（{' → '.join(sorted(seen))}）：请检查 parent 设置")
+                brand.parent = None
+                break
+            seen.add(current)
+            current = brands[current].parent if current in brands else None
+
+
+def _check_story_slugs(stories: list[Story], problems: Problems) -> None:
+    first: dict[str, Story] = {}
+    for story in sorted(stories, key=lambda s: s.rel):
+        if story.slug in first:
+            other = first[story.slug]
+            problems.error(story.path, story.line_of("slug"),
+                           f"网址 /stories/{story.slug}/ 与 content/{other.rel} 重复：请改文件名，或在 front matter 中写不同的 slug:")
+        else:
+            first[story.slug] = story
+
+
+def _check_page_slugs(pages: list[Page], problems: Problems) -> None:
+    first: dict[str, Page] = {}
+    for page in pages:
+        if page.slug in first:
+            problems.error(page.path, page.line_of("slug"),
+                           f"页面网址 /{page.slug}/ 与 content/{first[page.slug].rel} 重复：请改文件名或 slug:")
+        else:
+            first[page.slug] = page
+
+
+def _resolve_story_ids(stories, brands, columns, problems: Problems) -> None:
+    brand_names = {b.name: b.id for b in brands.values()}
+    column_names = {c.title: c.id for c in columns.values()}
+    for story in stories:
+        if story.brand:
+            found = story.brand if story.brand in brands else brand_names.get(story.brand)
+            if found is None:
+                problems.error(story.path, story.line_of("brand"),
+                               f"未知品牌 \"{story.brand}\"{suggest(story.brand, brands)}{_choices(brands)}")
+            story.brand = found
+        resolved = []
+        for column_id in story.columns:
+            found = column_id if column_id in columns else column_names.get(column_id)
+            if found is None:
+                problems.error(story.path, story.line_of("columns"),
+                               f"未知专栏 \"{column_id}\"{suggest(column_id, columns)}{_choices(columns)}")
+            elif found not in resolved:
+                resolved.append(found)
+        story.columns = resolved
+
+
+def _collect_tags(stories: list[Story]) -> dict[str, Tag]:
+    tags: dict[str, Tag] = {}
+    for story in stories:
+        for name in story.tags:
+            tags.setdefault(name, Tag(name, "")).stories.append(story)
+    taken: set[str] = set()
+    for name in sorted(tags):  # sorted so that a slug clash resolves the same way every build
+        base = slugify(name) or "tag-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        tags[name].slug = slug
+    return dict(sorted(tags.items(), key=lambda kv: (-len(kv[1].stories), kv[1].slug)))
+
+
+def _collect_years(stories: list[Story]) -> list[Year]:
+    years: dict[int, Year] = {}
+    for story in stories:
+        years.setdefault(story.date.year, Year(story.date.year)).stories.append(story)
+    return sorted(years.values(), key=lambda y: -y.year)
+
+
+def _group_stories(site: Site) -> None:
+    own: dict[str, list[Story]] = defaultdict(list)
+    by_column: dict[str, list[Story]] = defaultdict(list)
+    for story in site.stories:
+        if story.brand:
+            own[story.brand].append(story)
+        for column_id in story.columns:
+            by_column[column_id].append(story)
+        site.story_tags[story.slug] = [site.tags[name] for name in story.tags]
+
+    def with_descendants(brand_id: str) -> list[Story]:
+        collected = list(own.get(brand_id, []))
+        for child in site.brand_children[brand_id]:
+            collected.extend(with_descendants(child.id))
+        return collected
+
+    for brand_id in site.brands:
+        site.brand_stories[brand_id] = sorted(with_descendants(brand_id), key=_listing_key)
+    for column_id in site.columns:
+        site.column_stories[column_id] = sorted(by_column.get(column_id, []), key=_listing_key)
+
+    # Previous/next follow publication order within the story's first column.
+    sequences: dict[str | None, list[Story]] = defaultdict(list)
+    for story in reversed(site.stories):  # oldest first
+        sequences[story.columns[0] if story.columns else None].append(story)
+    for sequence in sequences.values():
+        for index, story in enumerate(sequence):
+            older = sequence[index - 1] if index > 0 else None
+            newer = sequence[index + 1] if index + 1 < len(sequence) else None
+            site.prev_next[story.slug] = (older, newer)
+    _relate(site)
+
+
+def _relate(site: Site) -> None:
+    """Related stories: most shared tags (a shared brand counts as one), ties newest first.
+
+    Candidates are only the stories near each one in every shared tag's and brand's date-sorted
+    list, so the cost stays linear in the number of stories even for a tag on thousands.
+    """
+    position = {story.slug: index for index, story in enumerate(site.stories)}
+    groups: list[list[Story]] = [tag.stories for tag in site.tags.values()]
+    by_brand: dict[str, list[Story]] = defaultdict(list)
+    for story in site.stories:
+        if story.brand:
+            by_brand[story.brand].append(story)
+    groups.extend(by_brand.values())
+    membership: dict[str, list[tuple[list[Story], int]]] = defaultdict(list)
+    for group in groups:
+        for index, story in enumerate(group):
+            membership[story.slug].append((group, index))
+    limit = site.config.related_limit
+    for story in site.stories:
+        scores: dict[str, int] = defaultdict(int)
+        candidates: dict[str, Story] = {}
+        for group, index in membership.get(story.slug, ()):
+            low, high = max(0, index - RELATED_WINDOW), min(len(group), index + RELATED_WINDOW + 1)
+            for other in group[low:high]:
+                if other is not story:
+                    scores[other.slug] += 1
+                    candidates[other.slug] = other
+        ranked = sorted(candidates, key=lambda slug: (-scores[slug], position[slug]))
+        site.related[story.slug] = [candidates[slug] for slug in ranked[:limit]]
+
+
+def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str], problems: Problems) -> None:
+    linker = urls.Linker(site.config.base_url, site.config.base_path)
+    by_rel: dict[str, str] = {entry.rel: entry.url for entry in site.entries()}
+    known_urls = set(by_rel.values()) | set(urls.FIXED.values())
+    known_urls |= {tag.url for tag in site.tags.values()} | {year.url for year in site.years}
+    basenames: dict[str, list[str]] = defaultdict(list)
+    for rel in list(asset_files) + list(by_rel):
+        basenames[posixpath.basename(rel)].append(rel)
+
+    for entry in site.entries():
+        entry.ref_urls = [_resolve_one(ref, entry, site, by_rel, known_urls, asset_files, draft_rels,
+                                       basenames, linker, problems) for ref in entry.refs]
+        if isinstance(entry, Story):
+            for attachment in entry.attachments:
+                attachment.url = entry.ref_url(attachment.ref)
+                asset = site.assets.get(entry.refs[attachment.ref].target or "")
+                attachment.size = asset.size if asset else 0
+    logo = site.config.logo.lstrip("/")
+    if logo:
+        if logo in asset_files:
+            path = asset_files[logo]
+            site.assets[logo] = Asset(logo, path, path.stat().st_size, linker.path(urls.asset(logo)))
+        else:
+            problems.error(site.config.path, 0, f"网站标志 \"{site.config.logo}\" 不存在：路径从 content/ 算起，"
+                                                f"例如 logo: images/logo.svg")
+
+
+def _resolve_one(ref: Ref, entry: Entry, site: Site, by_rel, known_urls, asset_files, draft_rels,
+                 basenames, linker: urls.Linker, problems: Problems) -> str:
+    label = REF_LABELS.get(ref.kind, "链接")
+    if ref.target is None:
+        problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向了 content 文件夹之外：请把文件放进 content/ 中")
+        return "#"
+    if ref.is_url:
+        if ref.target not in known_urls:
+            problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向的站内网址不存在：请检查拼写，"
+                                                 f"或改为链接到对应的 .md 文件")
+            return "#"
+        return linker.path(ref.target) + ref.fragment
+    if ref.target.endswith(".md"):
+        if ref.target in by_rel:
+            return linker.path(by_rel[ref.target]) + ref.fragment
+        if ref.target in draft_rels:
+            problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向一篇草稿，草稿不会发布：请先发布那篇文章或去掉链接")
+        else:
+            problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向的文件不存在{_nearby(ref.target, entry.rel, basenames)}")
+        return "#"
+    if ref.target not in asset_files:
+        problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向的文件不存在{_nearby(ref.target, entry.rel, basenames)}")
+        return "#"
+    asset = site.assets.get(ref.target)
+    if asset is None:
+        path = asset_files[ref.target]
+        asset = Asset(ref.target, path, path.stat().st_size, linker.path(urls.asset(ref.target)))
+        site.assets[ref.target] = asset
+    return asset.url + ref.fragment
+
+
+def _nearby(target: str, doc_rel: str, basenames: dict[str, list[str]]) -> str:
+    """A hint naming a file of the same name elsewhere in content/, as the path to write."""
+    same = basenames.get(posixpath.basename(target))
+    if same:
+        relative = posixpath.relpath(same[0], posixpath.dirname(doc_rel) or ".")
+        return f"：content/{same[0]} 有同名文件，是不是应写成 \"{relative}\"？（路径相对于当前文件，或以 / 开头表示从 content/ 算起）"
+    return "：请检查文件名和路径（路径相对于当前文件，或以 / 开头表示从 content/ 算起）"
