@@ -74,7 +74,7 @@ def test_bad_input_is_reported_and_output_untouched(name, built_site, capsys):
     assert any(int(m["line"]) == line and words in m["message"] for m in matches), err
     assert "输出文件夹未作任何改动" in err
     assert tree_digest(site / "output") == before
-    assert not list((site / "output").glob(".zhuanlan-staging-*"))
+    assert not list((site / "output").rglob("*.zhuanlan-tmp"))
 
 
 def test_all_problems_of_a_run_are_reported_together(built_site, capsys):
@@ -100,7 +100,7 @@ def test_template_runtime_error_leaves_output_untouched(built_site, capsys):
     assert code == 1
     assert re.search(r"story\.html:3: 错误: 渲染 /stories/\w+/ 时模板出错", err), err
     assert tree_digest(site / "output") == before
-    assert not list((site / "output").glob(".zhuanlan-staging-*"))
+    assert not list((site / "output").rglob("*.zhuanlan-tmp"))
 
 
 def test_unknown_key_is_a_warning_with_a_suggestion_and_the_build_goes_on(built_site, capsys):

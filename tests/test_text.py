@@ -2,7 +2,7 @@ import re
 
 from hypothesis import given, strategies as st
 
-from zhuanlan.text import ASCII_SLUG, reading_minutes, slugify, summarize
+from zhuanlan.text import ASCII_SLUG, count_characters, reading_minutes, slugify, summarize
 
 
 def test_slugify_makes_pinyin_slugs():
@@ -49,7 +49,7 @@ def test_summary_is_a_prefix_of_the_text_and_bounded(text):
 
 
 def test_reading_time_is_about_400_characters_a_minute():
-    assert reading_minutes("字" * 10) == 1
-    assert reading_minutes("字" * 400) == 1
-    assert reading_minutes("字" * 401) == 2
-    assert reading_minutes("字 " * 1200) == 3  # spaces do not count
+    assert reading_minutes(count_characters("字" * 10)) == 1
+    assert reading_minutes(count_characters("字" * 400)) == 1
+    assert reading_minutes(count_characters("字" * 401)) == 2
+    assert reading_minutes(count_characters("字 \n" * 1200)) == 3  # white space does not count

@@ -320,9 +320,9 @@ def _story(doc: Document, problems: Problems) -> Story:
         draft=f.flag("draft", "草稿"),
         pinned=pinned,
         gov=_gov(f),
-        reading_minutes=reading_minutes(rendered.text),
         char_count=count_characters(rendered.text),
     )
+    story.reading_minutes = reading_minutes(story.char_count)
     story.cover = f.path_ref("cover", refs, doc.rel)
     story.first_image = rendered.images[0] if rendered.images else None
     story.attachments = _attachments(f, refs, doc.rel)

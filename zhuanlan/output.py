@@ -1,9 +1,10 @@
-"""The output writer: files are staged as temporary files first and moved into place only when
-the whole build has succeeded, each with os.replace (atomic). Unchanged files are not rewritten;
-files a previous build made and this one did not are removed.
+"""The output writer: every changed file is first written as a temporary file beside its target
+and moved into place with os.replace (atomic) only when the whole build has succeeded.
+Unchanged files are not rewritten; files a previous build made and this one did not are removed.
 
 A manifest of what each build wrote (path → content hash or source stamp) lives in the site's
-cache folder, never in output/, so it is not uploaded with the site.
+cache folder, never in output/, so it is not uploaded with the site. A marker beside it says a
+build is staging; if a build was killed mid-way, the next one sweeps its temporary files away.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+TEMP_SUFFIX = ".zhuanlan-tmp"
 
 
 @dataclass
@@ -43,6 +45,10 @@ class Manifest:
         except (OSError, ValueError):
             self.entries = {}
 
+    @property
+    def marker(self) -> Path:
+        return self.path.with_suffix(".staging")
+
     def save(self, entries: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_suffix(".tmp")
@@ -53,52 +59,58 @@ class Manifest:
 
 @dataclass
 class Stager:
-    """Stages files into a temporary folder inside output/ (same file system, so moves are atomic)."""
+    """Stages files beside their targets in output/, so that committing is only renames."""
 
     out_dir: Path
-    old: dict[str, str]
-    staging: Path = field(init=False)
+    manifest: Manifest
+    _out: str = field(init=False)
 
     def __post_init__(self) -> None:
+        self._out = str(self.out_dir)
+        if self.manifest.marker.exists():
+            sweep_temporaries(self.out_dir)  # a previous build was interrupted while staging
+        self.manifest.marker.parent.mkdir(parents=True, exist_ok=True)
+        self.manifest.marker.touch()
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=".zhuanlan-staging-", dir=self.out_dir))
 
-    def _unchanged(self, rel: str, stamp: str) -> bool:
-        return self.old.get(rel) == stamp and (self.out_dir / rel).is_file()
+    def _unchanged(self, rel: str, stamp: str, target: str) -> bool:
+        return self.manifest.entries.get(rel) == stamp and os.path.isfile(target)
+
+    def _temp_for(self, target: str) -> str:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        return target + TEMP_SUFFIX
 
     def stage_bytes(self, rel: str, data: bytes) -> Staged:
         stamp = digest(data)
-        if self._unchanged(rel, stamp):
+        target = os.path.join(self._out, rel)
+        if self._unchanged(rel, stamp, target):
             return Staged(rel, stamp, None)
-        fd, temp = tempfile.mkstemp(dir=self.staging)
-        with os.fdopen(fd, "wb") as handle:
+        temp = self._temp_for(target)
+        with open(temp, "wb") as handle:
             handle.write(data)
         return Staged(rel, stamp, temp)
 
     def stage_copy(self, rel: str, source: Path) -> Staged:
         info = source.stat()
         stamp = f"{info.st_size}:{info.st_mtime_ns}"
-        if self._unchanged(rel, stamp):
+        target = os.path.join(self._out, rel)
+        if self._unchanged(rel, stamp, target):
             return Staged(rel, stamp, None)
-        fd, temp = tempfile.mkstemp(dir=self.staging)
-        os.close(fd)
+        temp = self._temp_for(target)
         shutil.copyfile(source, temp)
         return Staged(rel, stamp, temp)
 
-    def commit(self, staged: list[Staged], manifest: Manifest) -> WriteStats:
+    def commit(self, staged: list[Staged]) -> WriteStats:
         stats = WriteStats()
         new_entries: dict[str, str] = {}
         for item in staged:
             new_entries[item.rel] = item.stamp
             if item.temp is None:
                 stats.unchanged += 1
-                continue
-            target = self.out_dir / item.rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(item.temp, 0o644)
-            os.replace(item.temp, target)
-            stats.written += 1
-        for rel in set(manifest.entries) - set(new_entries):
+            else:
+                os.replace(item.temp, item.temp[: -len(TEMP_SUFFIX)])
+                stats.written += 1
+        for rel in set(self.manifest.entries) - set(new_entries):
             target = self.out_dir / rel
             try:
                 target.unlink()
@@ -106,12 +118,34 @@ class Stager:
             except FileNotFoundError:
                 continue
             _prune_empty_dirs(target.parent, self.out_dir)
-        manifest.save(new_entries)
-        self.discard()
+        self.manifest.save(new_entries)
+        self.manifest.marker.unlink(missing_ok=True)
         return stats
 
-    def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+    def discard(self, staged: list[Staged]) -> None:
+        """Remove what this build staged (and folders it made that are left empty)."""
+        if staged:
+            for item in staged:
+                if item.temp:
+                    _remove_temp(item.temp, self.out_dir)
+        else:  # the staged list was lost with a failed worker: look for temporaries instead
+            sweep_temporaries(self.out_dir)
+        self.manifest.marker.unlink(missing_ok=True)
+
+
+def _remove_temp(temp: str, out_dir: Path) -> None:
+    try:
+        os.unlink(temp)
+    except FileNotFoundError:
+        return
+    _prune_empty_dirs(Path(temp).parent, out_dir)
+
+
+def sweep_temporaries(out_dir: Path) -> None:
+    for folder, _, files in os.walk(out_dir, topdown=False):
+        for name in files:
+            if name.endswith(TEMP_SUFFIX):
+                _remove_temp(os.path.join(folder, name), out_dir)
 
 
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:

@@ -45,6 +45,24 @@ class BuildResult:
     stories: int = 0
     seconds: float = 0.0
     site: Site | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks
+
+
+class _Clock:
+    """Seconds spent in each stage, in order."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = self.stages.get(stage, 0.0) + now - self.last
+        self.last = now
+
+    @property
+    def total(self) -> float:
+        return time.perf_counter() - self.started
 
 
 def worker_count(requested: int) -> int:
@@ -143,14 +161,16 @@ def manifest_path(config: Config, out_dir: Path) -> Path:
 
 def build(options: BuildOptions) -> BuildResult:
     """Build the site. Raises BuildFailed (with every problem) and leaves output/ untouched."""
-    started = time.perf_counter()
+    clock = _Clock()
     problems = Problems()
     config = load_config(options.site_dir, problems)
     if config is None:
         raise BuildFailed(problems)
     workers = worker_count(options.workers)
     documents, asset_files = scan_content(config.content_dir, problems)
+    clock.lap("scan")
     parsed = parse_all(documents, workers)
+    clock.lap("parse")
     items = []
     for result in parsed:
         problems.extend(result.problems)
@@ -165,13 +185,16 @@ def build(options: BuildOptions) -> BuildResult:
     renderer.check_templates(problems)
     if problems.has_errors():
         raise BuildFailed(problems)
+    clock.lap("link")
 
     jobs = renderer.jobs()
     out_dir = options.out
     manifest = Manifest(manifest_path(config, out_dir))
-    stager = Stager(out_dir, manifest.entries)
+    stager = Stager(out_dir, manifest)
+    staged: list[Staged] = []
     try:
         staged = render_all(renderer, jobs, stager, workers)
+        clock.lap("render")
         extra = dict(feeds.feeds(site))
         extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs])
         extra[urls.FIXED["robots"]] = feeds.robots_txt(site)
@@ -181,9 +204,11 @@ def build(options: BuildOptions) -> BuildResult:
             staged.append(stager.stage_copy(rel, source))
         for asset in site.assets.values():
             staged.append(stager.stage_copy(asset.rel, asset.path))
-        stats = stager.commit(staged, manifest)
+        clock.lap("extras")
+        stats = stager.commit(staged)
+        clock.lap("write")
     except BaseException:
-        stager.discard()
+        stager.discard(staged)
         raise
     return BuildResult(problems, stats, pages=len(jobs), stories=len(site.stories),
-                       seconds=time.perf_counter() - started, site=site)
+                       seconds=clock.total, site=site, timings=clock.stages)
