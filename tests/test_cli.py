@@ -85,7 +85,8 @@ def test_second_build_writes_nothing_and_removed_stories_disappear(make_site, ca
     before = tree_digest(site / "output")
     capsys.readouterr()
     assert run_cli("--site", str(site)) == 0
-    assert "写入 0 个文件" in capsys.readouterr().out
+    out = capsys.readouterr().out  # within two seconds file stamps are not trusted, so it may re-check
+    assert "没有变化" in out or "写入 0 个文件" in out, out
     assert tree_digest(site / "output") == before
     (site / "content/stories/second.md").unlink()
     assert run_cli("--site", str(site)) == 0

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from .pipeline import BuildOptions, build
 from .problems import BuildFailed, Problems
+from .progress import ProgressBar
 
-COMMANDS = ("build", "new")
+COMMANDS = ("build", "new", "serve")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +26,11 @@ def make_parser() -> argparse.ArgumentParser:
     _add_build_options(build_cmd)
     new_cmd = commands.add_parser("new", help="新建一个网站项目")
     new_cmd.add_argument("directory", help="新网站的文件夹")
+    serve_cmd = commands.add_parser("serve", help="本地预览：修改后自动重新生成并刷新浏览器")
+    serve_cmd.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="监听地址，默认只允许本机访问（127.0.0.1）")
+    serve_cmd.add_argument("--jobs", type=int, default=0, help="并行进程数，默认使用全部 CPU 核心")
     return parser
 
 
@@ -32,6 +38,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
     parser.add_argument("--output", help="输出文件夹，默认为网站文件夹中的 output/")
     parser.add_argument("--drafts", action="store_true", help="同时生成草稿")
+    parser.add_argument("--clean", action="store_true", help="忽略缓存，全部重新生成")
     parser.add_argument("--jobs", type=int, default=0, help="并行进程数，默认使用全部 CPU 核心")
 
 
@@ -50,28 +57,42 @@ def main(argv: list[str] | None = None) -> int:
         from .scaffold import create_site
 
         return create_site(Path(args.directory))
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(Path(args.site).resolve(), args.host, args.port, args.jobs)
     return run_build(args)
 
 
 def run_build(args: argparse.Namespace) -> int:
     site_dir = Path(args.site).resolve()
+    bar = ProgressBar(sys.stderr)
     options = BuildOptions(site_dir=site_dir, output_dir=Path(args.output).resolve() if args.output else None,
-                           drafts=args.drafts, workers=args.jobs)
+                           drafts=args.drafts, workers=args.jobs, clean=args.clean, progress=bar.update)
     try:
         result = build(options)
     except BuildFailed as failed:
+        bar.clear()
         report(failed.problems)
         errors, warnings = len(failed.problems.errors), len(failed.problems.warnings)
         print(f"生成失败：{errors} 个错误、{warnings} 个警告。输出文件夹未作任何改动，请按上面的提示修改后重试。",
               file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        bar.clear()
         print("已中断，输出文件夹未作改动。", file=sys.stderr)
         return 130
+    bar.clear()
     report(result.problems)
+    print(summary(result, options.out))
+    return 0
+
+
+def summary(result, out: Path) -> str:
+    """The one line a build ends with."""
     stats = result.stats
     warn = f"，{len(result.problems.warnings)} 个警告" if result.problems.warnings else ""
-    print(f"完成：{result.stories} 篇文章，{result.pages} 个页面；写入 {stats.written} 个文件，"
-          f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.1f} 秒{warn}。"
-          f"输出在 {options.out}")
-    return 0
+    if result.nothing_changed:
+        return f"没有变化：{result.stories} 篇文章，{result.pages} 个页面均为最新；用时 {result.seconds:.2f} 秒{warn}。"
+    return (f"完成：{result.stories} 篇文章，{result.pages} 个页面；写入 {stats.written} 个文件，"
+            f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.2f} 秒{warn}。输出在 {out}")

@@ -86,6 +86,10 @@ class Attachment:
     size: int = 0
 
 
+# Fields that only rendering needs; the parse cache stores them apart and loads them on demand.
+HEAVY_FIELDS = ("html", "text", "headings")
+
+
 @dataclass
 class Entry:
     """What every content file has: where it is, its Markdown body and the refs it makes."""
@@ -98,6 +102,7 @@ class Entry:
     lines: dict[str, int]  # canonical key -> line in the file
     fm_line: int
     headings: list = field(default_factory=list)
+    digest: str = ""  # hash of the source file's bytes
     url: str = ""  # site-relative URL, filled in by the site stage ("stories/x/")
     ref_urls: list[str] = field(default_factory=list)  # filled in by the site stage
 
@@ -118,6 +123,7 @@ class Story(Entry):
     brand: str | None = None
     columns: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    tag_slugs: list[str] = field(default_factory=list)  # pinyin of each tag, made here so it is cached
     summary: str = ""
     cover: int | None = None  # ref index
     first_image: int | None = None  # ref index of the body's first image
@@ -323,6 +329,7 @@ def _story(doc: Document, problems: Problems) -> Story:
         char_count=count_characters(rendered.text),
     )
     story.reading_minutes = reading_minutes(story.char_count)
+    story.tag_slugs = [slugify(tag) for tag in story.tags]
     story.cover = f.path_ref("cover", refs, doc.rel)
     story.first_image = rendered.images[0] if rendered.images else None
     story.attachments = _attachments(f, refs, doc.rel)

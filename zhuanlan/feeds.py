@@ -50,11 +50,24 @@ def atom(site: Site, stories: list[Story], feed_url: str, title: str, page_url: 
     return "\n".join(parts) + "\n"
 
 
+def _column_newest(site: Site, column_id: str) -> list[Story]:
+    return sorted(site.column_stories[column_id], key=lambda s: s.date, reverse=True)
+
+
+def entries_needed(site: Site) -> list[Story]:
+    """The stories whose full text the feeds carry (their bodies must be loaded)."""
+    limit = site.config.feed_limit
+    needed = {id(s): s for s in site.stories[:limit]}
+    for column_id in site.columns:
+        needed.update((id(s), s) for s in _column_newest(site, column_id)[:limit])
+    return list(needed.values())
+
+
 def feeds(site: Site) -> dict[str, str]:
     """Site-relative path → Atom document, for the whole site and each column."""
     result = {urls.FIXED["feed"]: atom(site, site.stories, urls.FIXED["feed"], site.config.title, "")}
     for column in site.columns.values():
-        newest = sorted(site.column_stories[column.id], key=lambda s: s.date, reverse=True)
+        newest = _column_newest(site, column.id)
         title = f"{column.title} - {site.config.title}"
         result[urls.column_feed(column.id)] = atom(site, newest, urls.column_feed(column.id), title, column.url)
     return result

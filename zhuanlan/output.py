@@ -8,12 +8,18 @@ build is staging; if a build was killed mid-way, the next one sweeps its tempora
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .cache import RACY_MARGIN_NS
 
 TEMP_SUFFIX = ".zhuanlan-tmp"
 
@@ -37,24 +43,68 @@ def digest(data: bytes) -> str:
 
 
 class Manifest:
+    """What the last successful build into one output folder wrote and from what.
+
+    files: output path → content hash (or source stamp for copies); pages: URL → fingerprint
+    of the page's inputs; inputs: digest of every input file's stamp (for the nothing-changed
+    check); warnings: the problems that build reported, repeated when nothing changed.
+    """
+
     def __init__(self, path: Path):
         self.path = path
         self.entries: dict[str, str] = {}
+        self.pages: dict[str, str] = {}
+        self.inputs = ""
+        self.warnings: list[list] = []
+        self.stories = 0
+        self.scanned = 0  # when that build looked at its input files (ns)
         try:
-            self.entries = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            self.entries = {}
+            data = json.loads(path.read_text("utf-8"))
+            self.entries = data["files"]
+            self.pages = data.get("pages", {})
+            self.inputs = data.get("inputs", "")
+            self.warnings = data.get("warnings", [])
+            self.stories = data.get("stories", 0)
+            self.scanned = data.get("scanned", 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
 
     @property
     def marker(self) -> Path:
         return self.path.with_suffix(".staging")
 
-    def save(self, entries: dict[str, str]) -> None:
+    def complete(self, out_dir: Path) -> bool:
+        """Every file the last build wrote is still there (nobody deleted output/ by hand)."""
+        out = str(out_dir)
+        return bool(self.entries) and all(os.path.isfile(os.path.join(out, rel)) for rel in self.entries)
+
+    def save(self, entries: dict[str, str], pages: dict[str, str], inputs: str, warnings: list, stories: int,
+             scanned: int) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_suffix(".tmp")
-        temp.write_text(json.dumps(entries, ensure_ascii=False, sort_keys=True), "utf-8")
+        data = {"files": entries, "pages": pages, "inputs": inputs, "warnings": warnings, "stories": stories,
+                "scanned": scanned}
+        temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
         os.replace(temp, self.path)
-        self.entries = entries
+        self.entries, self.pages, self.inputs, self.warnings = entries, pages, inputs, warnings
+        self.stories, self.scanned = stories, scanned
+
+
+@contextmanager
+def output_lock(out_dir: Path):
+    """Only one build at a time may write into one output folder (another waits its turn)."""
+    key = hashlib.sha1(str(out_dir).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"zhuanlan-{key}.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"另一个生成正在写入 {out_dir}，等待它完成……", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -63,6 +113,7 @@ class Stager:
 
     out_dir: Path
     manifest: Manifest
+    force: bool = False  # write every file, even when the manifest says it is unchanged
     _out: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -74,7 +125,7 @@ class Stager:
         self.out_dir.mkdir(parents=True, exist_ok=True)
 
     def _unchanged(self, rel: str, stamp: str, target: str) -> bool:
-        return self.manifest.entries.get(rel) == stamp and os.path.isfile(target)
+        return not self.force and self.manifest.entries.get(rel) == stamp and os.path.isfile(target)
 
     def _temp_for(self, target: str) -> str:
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -94,13 +145,15 @@ class Stager:
         info = source.stat()
         stamp = f"{info.st_size}:{info.st_mtime_ns}"
         target = os.path.join(self._out, rel)
-        if self._unchanged(rel, stamp, target):
+        settled = info.st_mtime_ns < self.manifest.scanned - RACY_MARGIN_NS
+        if settled and self._unchanged(rel, stamp, target):
             return Staged(rel, stamp, None)
         temp = self._temp_for(target)
         shutil.copyfile(source, temp)
         return Staged(rel, stamp, temp)
 
-    def commit(self, staged: list[Staged]) -> WriteStats:
+    def commit(self, staged: list[Staged], pages: dict[str, str] | None = None, inputs: str = "",
+               warnings: list | None = None, stories: int = 0, scanned: int = 0) -> WriteStats:
         stats = WriteStats()
         new_entries: dict[str, str] = {}
         for item in staged:
@@ -118,7 +171,7 @@ class Stager:
             except FileNotFoundError:
                 continue
             _prune_empty_dirs(target.parent, self.out_dir)
-        self.manifest.save(new_entries)
+        self.manifest.save(new_entries, pages or {}, inputs, warnings or [], stories, scanned)
         self.manifest.marker.unlink(missing_ok=True)
         return stats
 

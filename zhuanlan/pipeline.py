@@ -1,7 +1,9 @@
-"""Orders the build: read → parse (all cores) → link → validate → render (all cores) → write.
+"""Orders the build: read → parse (cached; all cores when cold) → link → validate → decide what
+changed → render (all cores when many pages) → write.
 
 Nothing is written before every file has been parsed and checked and every template compiled;
-rendered pages are staged and moved into output/ only when all of them succeeded.
+rendered pages are staged and moved into output/ only when all of them succeeded. A `Builder`
+keeps its parse cache and output manifest between builds, which `serve` relies on.
 """
 from __future__ import annotations
 
@@ -11,18 +13,23 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from . import feeds, urls
+from . import ENGINE_VERSION, feeds, urls
+from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
-from .content import Parsed, kind_of, parse_file
-from .output import Manifest, Stager, Staged, WriteStats
-from .problems import BuildFailed, Problems
+from .content import Entry, kind_of
+from .output import Manifest, Stager, Staged, WriteStats, output_lock
+from .problems import BuildFailed, Problem, Problems
+from .rebuild import Fingerprinter, template_digests
 from .render import PageJob, Renderer, TemplateProblem, theme_dirs
 from .site import Site, build_site
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64
 IGNORED_SUFFIXES = (".swp", ".swx", ".tmp", "~", ".bak", ".DS_Store")
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
@@ -31,6 +38,8 @@ class BuildOptions:
     output_dir: Path | None = None
     drafts: bool = False
     workers: int = 0  # 0: all cores
+    clean: bool = False  # ignore every cache: parse, render and write everything again
+    progress: Progress | None = None
 
     @property
     def out(self) -> Path:
@@ -41,11 +50,14 @@ class BuildOptions:
 class BuildResult:
     problems: Problems
     stats: WriteStats = field(default_factory=WriteStats)
-    pages: int = 0
+    pages: int = 0  # pages the site has
+    rendered: int = 0  # pages rendered in this build
+    parsed: int = 0  # content files parsed in this build
     stories: int = 0
     seconds: float = 0.0
     site: Site | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks
+    nothing_changed: bool = False
 
 
 class _Clock:
@@ -69,13 +81,20 @@ def worker_count(requested: int) -> int:
     return requested if requested > 0 else (os.cpu_count() or 1)
 
 
-def scan_content(content_dir: Path, problems: Problems) -> tuple[list[tuple[Path, str]], dict[str, Path]]:
-    """(.md files to parse, other files that pages may use), both keyed by content-relative path."""
-    documents: list[tuple[Path, str]] = []
-    assets: dict[str, Path] = {}
+@dataclass
+class Sources:
+    """What the content folder holds: .md documents and other files, with size:mtime stamps."""
+
+    documents: list[tuple[Path, str, str]] = field(default_factory=list)  # (path, rel, stamp)
+    assets: dict[str, Path] = field(default_factory=dict)
+    asset_stamps: list[str] = field(default_factory=list)
+
+
+def scan_content(content_dir: Path, problems: Problems) -> Sources:
+    found = Sources()
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "找不到 content 文件夹：文章放在 content/stories/，品牌放在 content/brands/")
-        return documents, assets
+        return found
     for folder, dirnames, filenames in os.walk(content_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in sorted(filenames):
@@ -83,62 +102,29 @@ def scan_content(content_dir: Path, problems: Problems) -> tuple[list[tuple[Path
                 continue
             path = Path(folder) / name
             rel = path.relative_to(content_dir).as_posix()
+            try:
+                stamp = file_stamp(path)
+            except OSError:
+                continue  # removed while we looked
             if name.lower().endswith(".md"):
                 if kind_of(rel) is None:
                     problems.warning(path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
                     continue
-                documents.append((path, rel))
+                found.documents.append((path, rel, stamp))
             else:
-                assets[rel] = path
-    return documents, assets
+                found.assets[rel] = path
+                found.asset_stamps.append(f"{rel}\x1e{stamp}")
+    return found
 
 
-def _parse_one(args: tuple[Path, str]) -> Parsed:
-    return parse_file(*args)
-
-
-def parse_all(documents: list[tuple[Path, str]], workers: int) -> list[Parsed]:
-    if workers > 1 and len(documents) >= PARALLEL_MIN_FILES:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_parse_one, documents, chunksize=CHUNK)
-    return [_parse_one(doc) for doc in documents]
-
-
-# State handed to forked render workers; set in the parent just before the pool starts.
-_RENDER_STATE: tuple[Renderer, list[PageJob], Stager] | None = None
-
-
-def _render_range(bounds: tuple[int, int]) -> list[Staged] | TemplateProblem:
-    renderer, jobs, stager = _RENDER_STATE  # type: ignore[misc]
-    staged = []
-    try:
-        for job in jobs[bounds[0]: bounds[1]]:
-            staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
-    except TemplateProblem as problem:
-        return problem
-    return staged
-
-
-def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int) -> list[Staged]:
-    global _RENDER_STATE
-    bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    _RENDER_STATE = (renderer, jobs, stager)
-    try:
-        if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(_render_range, bounds, chunksize=1)
-        else:
-            results = [_render_range(b) for b in bounds]
-    finally:
-        _RENDER_STATE = None
-    staged: list[Staged] = []
-    for result in results:
-        if isinstance(result, TemplateProblem):
-            problems = Problems()
-            problems.error(result.path, result.line, result.message)
-            raise BuildFailed(problems)
-        staged.extend(result)
-    return staged
+def theme_files(dirs: list[Path]) -> list[Path]:
+    files = []
+    for theme in dirs:
+        for sub in ("templates", "static"):
+            folder = theme / sub
+            if folder.is_dir():
+                files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+    return files
 
 
 def static_files(dirs: list[Path]) -> dict[str, Path]:
@@ -159,56 +145,213 @@ def manifest_path(config: Config, out_dir: Path) -> Path:
     return config.root / ".cache" / f"output-{key}.json"
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build the site. Raises BuildFailed (with every problem) and leaves output/ untouched."""
-    clock = _Clock()
-    problems = Problems()
-    config = load_config(options.site_dir, problems)
-    if config is None:
-        raise BuildFailed(problems)
-    workers = worker_count(options.workers)
-    documents, asset_files = scan_content(config.content_dir, problems)
-    clock.lap("scan")
-    parsed = parse_all(documents, workers)
-    clock.lap("parse")
-    items = []
-    for result in parsed:
-        problems.extend(result.problems)
-        if result.item is not None:
-            items.append(result.item)
-    site = build_site(config, items, asset_files, problems, drafts=options.drafts)
-    dirs = theme_dirs(config.root, config.theme)
-    if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
-        problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
-                                       f"不需要自定义主题时请写 theme: default")
-    renderer = Renderer(site, dirs)
-    renderer.check_templates(problems)
-    if problems.has_errors():
-        raise BuildFailed(problems)
-    clock.lap("link")
+def _digest(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
-    jobs = renderer.jobs()
-    out_dir = options.out
-    manifest = Manifest(manifest_path(config, out_dir))
-    stager = Stager(out_dir, manifest)
-    staged: list[Staged] = []
+
+# -- parallel stages --------------------------------------------------------------------------
+
+def _parse_row(args: tuple[Path, str, str]) -> Row:
+    return parse_to_row(*args)
+
+
+def parse_rows(todo: list[tuple[Path, str, str]], workers: int) -> list[Row]:
+    if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_parse_row, todo, chunksize=CHUNK)
+    return [_parse_row(item) for item in todo]
+
+
+# State handed to forked render workers; set in the parent just before the pool starts.
+_RENDER_STATE: tuple[Renderer, list[PageJob], Stager] | None = None
+
+
+def _render_range(bounds: tuple[int, int]) -> list[Staged] | TemplateProblem:
+    renderer, jobs, stager = _RENDER_STATE  # type: ignore[misc]
+    staged = []
     try:
-        staged = render_all(renderer, jobs, stager, workers)
-        clock.lap("render")
-        extra = dict(feeds.feeds(site))
-        extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs])
-        extra[urls.FIXED["robots"]] = feeds.robots_txt(site)
-        for rel, text in extra.items():
-            staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
-        for rel, source in static_files(dirs).items():
-            staged.append(stager.stage_copy(rel, source))
-        for asset in site.assets.values():
-            staged.append(stager.stage_copy(asset.rel, asset.path))
-        clock.lap("extras")
-        stats = stager.commit(staged)
-        clock.lap("write")
-    except BaseException:
-        stager.discard(staged)
-        raise
-    return BuildResult(problems, stats, pages=len(jobs), stories=len(site.stories),
-                       seconds=clock.total, site=site, timings=clock.stages)
+        for job in jobs[bounds[0]: bounds[1]]:
+            staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
+    except TemplateProblem as problem:
+        return problem
+    return staged
+
+
+def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
+               progress: Progress | None = None) -> list[Staged]:
+    global _RENDER_STATE
+    bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
+    _RENDER_STATE = (renderer, jobs, stager)
+    results: list = []
+    try:
+        if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for result in pool.imap(_render_range, bounds, chunksize=1):
+                    results.append(result)
+                    if progress:
+                        progress("render", min(len(results) * CHUNK, len(jobs)), len(jobs))
+        else:
+            results = [_render_range(b) for b in bounds]
+    finally:
+        _RENDER_STATE = None
+    staged: list[Staged] = []
+    for result in results:
+        if isinstance(result, TemplateProblem):
+            problems = Problems()
+            problems.error(result.path, result.line, result.message)
+            raise BuildFailed(problems)
+        staged.extend(result)
+    return staged
+
+
+# -- the build --------------------------------------------------------------------------------
+
+class Builder:
+    """Builds one site into one output folder; keeps caches between builds (serve reuses it)."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.cache: ParseCache | None = None
+        self.manifest: Manifest | None = None
+
+    def build(self) -> BuildResult:
+        """Build the site. Raises BuildFailed (with every problem) and leaves output/ untouched."""
+        out = self.options.out.resolve()
+        with output_lock(out):
+            return self._build(out)
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
+    def _build(self, out_dir: Path) -> BuildResult:
+        options = self.options
+        clock = _Clock()
+        problems = Problems()
+        config = load_config(options.site_dir, problems)
+        if config is None:
+            raise BuildFailed(problems)
+        workers = worker_count(options.workers)
+        dirs = theme_dirs(config.root, config.theme)
+        scanned_ns = time.time_ns()  # before any stamp is read: later changes count as new
+        sources = scan_content(config.content_dir, problems)
+        config_digest = source_digest(config.path.read_bytes())
+        stamps = [f"{rel}\x1e{stamp}" for _, rel, stamp in sources.documents] + sources.asset_stamps
+        stamps += [f"{p}\x1e{file_stamp(p)}" for p in theme_files(dirs)]
+        inputs = _digest(ENGINE_VERSION, config_digest, str(options.drafts), str(dirs), *stamps)
+        newest = max((stamp_mtime(s) for s in stamps), default=0)
+        if self.manifest is None or self.manifest.path != manifest_path(config, out_dir):
+            self.manifest = Manifest(manifest_path(config, out_dir))
+        manifest = self.manifest
+        clock.lap("scan")
+        settled = newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
+        if not options.clean and settled and manifest.inputs == inputs and manifest.complete(out_dir):
+            problems.extend([Problem(*p) for p in manifest.warnings])
+            return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
+                               stories=manifest.stories, seconds=clock.total, timings=clock.stages,
+                               nothing_changed=True)
+
+        records, parsed_count = self._parse(config, sources, workers, problems, scanned_ns)
+        clock.lap("parse")
+        site = build_site(config, records, sources.assets, problems, drafts=options.drafts)
+        if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
+            problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
+                                           f"不需要自定义主题时请写 theme: default")
+        renderer = Renderer(site, dirs)
+        renderer.check_templates(problems)
+        if problems.has_errors():
+            raise BuildFailed(problems)
+        clock.lap("link")
+
+        jobs = renderer.jobs()
+        fingerprinter = Fingerprinter(
+            _digest(ENGINE_VERSION, config_digest, str(options.drafts), repr(renderer.env.globals["nav"])),
+            template_digests(renderer.env, {job.template for job in jobs}))
+        old_pages = {} if options.clean else manifest.pages
+        old_files = {} if options.clean else manifest.entries
+        pages: dict[str, str] = {}
+        todo: list[PageJob] = []
+        kept: list[Staged] = []
+        for job in jobs:
+            fingerprint = pages[job.url] = fingerprinter.page(job.template, job.data())
+            rel = urls.output_file(job.url)
+            if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(out_dir / rel):
+                kept.append(Staged(rel, old_files[rel], None))
+            else:
+                todo.append(job)
+        clock.lap("plan")
+
+        if self.cache is not None:
+            self.cache.fill_heavy([job.entry for job in todo if job.entry is not None])
+            self.cache.fill_heavy(feeds.entries_needed(site))
+        stager = Stager(out_dir, manifest, force=options.clean)
+        staged: list[Staged] = []
+        try:
+            staged = render_all(renderer, todo, stager, workers, options.progress)
+            clock.lap("render")
+            staged += kept
+            extra = dict(feeds.feeds(site))
+            extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs])
+            extra[urls.FIXED["robots"]] = feeds.robots_txt(site)
+            for rel, text in extra.items():
+                staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
+            for rel, source in static_files(dirs).items():
+                staged.append(stager.stage_copy(rel, source))
+            for asset in site.assets.values():
+                staged.append(stager.stage_copy(asset.rel, asset.path))
+            clock.lap("extras")
+            warnings = [(p.path, p.line, p.level, p.message, p.col) for p in problems.items]
+            stats = stager.commit(staged, pages=pages, inputs=inputs, warnings=warnings, stories=len(site.stories),
+                                  scanned=scanned_ns)
+            self.manifest = stager.manifest
+            clock.lap("write")
+        except BaseException:
+            stager.discard(staged)
+            raise
+        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=parsed_count,
+                           stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages)
+
+    def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
+               scanned_ns: int) -> tuple[list[Entry], int]:
+        """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
+        if self.cache is None or self.cache.path != config.root / ".cache" / "parse.sqlite":
+            self.close()
+            self.cache = ParseCache(config.root / ".cache" / "parse.sqlite")
+        cache = self.cache
+        if self.options.clean:
+            cache.store([], list(cache.rows))
+        todo: list[tuple[Path, str, str]] = []
+        for path, rel, stamp in sources.documents:
+            if cache.fresh(rel, stamp) is None:
+                row = cache.rows.get(rel)
+                if row is not None and _same_bytes(path, row.digest):
+                    cache.restamp(rel, stamp)  # touched, not changed
+                else:
+                    todo.append((path, rel, stamp))
+        rows = parse_rows(todo, workers)
+        present = {rel for _, rel, _ in sources.documents}
+        cache.store(rows, [rel for rel in cache.rows if rel not in present])
+        cache.mark_scanned(scanned_ns)
+        records: list[Entry] = []
+        for _, rel, _ in sources.documents:
+            parsed = cache.record(rel)
+            problems.extend(parsed.problems)
+            if parsed.item is not None:
+                records.append(parsed.item)
+        return records, len(todo)
+
+
+def _same_bytes(path: Path, digest: str) -> bool:
+    try:
+        return source_digest(path.read_bytes()) == digest
+    except OSError:
+        return False
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build once (the command line's `build`)."""
+    builder = Builder(options)
+    try:
+        return builder.build()
+    finally:
+        builder.close()

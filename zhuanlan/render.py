@@ -28,7 +28,14 @@ DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
 class PageJob:
     url: str  # site-relative URL; the file written is urls.output_file(url)
     template: str
-    context: Callable[[], dict]  # built only when the page is rendered
+    context: Callable[[], dict]  # builds the page's data; called once, by data()
+    entry: Entry | None = None  # the record whose body this page shows, if any
+    _data: dict | None = None
+
+    def data(self) -> dict:
+        if self._data is None:
+            self._data = self.context()
+        return self._data
 
 
 class TemplateProblem(Exception):
@@ -47,7 +54,7 @@ def theme_dirs(site_root: Path, theme: str) -> list[Path]:
     return dirs
 
 
-def make_environment(dirs: list[Path]) -> jinja2.Environment:
+def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d / "templates")) for d in dirs]
     # "default/base.html" always names the built-in file, so a site template can extend it.
     loaders.append(jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(DEFAULT_THEME / "templates"))}))
@@ -57,6 +64,9 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Compiled templates are kept between builds (Jinja checks each source's mtime).
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
+        auto_reload=True,
     )
     env.filters.update(minute=_minute, day=_day, filesize=filesize)
     return env
@@ -86,7 +96,9 @@ def body_html(entry: Entry) -> Markup:
 class Renderer:
     def __init__(self, site: Site, dirs: list[Path]):
         self.site = site
-        self.env = make_environment(dirs)
+        bytecode_dir = site.config.root / ".cache" / "templates"
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
+        self.env = make_environment(dirs, bytecode_dir)
         config = site.config
         self.linker = urls.Linker(config.base_url, config.base_path)
         self.env.globals.update(
@@ -97,8 +109,6 @@ class Renderer:
             nav=self._nav(),
             fixed=urls.FIXED,
             body_html=body_html,
-            brands=site.brands,
-            columns=site.columns,
         )
 
     def _nav(self) -> list[dict]:
@@ -116,17 +126,17 @@ class Renderer:
         site = self.site
         jobs = [PageJob("", "index.html", self._home)]
         for story in site.stories:
-            jobs.append(PageJob(story.url, "story.html", lambda s=story: self._story(s)))
+            jobs.append(PageJob(story.url, "story.html", lambda s=story: self._story(s), story))
         for brand in site.brands.values():
             jobs += self._paged(brand.url, "brand.html", site.brand_stories[brand.id],
-                                lambda page, b=brand: self._brand(b, page))
+                                lambda page, b=brand: self._brand(b, page), brand)
         for column in site.columns.values():
             jobs += self._paged(column.url, "column.html", site.column_stories[column.id],
-                                lambda page, c=column: self._column(c, page))
+                                lambda page, c=column: self._column(c, page), column)
         for tag in site.tags.values():
             jobs += self._paged(tag.url, "tag.html", tag.stories, lambda page, t=tag: self._tag(t, page))
         for page in site.pages:
-            jobs.append(PageJob(page.url, "page.html", lambda p=page: self._page(p)))
+            jobs.append(PageJob(page.url, "page.html", lambda p=page: self._page(p), page))
         for year in site.years:
             jobs.append(PageJob(year.url, "year.html", lambda y=year: self._year(y)))
         jobs += [
@@ -138,7 +148,8 @@ class Renderer:
         ]
         return jobs
 
-    def _paged(self, base: str, template: str, stories: list[Story], make: Callable[[dict], dict]) -> list[PageJob]:
+    def _paged(self, base: str, template: str, stories: list[Story], make: Callable[[dict], dict],
+               entry: Entry | None = None) -> list[PageJob]:
         per_page = self.site.config.per_page
         count = max(1, math.ceil(len(stories) / per_page))
         jobs = []
@@ -154,7 +165,7 @@ class Renderer:
                 "numbers": [(n, _page_url(base, n)) for n in range(1, count + 1)] if count <= 12 else
                            [(n, _page_url(base, n)) for n in _window(number, count)],
             }
-            jobs.append(PageJob(page["url"], template, lambda p=page: make(p)))
+            jobs.append(PageJob(page["url"], template, lambda p=page: make(p), entry))
         return jobs
 
     # -- contexts ---------------------------------------------------------------------------
@@ -200,7 +211,7 @@ class Renderer:
             "story": story,
             "brand": site.brands.get(story.brand) if story.brand else None,
             "story_columns": [site.columns[c] for c in story.columns],
-            "story_tags": site.story_tags.get(story.slug, []),
+            "story_tags": [_tag_data(tag) for tag in site.story_tags.get(story.slug, [])],
             "older": older,
             "newer": newer,
             "related": site.related.get(story.slug, []),
@@ -231,21 +242,24 @@ class Renderer:
         }
 
     def _tag(self, tag, page: dict) -> dict:
-        return {"meta": self._meta(page["url"], _paged_title(f"标签：{tag.name}", page), ""), "tag": tag,
+        return {"meta": self._meta(page["url"], _paged_title(f"标签：{tag.name}", page), ""), "tag": _tag_data(tag),
                 "page": page}
 
     def _page(self, page) -> dict:
         return {"meta": self._meta(page.url, page.title, page.description), "entry": page}
 
     def _year(self, year) -> dict:
-        return {"meta": self._meta(year.url, f"{year.year} 年文章归档", ""), "year": year,
-                "years": self.site.years}
+        return {"meta": self._meta(year.url, f"{year.year} 年文章归档", ""), "year": _year_data(year),
+                "stories": year.stories, "years": [_year_data(y) for y in self.site.years]}
 
     def _tags(self) -> dict:
-        return {"meta": self._meta(urls.FIXED["tags"], "全部标签", ""), "tags": list(self.site.tags.values())}
+        return {"meta": self._meta(urls.FIXED["tags"], "全部标签", ""),
+                "tags": [_tag_data(tag) for tag in self.site.tags.values()]}
 
     def _archive(self) -> dict:
-        return {"meta": self._meta(urls.FIXED["archive"], "文章归档", ""), "years": self.site.years,
+        years = self.site.years
+        return {"meta": self._meta(urls.FIXED["archive"], "文章归档", ""), "years": [_year_data(y) for y in years],
+                "newest": {"year": years[0].year, "stories": years[0].stories} if years else None,
                 "total": len(self.site.stories)}
 
     def _search(self) -> dict:
@@ -255,7 +269,8 @@ class Renderer:
         site = self.site
         return {"meta": self._meta(urls.FIXED["sitemap"], "网站地图", ""), "root_brands": site.root_brands,
                 "brand_children": site.brand_children, "column_list": list(site.columns.values()),
-                "pages": site.pages, "years": site.years, "tags": list(site.tags.values())[:60]}
+                "pages": site.pages, "years": [_year_data(y) for y in site.years],
+                "tags": [_tag_data(tag) for tag in list(site.tags.values())[:60]]}
 
     def _not_found(self) -> dict:
         return {"meta": self._meta(urls.FIXED["not_found"], "页面未找到", ""),
@@ -276,7 +291,7 @@ class Renderer:
 
     def render(self, job: PageJob) -> str:
         try:
-            return self.env.get_template(job.template).render(job.context())
+            return self.env.get_template(job.template).render(job.data())
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.filename or job.template, exc.lineno or 0, f"模板语法错误：{exc.message}") from None
         except jinja2.TemplateNotFound as exc:
@@ -287,6 +302,15 @@ class Renderer:
                 if frame.filename.endswith((".html", ".xml")):
                     path, line = frame.filename, frame.lineno or 0
             raise TemplateProblem(path, line, f"渲染 /{job.url} 时模板出错：{type(exc).__name__}: {exc}") from None
+
+
+def _tag_data(tag) -> dict:
+    """What a template may know of a tag: not its story list, which is whole-site data."""
+    return {"name": tag.name, "url": tag.url, "count": len(tag.stories)}
+
+
+def _year_data(year) -> dict:
+    return {"year": year.year, "url": year.url, "count": len(year.stories)}
 
 
 def _page_url(base: str, number: int) -> str:

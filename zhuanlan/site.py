@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,6 @@ from .content import Brand, Column, Entry, Page, Story
 from .frontmatter import suggest
 from .markdown import Ref
 from .problems import Problems
-from .text import slugify
 
 REF_LABELS = {"image": "图片", "link": "链接", "cover": "封面", "logo": "标志", "attachment": "附件"}
 RELATED_WINDOW = 12  # neighbours looked at per shared tag/brand; keeps related O(n), not O(n²)
@@ -216,12 +215,14 @@ def _resolve_story_ids(stories, brands, columns, problems: Problems) -> None:
 
 def _collect_tags(stories: list[Story]) -> dict[str, Tag]:
     tags: dict[str, Tag] = {}
+    base_slugs: dict[str, str] = {}
     for story in stories:
-        for name in story.tags:
+        for name, slug in zip(story.tags, story.tag_slugs):
             tags.setdefault(name, Tag(name, "")).stories.append(story)
+            base_slugs[name] = slug
     taken: set[str] = set()
     for name in sorted(tags):  # sorted so that a slug clash resolves the same way every build
-        base = slugify(name) or "tag-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+        base = base_slugs[name] or "tag-" + hashlib.sha1(name.encode()).hexdigest()[:8]
         slug, n = base, 2
         while slug in taken:
             slug, n = f"{base}-{n}", n + 1
@@ -275,30 +276,27 @@ def _relate(site: Site) -> None:
 
     Candidates are only the stories near each one in every shared tag's and brand's date-sorted
     list, so the cost stays linear in the number of stories even for a tag on thousands.
+    Stories are handled by their position in the newest-first list, which is also the tie-break.
     """
-    position = {story.slug: index for index, story in enumerate(site.stories)}
-    groups: list[list[Story]] = [tag.stories for tag in site.tags.values()]
-    by_brand: dict[str, list[Story]] = defaultdict(list)
-    for story in site.stories:
+    stories = site.stories
+    position = {id(story): index for index, story in enumerate(stories)}
+    groups: list[list[int]] = [[position[id(s)] for s in tag.stories] for tag in site.tags.values()]
+    by_brand: dict[str, list[int]] = defaultdict(list)
+    for index, story in enumerate(stories):
         if story.brand:
-            by_brand[story.brand].append(story)
+            by_brand[story.brand].append(index)
     groups.extend(by_brand.values())
-    membership: dict[str, list[tuple[list[Story], int]]] = defaultdict(list)
+    neighbours: list[list[int]] = [[] for _ in stories]
     for group in groups:
-        for index, story in enumerate(group):
-            membership[story.slug].append((group, index))
+        for at, index in enumerate(group):
+            neighbours[index] += group[max(0, at - RELATED_WINDOW): at + RELATED_WINDOW + 1]
     limit = site.config.related_limit
-    for story in site.stories:
-        scores: dict[str, int] = defaultdict(int)
-        candidates: dict[str, Story] = {}
-        for group, index in membership.get(story.slug, ()):
-            low, high = max(0, index - RELATED_WINDOW), min(len(group), index + RELATED_WINDOW + 1)
-            for other in group[low:high]:
-                if other is not story:
-                    scores[other.slug] += 1
-                    candidates[other.slug] = other
-        ranked = sorted(candidates, key=lambda slug: (-scores[slug], position[slug]))
-        site.related[story.slug] = [candidates[slug] for slug in ranked[:limit]]
+    for index, story in enumerate(stories):
+        # Counting runs in C; counting a sorted list makes ties come out newest first, because
+        # most_common keeps insertion order among equal counts.
+        counts = Counter(sorted(neighbours[index]))
+        counts.pop(index, None)
+        site.related[story.slug] = [stories[other] for other, _ in counts.most_common(limit)]
 
 
 def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str], problems: Problems) -> None:

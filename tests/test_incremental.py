@@ -1,0 +1,194 @@
+"""Incremental builds: whatever sequence of edits, the output equals a clean build's, byte for
+byte; and work follows the change (nothing re-parsed or re-rendered that did not change)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import MINIMAL_SITE, run_cli, write_site
+from zhuanlan.output import output_lock
+from zhuanlan.pipeline import BuildOptions, build
+from zhuanlan.problems import BuildFailed
+
+SLUGS = ["alpha", "beta", "gamma", "delta", "epsilon"]
+TAGS = ["志愿服务", "网格连心", "五单工作法", "党建"]
+WORDS = ["麟湖镇党委", "坚持为民服务", "创新推出新办法", "群众满意", "党员带头", "效果明显"]
+
+
+def story_text(title: str, day: int, tags: list[str], columns: list[str], brand: str | None, body: str,
+               pinned: bool, link: str | None) -> str:
+    lines = [f"title: {title}", f"date: 2023-05-{day:02d} 09:00", f"tags: [{', '.join(tags)}]",
+             f"columns: [{', '.join(columns)}]"]
+    if brand:
+        lines.append(f"brand: {brand}")
+    if pinned:
+        lines.append("pinned: true")
+    extra = f"\n\n[相关文章]({link}.md)" if link else ""
+    return "---\n" + "\n".join(lines) + f"\n---\n{body}{extra}\n"
+
+
+story_strategy = st.builds(
+    story_text,
+    title=st.sampled_from(["五单工作法", "麟湖帮帮团", "网格连心", "七讲七比", "湖畔课堂"]),
+    day=st.integers(1, 28),
+    tags=st.lists(st.sampled_from(TAGS), max_size=3, unique=True),
+    columns=st.lists(st.sampled_from(["news", "work"]), max_size=2, unique=True),
+    brand=st.sampled_from([None, "wucai", "dinglin"]),
+    body=st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(lambda w: "，".join(w) + "。"),
+    pinned=st.booleans(),
+    link=st.sampled_from([None, None, "alpha", "beta"]),
+)
+
+operation = st.one_of(
+    st.tuples(st.just("write"), st.sampled_from(SLUGS), story_strategy),
+    st.tuples(st.just("delete"), st.sampled_from(SLUGS), st.none()),
+    st.tuples(st.just("rename"), st.sampled_from(SLUGS), st.sampled_from(SLUGS)),
+    st.tuples(st.just("brand"), st.sampled_from(["wucai", "dinglin"]), st.sampled_from(["五彩", "鼎麟", "新名称"])),
+    st.tuples(st.just("column"), st.just("news"), st.sampled_from(["工作动态", "最新动态"])),
+    st.tuples(st.just("template"), st.just("story.html"), st.sampled_from(["甲", "乙"])),
+    st.tuples(st.just("site"), st.just("site.yaml"), st.sampled_from(["测试站", "另一个站"])),
+)
+
+
+def apply(site: Path, op) -> None:
+    kind, target, value = op
+    stories = site / "content/stories"
+    if kind == "write":
+        (stories / f"{target}.md").write_text(value, "utf-8")
+    elif kind == "delete":
+        (stories / f"{target}.md").unlink(missing_ok=True)
+    elif kind == "rename":
+        source = stories / f"{target}.md"
+        if source.exists() and target != value:
+            os.replace(source, stories / f"{value}.md")
+    elif kind == "brand":
+        parent = "\nparent: wucai" if target == "dinglin" else ""
+        (site / f"content/brands/{target}.md").write_text(f"---\nname: {value}{parent}\n---\n介绍。\n", "utf-8")
+    elif kind == "column":
+        (site / "content/columns/news.md").write_text(f"---\ntitle: {value}\n---\n介绍。\n", "utf-8")
+    elif kind == "template":
+        path = site / "themes/mine/templates/story.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{% extends 'default/story.html' %}{% block main %}<p>" + value +
+                        "</p>{{ super() }}{% endblock %}", "utf-8")
+    elif kind == "site":
+        (site / "site.yaml").write_text(f"title: {value}\nbase_url: https://a.gov.cn/x/\ntheme: mine\n", "utf-8")
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def try_build(site: Path, out: Path, **options):
+    try:
+        return build(BuildOptions(site_dir=site, output_dir=out, workers=1, **options))
+    except BuildFailed:
+        return None
+
+
+def fresh_site(root: Path) -> Path:
+    site = write_site(root, dict(MINIMAL_SITE))
+    (site / "site.yaml").write_text("title: 测试站\nbase_url: https://a.gov.cn/x/\ntheme: mine\n", "utf-8")
+    (site / "content/columns/work.md").write_text("---\ntitle: 实事\n---\n介绍。\n", "utf-8")
+    (site / "themes/mine/templates").mkdir(parents=True)
+    return site
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(operation, min_size=1, max_size=6))
+def test_incremental_output_equals_a_clean_build(tmp_path_factory, ops):
+    root = tmp_path_factory.mktemp("incremental")
+    site = fresh_site(root / "site")
+    out = root / "out"
+    try_build(site, out)
+    for step, op in enumerate(ops):
+        apply(site, op)
+        incremental = try_build(site, out)
+        clean_site = root / f"clean{step}"
+        shutil.copytree(site, clean_site, ignore=shutil.ignore_patterns(".cache"))
+        clean = try_build(clean_site, root / f"clean-out{step}", clean=True)
+        assert (incremental is None) == (clean is None), f"step {step}: {op}"
+        if clean is not None:
+            assert contents(out) == contents(root / f"clean-out{step}"), f"step {step}: {op}"
+
+
+def test_unchanged_files_are_not_parsed_again_and_touching_is_not_a_change(make_site):
+    site = make_site()
+    first = build(BuildOptions(site_dir=site, workers=1))
+    assert first.parsed == 4  # two brands, a column and a story
+    story = site / "content/stories/first.md"
+    old = time.time() - 60
+    for path in (site / "content").rglob("*.md"):
+        os.utime(path, (old, old))  # old enough for stamps to be trusted
+    second = build(BuildOptions(site_dir=site, workers=1))
+    assert second.parsed == 0
+    os.utime(story)  # touched now, same bytes
+    third = build(BuildOptions(site_dir=site, workers=1))
+    assert third.parsed == 0 and third.rendered == 0 and third.stats.written == 0
+
+
+def test_editing_one_story_renders_only_the_pages_that_show_it(make_site):
+    # "other" shares no column, brand, tag or year with "first", so no page shows both.
+    site = make_site({"content/stories/other.md": "---\ntitle: 另一篇\ndate: 2021-01-01\n---\n别的。\n"})
+    first = build(BuildOptions(site_dir=site, workers=1))
+    untouched = {rel: (site / "output" / rel).stat().st_mtime_ns
+                 for rel in ("stories/other/index.html", "archive/2021/index.html", "about/index.html")
+                 if (site / "output" / rel).exists()}
+    story = site / "content/stories/first.md"
+    story.write_text(story.read_text("utf-8").replace("第二句话！", "第二句话改了！"), "utf-8")
+    result = build(BuildOptions(site_dir=site, workers=1))
+    assert result.parsed == 1
+    assert 0 < result.rendered < first.pages
+    assert "第二句话改了" in (site / "output/stories/first/index.html").read_text("utf-8")
+    assert len(untouched) == 2
+    for rel, mtime in untouched.items():
+        assert (site / "output" / rel).stat().st_mtime_ns == mtime, rel
+
+
+def test_a_template_change_renders_exactly_the_pages_that_use_it(make_site):
+    site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\ntheme: mine\n",
+                      "themes/mine/templates/tag.html": "{% extends 'default/tag.html' %}"})
+    first = build(BuildOptions(site_dir=site, workers=1))
+    (site / "themes/mine/templates/tag.html").write_text(
+        "{% extends 'default/tag.html' %}{% block main %}<p>新</p>{{ super() }}{% endblock %}", "utf-8")
+    second = build(BuildOptions(site_dir=site, workers=1))
+    assert second.rendered == 1  # the one tag page
+    assert "<p>新</p>" in (site / "output/tags/zhi-yuan-fu-wu/index.html").read_text("utf-8")
+    assert first.pages == second.pages
+
+
+def test_clean_option_renders_and_writes_everything(make_site, capsys):
+    site = make_site()
+    assert run_cli("--site", str(site)) == 0
+    capsys.readouterr()
+    assert run_cli("--site", str(site), "--clean") == 0
+    out = capsys.readouterr().out
+    assert "未变 0 个" in out
+
+
+def test_a_broken_cache_is_rebuilt(make_site):
+    site = make_site()
+    build(BuildOptions(site_dir=site, workers=1))
+    (site / ".cache/parse.sqlite").write_bytes(b"not a database" * 100)
+    result = build(BuildOptions(site_dir=site, workers=1))
+    assert result.parsed == 4
+
+
+def test_two_builds_at_once_take_turns(make_site, capsys):
+    site = make_site()
+    out = (site / "output").resolve()
+    finished = threading.Event()
+    with output_lock(out):
+        worker = threading.Thread(target=lambda: (build(BuildOptions(site_dir=site, workers=1)), finished.set()))
+        worker.start()
+        time.sleep(0.5)
+        assert not finished.is_set()  # waiting for the lock, not writing
+        assert not out.exists()
+    worker.join(10)
+    assert finished.is_set() and (out / "index.html").is_file()
+    assert "等待" in capsys.readouterr().err

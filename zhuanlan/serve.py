@@ -1,0 +1,273 @@
+"""`python build.py serve`: build, serve the site on loopback, watch, rebuild what changed and
+reload the open page.
+
+The live-reload script is added to HTML responses as they are served; it is never written into
+output files. Serve builds into `.cache/serve/` with drafts shown, so the published `output/`
+is never touched by previewing.
+"""
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_OPENED, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .cli import report, summary
+from .config import CONFIG_FILE
+from .pipeline import BuildOptions, Builder, BuildResult
+from .problems import BuildFailed, Problems
+
+EVENTS_PATH = "/__zhuanlan/events"
+SCRIPT_PATH = "/__zhuanlan/live.js"
+QUIET_SECONDS = 0.08  # rapid saves within this gap become one rebuild
+IGNORED_PARTS = {".cache", "output", ".git", "__pycache__"}
+EDITOR_LEFTOVERS = (".swp", ".swx", ".tmp", "~", ".DS_Store", "4913")
+
+LIVE_SCRIPT = """\
+(function () {
+  var script = document.currentScript, version = script ? script.getAttribute("data-version") : "";
+  var source = new EventSource("%(events)s?v=" + encodeURIComponent(version));
+  function overlay(lines) {
+    var box = document.getElementById("zhuanlan-problems");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "zhuanlan-problems";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:60vh;overflow:auto;z-index:2147483647;" +
+        "background:#2b0000;color:#fff;font:15px/1.6 monospace;padding:12px 16px;white-space:pre-wrap;" +
+        "border-top:4px solid #ff5252";
+      document.body.appendChild(box);
+    }
+    box.textContent = "生成失败（修改保存后自动重试）：\\n" + lines.join("\\n");
+  }
+  source.addEventListener("reload", function () { location.reload(); });
+  source.addEventListener("problems", function (event) { overlay(JSON.parse(event.data)); });
+})();
+"""
+
+
+class ServeState:
+    """The latest build's outcome, shared by the rebuild thread and the event streams."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.problems: list[str] = []
+        self.changed = threading.Condition()
+
+    def succeeded(self) -> None:
+        with self.changed:
+            self.version += 1
+            self.problems = []
+            self.changed.notify_all()
+
+    def failed(self, lines: list[str]) -> None:
+        with self.changed:
+            self.problems = lines
+            self.changed.notify_all()
+
+
+def make_handler(out_dir: Path, base_path: str, state: ServeState):
+    script_tag = f'<script src="{SCRIPT_PATH}" data-version="{{version}}"></script>'
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(out_dir), **kwargs)
+
+        def log_message(self, *args) -> None:  # the terminal is for build messages
+            pass
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path == EVENTS_PATH:
+                return self._events()
+            if path == SCRIPT_PATH:
+                return self._send(200, "application/javascript; charset=utf-8",
+                                  (LIVE_SCRIPT % {"events": EVENTS_PATH}).encode("utf-8"))
+            if not path.startswith(base_path):
+                self.send_response(302)
+                self.send_header("Location", base_path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            file = self._file_for(unquote(path[len(base_path):]))
+            if file is None:
+                if path.endswith("/") or "." not in path.rsplit("/", 1)[-1]:
+                    if (out_dir / unquote(path[len(base_path):]).lstrip("/")).is_dir() and not path.endswith("/"):
+                        self.send_response(301)
+                        self.send_header("Location", path + "/")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                return self._html(404, out_dir / "404.html")
+            if file.suffix == ".html":
+                return self._html(200, file)
+            return super().do_GET()
+
+        def translate_path(self, path: str) -> str:
+            path = urlsplit(path).path
+            if path.startswith(base_path):
+                path = "/" + path[len(base_path):]
+            return super().translate_path(path)
+
+        def _file_for(self, rel: str) -> Path | None:
+            target = (out_dir / rel.lstrip("/")).resolve()
+            if out_dir.resolve() not in target.parents and target != out_dir.resolve():
+                return None
+            if target.is_dir():
+                target = target / "index.html"
+            return target if target.is_file() else None
+
+        def _html(self, status: int, file: Path) -> None:
+            try:
+                text = file.read_text("utf-8")
+            except OSError:
+                text = "<!doctype html><title>尚未生成</title><body><p>网站尚未生成成功。</p></body>"
+            tag = script_tag.format(version=state.version)
+            text = text.replace("</body>", tag + "</body>") if "</body>" in text else text + tag
+            self._send(status, "text/html; charset=utf-8", text.encode("utf-8"))
+
+        def _send(self, status: int, kind: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _events(self) -> None:
+            query = urlsplit(self.path).query
+            seen = query.split("v=", 1)[1] if "v=" in query else ""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "keep-alive")
+            self.end_headers()
+            shown: list[str] = []  # problems this stream has shown; [] once a build succeeds
+            try:
+                while True:
+                    with state.changed:
+                        if str(state.version) == seen and state.problems == shown:
+                            state.changed.wait(timeout=15)
+                        version, problems = str(state.version), list(state.problems)
+                    if problems and problems != shown:
+                        data = json.dumps(problems, ensure_ascii=False)
+                        self.wfile.write(f"event: problems\ndata: {data}\n\n".encode())
+                        shown = problems
+                    elif not problems and version != seen:
+                        self.wfile.write(b"event: reload\ndata: {}\n\n")
+                        seen, shown = version, []
+                    else:
+                        shown = problems
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                return
+
+    return Handler
+
+
+class _Changes(FileSystemEventHandler):
+    """Collects relevant file events; the rebuild loop waits for a quiet moment."""
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = site_dir
+        self.pending = threading.Event()
+        self.last = 0.0
+
+    def on_any_event(self, event) -> None:
+        if event.event_type in (EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if any(self._relevant(p) for p in paths if p):
+            self.last = time.monotonic()
+            self.pending.set()
+
+    def _relevant(self, path: str) -> bool:
+        try:
+            rel = Path(os.fsdecode(path)).relative_to(self.site_dir)
+        except ValueError:
+            return False
+        if not rel.parts or rel.parts[0] in IGNORED_PARTS or rel.name.endswith(EDITOR_LEFTOVERS):
+            return False
+        return rel.parts[0] in ("content", "themes") or rel.as_posix() == CONFIG_FILE
+
+
+def _build(builder: Builder, state: ServeState) -> BuildResult | None:
+    try:
+        result = builder.build()
+    except BuildFailed as failed:
+        report(failed.problems)
+        print(f"生成失败：{len(failed.problems.errors)} 个错误。修改保存后会自动重试，浏览器中也会显示问题。",
+              file=sys.stderr, flush=True)
+        state.failed([p.format() for p in failed.problems.sorted()])
+        return None
+    except Exception as exc:  # keep serving whatever happens inside one build
+        print(f"生成时出错：{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        state.failed([f"{type(exc).__name__}: {exc}"])
+        return None
+    report(result.problems)
+    print(summary(result, builder.options.out), flush=True)
+    state.succeeded()
+    return result
+
+
+def _base_path(site_dir: Path) -> str:
+    from .config import load_config
+
+    config = load_config(site_dir, Problems())
+    return config.base_path if config else "/"
+
+
+def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threading.Event | None = None,
+          stop: threading.Event | None = None) -> int:
+    out_dir = site_dir / ".cache" / "serve"
+    builder = Builder(BuildOptions(site_dir=site_dir, output_dir=out_dir, drafts=True, workers=workers))
+    state = ServeState()
+    _build(builder, state)  # a broken site still starts the server: the page shows the problems
+    base_path = _base_path(site_dir)
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), make_handler(out_dir, base_path, state))
+    except OSError as exc:
+        print(f"无法在 {host}:{port} 启动预览：{exc.strerror or exc}。请换一个端口：--port 8001", file=sys.stderr)
+        return 1
+    server.daemon_threads = True
+    changes = _Changes(site_dir)
+    observer = Observer()
+    observer.schedule(changes, str(site_dir), recursive=True)
+    observer.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    print(f"正在预览：http://{shown_host}:{server.server_address[1]}{base_path} （含草稿；按 Ctrl+C 停止）", flush=True)
+    if ready is not None:
+        ready.port = server.server_address[1]  # type: ignore[attr-defined]
+        ready.set()
+    stop = stop or threading.Event()
+    try:
+        while not stop.is_set():
+            if not changes.pending.wait(timeout=0.2):
+                continue
+            while time.monotonic() - changes.last < QUIET_SECONDS:
+                time.sleep(QUIET_SECONDS / 4)
+            changes.pending.clear()
+            new_base = _base_path(site_dir)
+            _build(builder, state)
+            if new_base != base_path:  # site.yaml moved the site to another sub-path
+                base_path = new_base
+                server.RequestHandlerClass = make_handler(out_dir, base_path, state)
+    except KeyboardInterrupt:
+        print("\n已停止预览。")
+    finally:
+        observer.stop()
+        server.shutdown()
+        server.server_close()
+        builder.close()
+    return 0
