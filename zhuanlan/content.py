@@ -16,6 +16,7 @@ from .dates import DateError, parse_datetime
 from .frontmatter import Document, SourceError, canonicalize, read_document
 from .markdown import Ref
 from .problems import Problem, Problems
+from .search import StoryGrams, analyse
 from .text import ASCII_SLUG, count_characters, reading_minutes, slugify, summarize
 
 STORY_KEYS = {
@@ -130,6 +131,7 @@ class Story(Entry):
     attachments: list[Attachment] = field(default_factory=list)
     reading_minutes: int = 1
     char_count: int = 0
+    search: StoryGrams | None = None  # search grams of title and text, made here so the parse cache keeps them
 
 
 @dataclass
@@ -323,6 +325,7 @@ def _story(doc: Document, problems: Problems) -> Story:
         char_count=count_characters(rendered.text),
     )
     story.reading_minutes = reading_minutes(story.char_count)
+    story.search = analyse(title, rendered.text)
     story.cover = f.path_ref("cover", refs, doc.rel)
     story.first_image = rendered.images[0] if rendered.images else None
     story.attachments = _attachments(f, refs, doc.rel)

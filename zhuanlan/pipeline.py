@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feeds, urls
+from . import feeds, search, urls
 from .config import Config, load_config
 from .content import Parsed, kind_of, parse_file
 from .output import Manifest, Stager, Staged, WriteStats
@@ -205,6 +205,8 @@ def build(options: BuildOptions) -> BuildResult:
         for asset in site.assets.values():
             staged.append(stager.stage_copy(asset.rel, asset.path))
         clock.lap("extras")
+        staged += search.stage_index(site, stager)  # output/search/: index shards and result data
+        clock.lap("search")
         stats = stager.commit(staged)
         clock.lap("write")
     except BaseException:
