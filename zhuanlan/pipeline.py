@@ -205,7 +205,7 @@ def build(options: BuildOptions) -> BuildResult:
         for asset in site.assets.values():
             staged.append(stager.stage_copy(asset.rel, asset.path))
         clock.lap("extras")
-        staged += search.stage_index(site, stager)  # output/search/: index shards and result data
+        staged += search.stage_index(site, stager, workers)  # output/search/: index shards and result data
         clock.lap("search")
         stats = stager.commit(staged)
         clock.lap("write")

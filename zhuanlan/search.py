@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import struct
 import unicodedata
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ FORMAT = 1
 PAGE_SIZE = 10
 LONG_QUERY = 16  # units; longer queries read a sample of their 4-grams
 SAMPLED = 8
+PARALLEL_MIN_STORIES = 1000  # below this, building the three levels in one process is quicker
 SHARD_TARGET = 12_000  # bytes: a shard holds about this much on average
 MAX_COUNT = 32_767  # counts are capped so that count·2 + flag fits 16 bits
 
@@ -86,6 +86,19 @@ def t2s_table() -> dict[str, str]:
         converter = opencc.OpenCC("t2s")
         converted = [converter.convert(chr(cp)) for cp in cps]
     return {chr(cp): out for cp, out in zip(cps, converted) if len(out) == 1 and out != chr(cp)}
+
+
+@lru_cache(maxsize=1)
+def _t2s_sources() -> frozenset[str]:
+    """Characters whose NFKC form holds a traditional character: those in the table, and
+    compatibility forms (CJK radicals, compatibility ideographs, enclosed and squared forms)."""
+    table = t2s_table()
+    sources = set(table)
+    for low, high in ((0x2E80, 0x2FDF), (0x3200, 0x33FF), (0xF900, 0xFAFF), (0x1F200, 0x1F2FF), (0x2F800, 0x2FA1F)):
+        for cp in range(low, high + 1):
+            if any(piece in table for piece in unicodedata.normalize("NFKC", chr(cp)).lower()):
+                sources.add(chr(cp))
+    return frozenset(sources)
 
 
 def _fold_char(char: str) -> str:
@@ -167,10 +180,11 @@ def _level(grams: np.ndarray, valid: np.ndarray, title_units: int, dtype) -> tup
     if keys.size == 0:
         return np.empty(0, dtype), np.empty(0, np.uint16)
     unique, counts = np.unique(keys, return_counts=True)
-    in_title = np.unique(grams[:title_units][valid[:title_units]])
-    flag = np.isin(unique, in_title, assume_unique=True)
-    values = (np.minimum(counts, MAX_COUNT) << 1) | flag
-    return unique.astype(dtype), values.astype(np.uint16)
+    values = np.minimum(counts, MAX_COUNT).astype(np.uint16) << 1
+    in_title = grams[:title_units][valid[:title_units]]
+    if in_title.size:
+        values[np.searchsorted(unique, in_title)] |= 1
+    return unique.astype(dtype), values
 
 
 def analyse(title: str, text: str) -> StoryGrams:
@@ -187,7 +201,7 @@ def analyse(title: str, text: str) -> StoryGrams:
         keys4, vals4 = np.empty(0, np.uint64), np.empty(0, np.uint16)
     table = t2s_table()
     folds = {}
-    for char in set(title + text):  # keyed as search.js looks them up: after NFKC and lower case
+    for char in set(title + text) & _t2s_sources():  # keyed as search.js looks them up: after NFKC, lower case
         for piece in unicodedata.normalize("NFKC", char).lower():
             if piece in table:
                 folds[piece] = table[piece]
@@ -200,29 +214,26 @@ LEVELS = (("i1", 1, 1), ("i2", 2, 2), ("i4", 4, 3))  # folder, units per key, un
 
 
 def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """LEB128 of every value (uint32): the bytes, and how many bytes each value took."""
+    """LEB128 of every value (each below 2**21: doc gaps and count·2+flag): the bytes, and how
+    many bytes each value took. Built as three byte planes, then the unused bytes dropped."""
     values = values.astype(np.uint32)
-    sizes = np.ones(values.size, np.int64)
-    for bits in (7, 14, 21, 28):
-        sizes += values >= (1 << bits)
-    out = np.empty(int(sizes.sum()), np.uint8)
-    starts = np.cumsum(sizes) - sizes
-    for k in range(5):
-        mask = sizes > k
-        if not mask.any():
-            break
-        byte = (values[mask] >> np.uint32(7 * k)) & np.uint32(0x7F)
-        byte |= np.where(sizes[mask] > k + 1, 0x80, 0).astype(np.uint32)
-        out[starts[mask] + k] = byte
-    return out, sizes
+    if values.size and int(values.max()) >= 1 << 21:
+        raise ValueError("search index: more than two million stories")
+    two, three = values >= 1 << 7, values >= 1 << 14
+    planes = np.empty((values.size, 3), np.uint8)
+    planes[:, 0] = (values & 0x7F) | (two.astype(np.uint32) << 7)
+    planes[:, 1] = ((values >> 7) & 0x7F) | (three.astype(np.uint32) << 7)
+    planes[:, 2] = values >> 14
+    keep = np.empty((values.size, 3), bool)
+    keep[:, 0], keep[:, 1], keep[:, 2] = True, two, three
+    return planes[keep], 1 + two.astype(np.int64) + three
 
 
 def _hash_array(keys: np.ndarray, width: int, hashed: int) -> np.ndarray:
+    units = keys.view("<u2").reshape(-1, keys.itemsize // 2)  # little-endian: last column is unit 0
     h = np.full(keys.size, 0x811C9DC5, np.uint32)
-    keys = keys.astype(np.uint64)
     for j in range(hashed):
-        unit = ((keys >> np.uint64(16 * (width - 1 - j))) & np.uint64(0xFFFF)).astype(np.uint32)
-        h = (h ^ unit) * np.uint32(0x01000193)
+        h = (h ^ units[:, width - 1 - j]) * np.uint32(0x01000193)
     h ^= h >> np.uint32(15)
     h *= np.uint32(0x2C1B3C6D)
     return h ^ (h >> np.uint32(12))
@@ -234,26 +245,11 @@ def _key_units(keys: np.ndarray, width: int) -> bytes:
     return np.stack(columns, axis=1).astype("<u2").tobytes()
 
 
-def _encode_shard(keys: np.ndarray, docs: np.ndarray, values: np.ndarray, width: int) -> bytes:
-    """u32 key count, keys (width × u16 each, ascending), u32 end offset of each key's postings,
-    then postings: (doc gap, value) LEB128 pairs, doc ids ascending within a key."""
-    order = np.argsort(keys, kind="stable")  # entries arrive in doc order; stable keeps it
-    keys, docs, values = keys[order], docs[order].astype(np.int64), values[order]
-    starts = np.ones(keys.size, bool)
-    starts[1:] = keys[1:] != keys[:-1]
-    gaps = docs.copy()
-    gaps[1:] = np.where(starts[1:], docs[1:], docs[1:] - docs[:-1])
-    pairs = np.empty(keys.size * 2, np.uint32)
-    pairs[0::2], pairs[1::2] = gaps, values
-    data, sizes = _varints(pairs)
-    ends_all = np.cumsum(sizes[0::2] + sizes[1::2])
-    first = np.flatnonzero(starts)
-    last = np.append(first[1:], keys.size) - 1
-    return b"".join([struct.pack("<I", first.size), _key_units(keys[first], width),
-                     ends_all[last].astype("<u4").tobytes(), data.tobytes()])
-
-
 def _shards(grams: list[StoryGrams], level: int, width: int, hashed: int) -> tuple[int, dict[int, bytes]]:
+    """Shard files of one level. Each file: u32 key count, keys (width × u16 each, ascending),
+    u32 end offset of each key's postings, then postings: (doc gap, value) LEB128 pairs, doc
+    ids ascending within a key. The whole level is sorted and encoded at once (numpy); only
+    the final slicing runs per shard."""
     key_name, val_name = f"keys{level}", f"vals{level}"
     sizes = np.fromiter((getattr(g, key_name).size for g in grams), np.int64, len(grams))
     total = int(sizes.sum())
@@ -262,16 +258,41 @@ def _shards(grams: list[StoryGrams], level: int, width: int, hashed: int) -> tup
         return count, {}
     keys = np.concatenate([getattr(g, key_name) for g in grams])
     values = np.concatenate([getattr(g, val_name) for g in grams])
-    docs = np.repeat(np.arange(len(grams), dtype=np.uint32), sizes)
+    docs = np.repeat(np.arange(len(grams), dtype=np.int64), sizes)
+    # Entries arrive doc by doc, so stable sorts keep docs ascending: a radix sort by shard,
+    # then a small sort by key inside each shard, give (shard, key, doc) order.
     shard = (_hash_array(keys, width, hashed) % np.uint32(count)).astype(np.uint16 if count < 65536 else np.uint32)
     order = np.argsort(shard, kind="stable")
-    keys, values, docs, shard = keys[order], values[order], docs[order], shard[order]
+    shard = shard[order]
     bounds = np.searchsorted(shard, np.arange(count + 1))
+    sorted_keys = keys[order]
+    for number in range(count):
+        low, high = bounds[number], bounds[number + 1]
+        if high - low > 1:
+            order[low:high] = order[low:high][np.argsort(sorted_keys[low:high], kind="stable")]
+    keys, docs, values = keys[order], docs[order], values[order]
+    starts = np.ones(total, bool)
+    starts[1:] = keys[1:] != keys[:-1]
+    gaps = np.where(starts, docs, docs - np.concatenate(([0], docs[:-1])))
+    pairs = np.empty(total * 2, np.uint32)
+    pairs[0::2], pairs[1::2] = gaps, values
+    data, byte_sizes = _varints(pairs)
+    cumulative = np.cumsum(byte_sizes[0::2] + byte_sizes[1::2])  # end of each entry's pair
+    first = np.flatnonzero(starts)  # each key's first entry
+    last = np.append(first[1:], total) - 1
+    key_ends = cumulative[last]
+    key_units = np.frombuffer(_key_units(keys[first], width), dtype="<u2").reshape(-1, width)
+    key_shard = shard[first]
+    bounds = np.searchsorted(key_shard, np.arange(count + 1))
     files = {}
     for number in range(count):
         low, high = bounds[number], bounds[number + 1]
-        if high > low:
-            files[number] = _encode_shard(keys[low:high], docs[low:high], values[low:high], width)
+        if high == low:
+            continue
+        base = int(key_ends[low - 1]) if low else 0
+        end = int(key_ends[high - 1])
+        files[number] = b"".join([struct.pack("<I", high - low), key_units[low:high].tobytes(),
+                                  (key_ends[low:high] - base).astype("<u4").tobytes(), data[base:end].tobytes()])
     return count, files
 
 
@@ -280,11 +301,20 @@ def _json(value) -> bytes:
 
 
 def display_text(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
-def index_files(site: Site) -> dict[str, bytes]:
+_GRAMS: list[StoryGrams] = []  # handed to forked workers
+
+
+def _level_files(level: int) -> tuple[int, dict[int, bytes]]:
+    folder, width, hashed = LEVELS[level]
+    return _shards(_GRAMS, width, width, hashed)
+
+
+def index_files(site: Site, workers: int = 1) -> dict[str, bytes]:
     """Every file of the search index, by path under output/ (stories numbered newest first)."""
+    global _GRAMS
     from . import urls
 
     stories = site.stories
@@ -298,8 +328,18 @@ def index_files(site: Site) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     version = hashlib.blake2b(digest_size=8)
     counts = []
-    for folder, width, hashed in LEVELS:
-        count, shards = _shards(grams, width, width, hashed)
+    _GRAMS = grams
+    try:
+        if workers > 1 and len(grams) >= PARALLEL_MIN_STORIES:
+            import multiprocessing
+
+            with multiprocessing.get_context("fork").Pool(min(workers, len(LEVELS))) as pool:
+                levels = pool.map(_level_files, [2, 1, 0], chunksize=1)[::-1]  # biggest first
+        else:
+            levels = [_level_files(level) for level in range(len(LEVELS))]
+    finally:
+        _GRAMS = []
+    for (folder, width, hashed), (count, shards) in zip(LEVELS, levels):
         counts.append(count)
         for number, data in shards.items():
             files[f"{INDEX_DIR}{folder}/{number}.bin"] = data
@@ -336,8 +376,8 @@ def index_files(site: Site) -> dict[str, bytes]:
     return files
 
 
-def stage_index(site: Site, stager: Stager) -> list[Staged]:
-    return [stager.stage_bytes(rel, data) for rel, data in index_files(site).items()]
+def stage_index(site: Site, stager: Stager, workers: int = 1) -> list[Staged]:
+    return [stager.stage_bytes(rel, data) for rel, data in index_files(site, workers).items()]
 
 
 # -- reading the index: the reference of search.js's query algorithm ---------------------------
