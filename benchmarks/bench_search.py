@@ -83,9 +83,21 @@ def _browser():
 def _page(browser):
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.moved = []  # (url, bytes)
-    page.on("requestfinished", lambda r: page.moved.append((r.url, r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"])))
+    page.requests = []
+    page.on("requestfinished", lambda request: page.requests.append(request))
     return context, page
+
+
+def moved(page, since: int = 0) -> list[tuple[str, int]]:
+    """(url, bytes on the wire: headers and body) of every finished request, read before closing."""
+    out = []
+    for request in page.requests[since:]:
+        try:
+            sizes = request.sizes()
+        except Exception:  # a request cut off by the page closing
+            continue
+        out.append((request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"]))
+    return out
 
 
 WAIT_OURS = ("() => { const s = document.getElementById('search-status').textContent;"
@@ -101,8 +113,9 @@ def bytes_and_latency(browser, root: str) -> list[list[str]]:
         page.wait_for_function("() => document.querySelectorAll('#search-results > li').length > 0 || "
                                "document.getElementById('search-status').textContent.indexOf('未找到') >= 0")
         page.wait_for_timeout(300)  # let the result records finish
-        total = sum(size for _, size in page.moved)
-        page_only = sum(size for url, size in page.moved if "/search/?" in url or url.endswith(".css"))
+        sizes = moved(page)
+        total = sum(size for _, size in sizes)
+        page_only = sum(size for url, size in sizes if "/search/?" in url or url.endswith(".css"))
         status = page.locator("#search-status").inner_text()
         context.close()
         latency = _latency(browser, root, query)
@@ -142,11 +155,11 @@ def pagefind_bytes(browser, root: str) -> list[list[str]]:
     for query in QUERIES:
         context, page = _page(browser)
         page.goto(root + "search/")
-        before = len(page.moved)
+        before = len(page.requests)
         urls = _pagefind_urls(page, root, query, fetch_all=False)
-        moved = sum(size for _, size in page.moved[before:])
+        total = sum(size for _, size in moved(page, before))
         context.close()
-        rows.append([query, str(len(urls)), f"{moved / 1024:.1f}"])
+        rows.append([query, str(len(urls)), f"{total / 1024:.1f}"])
     return rows
 
 
@@ -225,14 +238,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--skip-pagefind", action="store_true")
+    parser.add_argument("--skip-build", action="store_true", help="reuse the 10,000-story output of a previous run")
     args = parser.parse_args()
     with_pagefind = not args.skip_pagefind
 
     big = corpus(10000)
     out = big / "runs" / "search-out"
-    builds = [our_build(big, out) for _ in range(args.runs)]
-    theirs = [pagefind(out) for _ in range(args.runs)] if with_pagefind else []
-    site_data = builds[-1]["site"]
+    if args.skip_build:
+        builds, theirs = [], []
+    else:
+        builds = [our_build(big, out) for _ in range(args.runs)]
+        theirs = [pagefind(out) for _ in range(args.runs)] if with_pagefind else []
+    if builds:
+        _print_build(builds, theirs, out, with_pagefind)
+    _rest(out, with_pagefind)
+
+
+def _print_build(builds, theirs, out: Path, with_pagefind: bool) -> None:
     tokenise, stage = median([b["tokenise"] for b in builds]), median([b["search"] for b in builds])
     rows = [["zhuanlan: tokenising (parse stage, cached per story)", f"{tokenise:.2f}"],
             ["zhuanlan: index stage (shards, records, writing)", f"{stage:.2f}"],
@@ -251,6 +273,9 @@ def main() -> None:
         print(f"Pagefind: {sum(p.stat().st_size for p in pf.rglob('*') if p.is_file()) / 1e6:.1f} MB "
               f"in {sum(1 for p in pf.rglob('*') if p.is_file())} files")
 
+
+
+def _rest(out: Path, with_pagefind: bool) -> None:
     server, root = _server(out)
     manager, browser = _browser()
     try:
