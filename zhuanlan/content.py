@@ -16,6 +16,7 @@ from .dates import DateError, parse_datetime
 from .frontmatter import Document, SourceError, canonicalize, read_document
 from .markdown import Ref
 from .problems import Problem, Problems
+from .search import StoryGrams, analyse
 from .text import ASCII_SLUG, count_characters, reading_minutes, slugify, summarize
 
 STORY_KEYS = {
@@ -86,8 +87,9 @@ class Attachment:
     size: int = 0
 
 
-# Fields that only rendering needs; the parse cache stores them apart and loads them on demand.
-HEAVY_FIELDS = ("html", "text", "headings")
+# Fields that only rendering and the search index need; the parse cache stores them apart and
+# loads them on demand.
+HEAVY_FIELDS = ("html", "text", "headings", "search")
 
 
 @dataclass
@@ -102,6 +104,7 @@ class Entry:
     lines: dict[str, int]  # canonical key -> line in the file
     fm_line: int
     headings: list = field(default_factory=list)
+    search: StoryGrams | None = None  # search grams of a story's title and text (stories only)
     digest: str = ""  # hash of the source file's bytes
     url: str = ""  # site-relative URL, filled in by the site stage ("stories/x/")
     ref_urls: list[str] = field(default_factory=list)  # filled in by the site stage
@@ -330,6 +333,7 @@ def _story(doc: Document, problems: Problems) -> Story:
     )
     story.reading_minutes = reading_minutes(story.char_count)
     story.tag_slugs = [slugify(tag) for tag in story.tags]
+    story.search = analyse(title, rendered.text)
     story.cover = f.path_ref("cover", refs, doc.rel)
     story.first_image = rendered.images[0] if rendered.images else None
     story.attachments = _attachments(f, refs, doc.rel)

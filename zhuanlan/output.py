@@ -58,6 +58,7 @@ class Manifest:
         self.warnings: list[list] = []
         self.stories = 0
         self.scanned = 0  # when that build looked at its input files (ns)
+        self.stages: dict[str, str] = {}  # digest of the inputs of whole-site outputs (the search index)
         try:
             data = json.loads(path.read_text("utf-8"))
             self.entries = data["files"]
@@ -66,6 +67,7 @@ class Manifest:
             self.warnings = data.get("warnings", [])
             self.stories = data.get("stories", 0)
             self.scanned = data.get("scanned", 0)
+            self.stages = data.get("stages", {})
         except (OSError, ValueError, KeyError, TypeError):
             pass
 
@@ -73,21 +75,29 @@ class Manifest:
     def marker(self) -> Path:
         return self.path.with_suffix(".staging")
 
+    def kept(self, prefix: str, out_dir: Path) -> list[Staged] | None:
+        """Every file under `prefix` from the last build, unchanged; None if any is missing."""
+        out = str(out_dir)
+        files = [(rel, stamp) for rel, stamp in self.entries.items() if rel.startswith(prefix)]
+        if not files or not all(os.path.isfile(os.path.join(out, rel)) for rel, _ in files):
+            return None
+        return [Staged(rel, stamp, None) for rel, stamp in files]
+
     def complete(self, out_dir: Path) -> bool:
         """Every file the last build wrote is still there (nobody deleted output/ by hand)."""
         out = str(out_dir)
         return bool(self.entries) and all(os.path.isfile(os.path.join(out, rel)) for rel in self.entries)
 
     def save(self, entries: dict[str, str], pages: dict[str, str], inputs: str, warnings: list, stories: int,
-             scanned: int) -> None:
+             scanned: int, stages: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_suffix(".tmp")
         data = {"files": entries, "pages": pages, "inputs": inputs, "warnings": warnings, "stories": stories,
-                "scanned": scanned}
+                "scanned": scanned, "stages": stages}
         temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
         os.replace(temp, self.path)
         self.entries, self.pages, self.inputs, self.warnings = entries, pages, inputs, warnings
-        self.stories, self.scanned = stories, scanned
+        self.stories, self.scanned, self.stages = stories, scanned, stages
 
 
 @contextmanager
@@ -153,7 +163,8 @@ class Stager:
         return Staged(rel, stamp, temp)
 
     def commit(self, staged: list[Staged], pages: dict[str, str] | None = None, inputs: str = "",
-               warnings: list | None = None, stories: int = 0, scanned: int = 0) -> WriteStats:
+               warnings: list | None = None, stories: int = 0, scanned: int = 0,
+               stages: dict[str, str] | None = None) -> WriteStats:
         stats = WriteStats()
         new_entries: dict[str, str] = {}
         for item in staged:
@@ -171,7 +182,7 @@ class Stager:
             except FileNotFoundError:
                 continue
             _prune_empty_dirs(target.parent, self.out_dir)
-        self.manifest.save(new_entries, pages or {}, inputs, warnings or [], stories, scanned)
+        self.manifest.save(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {})
         self.manifest.marker.unlink(missing_ok=True)
         return stats
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, urls
+from . import ENGINE_VERSION, feeds, search, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, kind_of
@@ -290,6 +290,16 @@ class Builder:
             staged = render_all(renderer, todo, stager, workers, options.progress)
             clock.lap("render")
             staged += kept
+            stages = {"search": search.index_digest(site)}
+            previous = None if options.clean or manifest.stages.get("search") != stages["search"] else \
+                manifest.kept(search.INDEX_DIR, out_dir)
+            if previous is None:
+                if self.cache is not None:
+                    self.cache.fill_heavy(site.stories)
+                staged += search.stage_index(site, stager, workers)
+            else:
+                staged += previous  # nothing the index is made of has changed
+            clock.lap("search")
             extra = dict(feeds.feeds(site))
             extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs])
             extra[urls.FIXED["robots"]] = feeds.robots_txt(site)
@@ -302,7 +312,7 @@ class Builder:
             clock.lap("extras")
             warnings = [(p.path, p.line, p.level, p.message, p.col) for p in problems.items]
             stats = stager.commit(staged, pages=pages, inputs=inputs, warnings=warnings, stories=len(site.stories),
-                                  scanned=scanned_ns)
+                                  scanned=scanned_ns, stages=stages)
             self.manifest = stager.manifest
             clock.lap("write")
         except BaseException:

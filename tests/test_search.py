@@ -1,0 +1,265 @@
+"""Search: normalisation, the index on disk, exact containment (Python reference and the real
+search.js in Node), and the edge cases the issue lists."""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import MINIMAL_SITE, REPO, write_site
+from zhuanlan import search
+
+STORIES = {
+    "trad": ("黨建引領基層治理", "網格連心，服務群眾。後來，支部書記說：「這是我們的責任。」"),
+    "width": ("ＡＢＣ全角字母", "全角的Ｐａｒｔｙ和５Ｇ网络，半角的Party和5G。"),
+    "mixed": ("5G党建新实践", "我们的5G 党建平台上线了，5g党建成为热词。APP下载量达12345次。"),
+    "emoji": ("点赞👍🏻", "群众纷纷点赞👍🏻，一家人👨‍👩‍👧其乐融融。𠀀字也要能找到。"),
+    "combining": ("Café 议事会", "在cafe\u0301召开议事会，ﬁx 问题，㈱公司，①号楼。"),
+    "markup": ("标记<script>不执行", '正文里写着<script>alert(1)</script>和"><img src=x onerror=alert(1)>。'),
+    "repeat": ("哈哈哈", "哈哈哈哈哈，党员党员党员。网格连心网格连心，网格员每天巡查。"),
+    "plain": ("五单工作法让群众满意", "群众点单、支部派单、党员接单。五单工作法推行以来，群众满意率明显提升。"),
+}
+
+
+def story_file(key: str, title: str, body: str, day: int) -> str:
+    return f"---\ntitle: '{title}'\ndate: 2023-05-{day:02d}\nbrand: dinglin\ncolumns: [banshishi]\n---\n{body}\n"
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """The example site plus the special stories above; built once."""
+    root = tmp_path_factory.mktemp("search-site")
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    write_site(root, {f"content/stories/special/{key}.md": story_file(key, title, body, day)
+                      for day, (key, (title, body)) in enumerate(STORIES.items(), start=1)})
+    from zhuanlan.pipeline import BuildOptions, build
+
+    result = build(BuildOptions(root, root / "output", workers=1))
+    texts = [(search.normalize(s.title), search.normalize(s.text)) for s in result.site.stories]
+    return root / "output", result.site, texts
+
+
+def expected_docs(texts, query: str) -> list[int]:
+    normalized = search.normalize(query)
+    if not search.searchable(normalized):
+        return []
+    return [i for i, (title, text) in enumerate(texts) if normalized in title or normalized in text]
+
+
+# -- normalisation ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, folded", [
+    ("黨建", "党建"), ("網格連心", "网格连心"), ("ＡＢＣ５Ｇ", "abc5g"), ("Party", "party"),
+    ("5G 党建", "5g党建"), ("五单\u3000工作法", "五单工作法"), ("cafe\u0301", "cafe\u0301"), ("ﬁ", "fi"),
+    ("①", "1"), ("a\u00adb", "ab"), ("\u200b零宽", "零宽"), ("後", "后"),
+])
+def test_normalize(raw, folded):
+    assert search.normalize(raw) == folded
+
+
+def test_normalisation_works_per_character_so_substrings_stay_substrings():
+    text = "黨建ＡＢＣcafe\u0301 ①號 5G\u3000党建👍🏻"
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            assert search.normalize(text[start:end]) in search.normalize(text)
+
+
+def test_drop_ranges_are_exactly_the_control_format_and_separator_characters():
+    for cp in range(0x110000):
+        category = unicodedata.category(chr(cp))
+        expected = category in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs")
+        assert search._in_ranges(cp, search.DROP_RANGES) == expected, hex(cp)
+
+
+def test_t2s_table_is_one_character_to_one():
+    table = search.t2s_table()
+    assert table["黨"] == "党" and table["網"] == "网" and table["後"] == "后"
+    assert "党" not in table and len(table) > 2000
+    assert all(len(k) == 1 and len(v) == 1 for k, v in table.items())
+
+
+@pytest.mark.parametrize("query, ok", [("", False), ("，。！？", False), ("...", False), ("“”《》", False),
+                                       ("党", True), ("5", True), ("👍", True), ("a,", True)])
+def test_searchable(query, ok):
+    assert search.searchable(search.normalize(query)) is ok
+
+
+# -- the index --------------------------------------------------------------------------------
+
+def test_varints_round_trip():
+    import numpy as np
+
+    values = np.array([0, 1, 127, 128, 16383, 16384, 2**21 - 1, 5], dtype=np.uint32)
+    data, sizes = search._varints(values)
+    assert list(sizes) == [1, 1, 1, 2, 2, 3, 3, 1] and len(data) == sum(sizes)
+    decoded, value, shift = [], 0, 0
+    for byte in bytes(data):
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            decoded.append(value)
+            value, shift = 0, 0
+    assert decoded == values.tolist()
+    assert search.IndexReader._postings(bytes(data[: sizes[:4].sum()])) == {0: 1, 127: 128}
+
+
+def test_index_files_are_where_the_page_reads_them(indexed):
+    out, site, _ = indexed
+    meta = json.loads((out / "search" / "meta.json").read_text("utf-8"))
+    assert meta["stories"] == len(site.stories)
+    assert len(list((out / "search" / "d").glob("*.json"))) == len(site.stories)
+    record = json.loads((out / "search" / "d" / "0.json").read_text("utf-8"))
+    assert record["u"].startswith("/dangjian/stories/") and record["t"] == site.stories[0].title
+    assert (out / "static" / "js" / "search.js").is_file()
+    page = (out / "search" / "index.html").read_text("utf-8")
+    assert 'id="search-results"' in page and 'data-index="/dangjian/search/"' in page
+
+
+@pytest.mark.parametrize("query", [
+    "黨建", "党建", "网格连心", "網格連心", "五单工作法", "5G党建", "5g 党建", "5G", "g党", "abc", "ＡＢＣ", "party",
+    "👍", "👍🏻", "👨‍👩‍👧", "𠀀", "cafe\u0301", "fi", "1号", "<script>", '"><img src=x onerror=alert(1)>',
+    "哈哈", "哈哈哈", "哈哈哈哈哈哈", "党员党员", "网格连心网格连心", "群众满意率明显提升", "麟湖", "帮帮团",
+    "不存在的词语组合", "x" * 500, "五" * 500, "党", "a", "3",
+])
+def test_python_reference_finds_exactly_the_containing_stories(indexed, query):
+    out, site, texts = indexed
+    hits = search.IndexReader(out).query(query)
+    assert sorted(h.doc for h in hits) == expected_docs(texts, query)
+    for hit in hits:  # counts and title flags are the real ones
+        title, text = texts[hit.doc]
+        normalized = search.normalize(query)
+        assert hit.title == (normalized in title)
+        real = search._occurrences(title, normalized) + search._occurrences(text, normalized)
+        assert 1 <= hit.count <= real
+        if len(search.utf16_units(normalized)) <= 4:
+            assert hit.count == real
+
+
+def test_ranking_is_title_first_then_frequency_then_newest(indexed):
+    out, site, texts = indexed
+    hits = search.IndexReader(out).query("党员")
+    keys = [(not h.title, -h.count, h.doc) for h in hits]
+    assert keys == sorted(keys) and len(hits) > 3
+
+
+def test_a_500_character_query_from_a_story_finds_it(indexed):
+    out, site, texts = indexed
+    doc = max(range(len(texts)), key=lambda i: len(texts[i][1]))
+    query = site.stories[doc].text.replace("\n", "")[:500]
+    assert doc in [h.doc for h in search.IndexReader(out).query(query)]
+
+
+# -- the property: any 1–8 character substring finds its story ---------------------------------
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_substring_of_a_story_finds_that_story(indexed, data):
+    out, site, texts = indexed
+    reader = _reader(out)
+    doc = data.draw(st.integers(0, len(site.stories) - 1))
+    story = site.stories[doc]
+    source = data.draw(st.sampled_from([story.title, story.text]))
+    length = data.draw(st.integers(1, 8))
+    start = data.draw(st.integers(0, max(0, len(source) - length)))
+    query = source[start:start + length]
+    found = [h.doc for h in reader.query(query)]
+    if search.searchable(search.normalize(query)):
+        assert doc in found, query
+    assert sorted(found) == expected_docs(texts, query)
+
+
+_READERS: dict = {}
+
+
+def _reader(out: Path) -> search.IndexReader:
+    if out not in _READERS:
+        _READERS[out] = search.IndexReader(out)
+    return _READERS[out]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bodies=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=60)
+                       .filter(lambda t: t.strip() and "---" not in t), min_size=1, max_size=4),
+       data=st.data())
+def test_substrings_of_generated_text_find_their_story(tmp_path_factory, bodies, data):
+    """Arbitrary Unicode text (any script, emoji, combining marks): build a site, search."""
+    root = tmp_path_factory.mktemp("gen")
+    files = dict(MINIMAL_SITE)
+    files["content/stories/first.md"] = MINIMAL_SITE["content/stories/first.md"]
+    for i, body in enumerate(bodies):
+        files[f"content/stories/g{i}.md"] = f"---\ntitle: 生成{i}\ndate: 2024-01-0{i + 1}\n---\n\n" + json.dumps(body)
+    write_site(root, files)
+    from zhuanlan.pipeline import BuildOptions, build
+
+    site = build(BuildOptions(root, root / "output", workers=1)).site
+    texts = [(search.normalize(s.title), search.normalize(s.text)) for s in site.stories]
+    reader = search.IndexReader(root / "output")
+    for _ in range(5):
+        doc = data.draw(st.integers(0, len(site.stories) - 1))
+        text = site.stories[doc].text
+        length = data.draw(st.integers(1, 8))
+        start = data.draw(st.integers(0, max(0, len(text) - length)))
+        query = text[start:start + length]
+        found = sorted(h.doc for h in reader.query(query))
+        assert found == expected_docs(texts, query), query
+        if search.searchable(search.normalize(query)):
+            assert doc in found
+    shutil.rmtree(root, ignore_errors=True)
+
+
+# -- the real search.js in Node ---------------------------------------------------------------
+
+TOKEN_FIXTURES = [
+    "", "党", "党建", "黨建引領", "网格连心", "五单工作法", "5G党建", "５Ｇ黨建", "Party Building 2023",
+    "ＡＢＣ ａｂｃ", "  空格\t和\n换行  ", "，。！？“”", "👍🏻点赞", "👨‍👩‍👧", "𠀀𠀁", "cafe\u0301", "ﬁ①㈱",
+    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "İstanbul ΣΑΣ", "a\u00adb\u200bc",
+    "後來發現乾燥", "臺灣", "😀" * 3, "哈哈哈哈",
+]
+
+
+def node_cases(indexed, tmp_path) -> Path:
+    out, site, texts = indexed
+    reader = search.IndexReader(out)
+    rng = random.Random(7)
+    queries = ["", "，。", "黨建", "5G党建", "👍", "x" * 500, "网格连心网格连心", "群众满意率明显提升", "不存在的词语组合",
+               "<script>", '"><img onerror=alert(1)>']
+    for _ in range(250):  # a sample of the property: substrings of every length 1–8 (and longer)
+        story = rng.choice(site.stories)
+        source = rng.choice([story.title, story.text])
+        length = rng.randint(1, 12)
+        start = rng.randint(0, max(0, len(source) - length))
+        queries.append(source[start:start + length])
+    entries = []
+    for q in queries:
+        normalized = search.normalize(q)
+        state = "empty" if not normalized else ("ok" if search.searchable(normalized) else "punct")
+        entries.append({"q": q, "state": state, "expected": expected_docs(texts, q),
+                        "ranked": [h.doc for h in reader.query(q)]})
+    cases = {
+        "drop": [list(r) for r in search.DROP_RANGES], "punct": [list(r) for r in search.PUNCT_RANGES],
+        "t2s": search.t2s_table(), "output": str(out), "queries": entries,
+        "tokens": [{"text": t, "expected": search.tokens(t), "searchable": search.searchable(search.normalize(t))}
+                   for t in TOKEN_FIXTURES],
+    }
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps(cases, ensure_ascii=False), "utf-8")
+    return path
+
+
+def test_search_js_in_node_agrees_with_python(indexed, tmp_path):
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the search.js tests: apt-get install nodejs (not skipped on purpose)"
+    cases = node_cases(indexed, tmp_path)
+    result = subprocess.run([node, "--test", str(REPO / "tests" / "js" / "search.test.js")],
+                            env={"ZL_SEARCH_CASES": str(cases), "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "# fail 0" in result.stdout and "# pass 3" in result.stdout, result.stdout[-2000:]

@@ -1,0 +1,143 @@
+"""Site search in headless Chromium at 360×740, as a reader uses it on a phone."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from conftest import run_cli, serve
+from zhuanlan import search
+
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def wait_for_status(page, text: str) -> str:
+    page.wait_for_function("t => document.getElementById('search-status').textContent.indexOf(t) >= 0", arg=text)
+    return page.locator("#search-status").inner_text()
+
+
+def results(page, count: int | None = None) -> list[str]:
+    """The result titles, once `count` results are on screen (records load after the count)."""
+    if count is not None:
+        page.wait_for_function("n => document.querySelectorAll('#search-results > li').length === n", arg=count)
+    return page.locator("#search-results > li a[href]").all_inner_texts()
+
+
+def test_type_see_results_filter_and_click_through(phone, example_server, example_output):
+    SHOTS.mkdir(exist_ok=True)
+    reader = search.IndexReader(example_output)
+    expected = reader.query("帮帮团")
+    assert len(expected) >= 2
+    phone.goto(example_server)
+    phone.locator("#site-search").fill("帮帮团")  # the header box on every page submits to /search/?q=
+    phone.locator("#site-search").press("Enter")
+    phone.wait_for_url("**/search/?q=*")
+    status = wait_for_status(phone, "找到")
+    assert f"找到 {len(expected)} 篇" in status
+    phone.locator("#search-input").fill("")
+    phone.locator("#search-input").type("麟湖帮帮团", delay=40)  # results as you type
+    expected = reader.query("麟湖帮帮团")
+    status = wait_for_status(phone, f"找到 {len(expected)} 篇与“麟湖帮帮团”")
+    titles = results(phone, len(expected))
+    assert titles[0] == reader.record(expected[0].doc)["t"]  # title matches rank first
+    marks = phone.locator("#search-results mark").all_inner_texts()
+    assert marks and all(m == "麟湖帮帮团" for m in marks)
+    first = phone.locator("#search-results > li").first
+    assert first.locator("time").inner_text().startswith("20")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path=str(SHOTS / "search-360.png"), full_page=True)
+
+    # Filter by column: only stories of that column stay.
+    phone.locator("#search-input").fill("党员")
+    all_hits = reader.query("党员")
+    wait_for_status(phone, f"找到 {len(all_hits)} 篇")
+    phone.locator("#search-column").select_option(label="我为群众办实事")
+    status = wait_for_status(phone, "筛选后")
+    column_index = [c[0] for c in reader.meta["columns"]].index("我为群众办实事")
+    in_column = [h for h in all_hits if column_index in reader.record(h.doc)["c"]]
+    assert f"筛选后 {len(in_column)} 篇" in status
+    results(phone, min(len(in_column), reader.meta["page"]))
+    phone.screenshot(path=str(SHOTS / "search-filter-360.png"), full_page=True)
+    phone.locator("#search-column").select_option(value="")
+    brand_names = [b[0] for b in reader.meta["brands"]]
+    phone.locator("#search-brand").select_option(index=1 + brand_names.index("网格连心"))
+    wait_for_status(phone, "筛选后")
+    phone.wait_for_timeout(300)
+    for link in phone.locator("#search-results > li a[href]").all():
+        assert link.get_attribute("href").startswith("/dangjian/stories/")
+
+    # Click through to the story.
+    phone.locator("#search-brand").select_option(value="")
+    wait_for_status(phone, f"找到 {len(all_hits)} 篇")
+    results(phone, min(len(all_hits), reader.meta["page"]))
+    href = phone.locator("#search-results > li a").first.get_attribute("href")
+    phone.locator("#search-results > li a").first.click()
+    phone.wait_for_url("**" + href)
+    assert "党员" in phone.locator("main").inner_text()
+    hosts = {urlsplit(url).netloc for url in phone.requests}
+    assert hosts == {urlsplit(example_server).netloc}, hosts
+
+
+def test_a_link_with_q_opens_with_results_and_load_more_reaches_all(phone, make_site):
+    stories = {f"content/stories/s{i:02d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-{i + 1:02d}\n---\n"
+               f"{'志愿服务' * (i % 4 + 1)}，第{i}次活动。\n" for i in range(25)}
+    site = make_site(stories)
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    server = serve(site / "output", "/dangjian/")
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/dangjian/"
+        reader = search.IndexReader(site / "output")
+        hits = reader.query("志愿服务")
+        assert len(hits) == 25 and len(hits) > 2 * reader.meta["page"]
+        phone.goto(root + "search/?q=" + quote("志愿服务"))
+        wait_for_status(phone, "找到 25 篇")
+        assert phone.locator("#search-input").input_value() == "志愿服务"
+        results(phone, reader.meta["page"])
+        assert "还有 15 篇" in phone.locator("#search-more").inner_text()
+        while phone.locator("#search-more").is_visible():
+            phone.locator("#search-more").click()
+            phone.wait_for_timeout(150)
+        phone.wait_for_function("n => document.querySelectorAll('#search-results > li').length === n", arg=25)
+        hrefs = phone.locator("#search-results > li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert hrefs == [reader.record(h.doc)["u"] for h in hits]
+        counts = [h.count for h in hits]
+        assert counts == sorted(counts, reverse=True) and counts[0] == 4  # most occurrences first
+    finally:
+        server.shutdown()
+
+
+def test_traditional_query_finds_simplified_text(phone, example_server, example_output):
+    expected = search.IndexReader(example_output).query("網格連心")
+    assert expected
+    phone.goto(example_server + "search/?q=" + quote("網格連心"))
+    wait_for_status(phone, f"找到 {len(expected)} 篇")
+    assert phone.locator("#search-results mark").first.inner_text() == "网格连心"
+
+
+def test_edge_cases(phone, example_server, example_output):
+    reader = search.IndexReader(example_output)
+    phone.goto(example_server + "search/")
+    box = phone.locator("#search-input")
+    for query, status in [
+        ("，。！？", "只有标点符号"),
+        ("   ", "请输入要查找的文字"),
+        ("👍", "未找到"),
+        ("5G党建", "未找到" if not reader.query("5G党建") else "找到"),
+        ("x" * 500, "未找到"),
+        ("不存在的词语组合", "未找到与“不存在的词语组合”相关的文章"),
+    ]:
+        box.fill(query)
+        wait_for_status(phone, status)
+        if status != "找到":
+            assert phone.locator("#search-results > li").count() == 0
+    box.fill("")
+    wait_for_status(phone, "请输入要查找的文字")
+
+
+def test_query_is_text_never_markup(phone, example_server):
+    for query in ["<script>window.__pwned=1</script>", '"><img src=x onerror="window.__pwned=1">']:
+        phone.goto(example_server + "search/?q=" + quote(query))
+        status = wait_for_status(phone, "未找到")
+        assert query.strip() in status  # shown as text
+        assert phone.evaluate("window.__pwned") is None
+        assert phone.locator("#search-status img, #search-status script, #search-results img").count() == 0
+        assert phone.locator("#search-input").input_value() == query
