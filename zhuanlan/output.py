@@ -75,8 +75,9 @@ class Manifest:
     def marker(self) -> Path:
         return self.path.with_suffix(".staging")
 
-    def kept(self, prefix: str, out_dir: Path) -> list[Staged] | None:
-        """Every file under `prefix` from the last build, unchanged; None if any is missing."""
+    def kept(self, prefix: str | tuple[str, ...], out_dir: Path) -> list[Staged] | None:
+        """Every file under `prefix` (or any of several) from the last build, unchanged; None if
+        any is missing."""
         out = str(out_dir)
         files = [(rel, stamp) for rel, stamp in self.entries.items() if rel.startswith(prefix)]
         if not files or not all(os.path.isfile(os.path.join(out, rel)) for rel, _ in files):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, search, urls
+from . import ENGINE_VERSION, feeds, searchindex, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, kind_of
@@ -290,13 +290,12 @@ class Builder:
             staged = render_all(renderer, todo, stager, workers, options.progress)
             clock.lap("render")
             staged += kept
-            stages = {"search": search.index_digest(site)}
+            stages = {"search": searchindex.index_digest(site)}
             previous = None if options.clean or manifest.stages.get("search") != stages["search"] else \
-                manifest.kept(search.INDEX_DIR, out_dir)
-            if previous is None:
-                if self.cache is not None:
-                    self.cache.fill_heavy(site.stories)
-                staged += search.stage_index(site, stager, workers)
+                manifest.kept(searchindex.INDEX_FILES, out_dir)
+            if previous is None:  # built whole, or the last build's index updated where stories changed
+                staged += searchindex.stage_index(site, stager, out_dir, options.clean,
+                                                  self.cache.fill_heavy if self.cache is not None else None)
             else:
                 staged += previous  # nothing the index is made of has changed
             clock.lap("search")

@@ -1,5 +1,6 @@
-"""Full-text search: normalisation, per-story grams (made in the parse stage, cacheable), and the
-static, sharded index under output/search/ that themes/default/static/js/search.js reads.
+"""Full-text search: normalisation, per-story grams (made in the parse stage, cacheable), the
+file formats of the static index under output/search/, and a reference reader of those files.
+Writing the index (a clean build, or an update of the last build's files) is searchindex.py.
 
 Matching is exact containment on normalised text. Normalisation works one code point at a time
 (so a substring of a text always normalises to a substring of the normalised text): NFKC (which
@@ -16,12 +17,14 @@ A story's title and text are joined with a NUL unit and end with one, so "ABC" a
 title or text is "ABC\\0". Longer queries combine the 4-unit postings of their pieces (see
 docs/搜索.md for the counting argument) and check the few stories it cannot settle against
 their text. Each posting carries count·2 + (1 if the gram is in the title).
+
+Stories are numbered oldest first (by date, then source path): publishing a story appends a
+number and leaves every other story's number, record and most shards as they were. Ranking ties
+go to the higher number, which is the newer story.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import struct
 import unicodedata
 from dataclasses import dataclass
@@ -32,17 +35,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .output import Stager, Staged
-    from .site import Site
+    from .content import Story
 
 INDEX_DIR = "search/"
-FORMAT = 1
+FORMAT = 2
 PAGE_SIZE = 10
 LONG_QUERY = 16  # units; longer queries read a sample of their 4-grams
 SAMPLED = 8
-PARALLEL_MIN_STORIES = 1000  # below this, building the three levels in one process is quicker
-SHARD_TARGET = 12_000  # bytes: a shard holds about this much on average
 MAX_COUNT = 32_767  # counts are capped so that count·2 + flag fits 16 bits
+LEVELS = (("i1", 1, 1), ("i2", 2, 2), ("i4", 4, 3))  # folder, units per key, units hashed
+
 
 # Characters that normalisation drops: controls (Cc), formats (Cf), separators (Zs, Zl, Zp) and
 # lone surrogates. Written out (Unicode 14) rather than taken from unicodedata, so that the
@@ -157,7 +159,51 @@ def tokens(text: str) -> dict:
                                    for i in range(len(units))]}
 
 
+
+
 # -- per story, in the parse stage ------------------------------------------------------------
+
+_DROPPED, _COMPLEX = 0x10000, 0x10001  # in the unit table: dropped; folds to several or astral units
+
+
+@lru_cache(maxsize=1)
+def _unit_table() -> np.ndarray:
+    """For every BMP code point, the one BMP unit it folds to, or _DROPPED, or _COMPLEX (then
+    the text takes the slow path). Lets analyse fold a whole text with one numpy lookup."""
+    table = np.empty(0x10000, np.uint32)
+    for cp in range(0x10000):
+        out = _FOLD[cp]
+        if not out:
+            table[cp] = _DROPPED
+        elif len(out) == 1 and ord(out) < 0x10000:
+            table[cp] = ord(out)
+        else:
+            table[cp] = _COMPLEX
+    return table
+
+
+@lru_cache(maxsize=1)
+def _source_table() -> np.ndarray:
+    """BMP code points whose NFKC form holds a traditional character (see _t2s_sources)."""
+    marks = np.zeros(0x10000, bool)
+    marks[[ord(c) for c in _t2s_sources() if ord(c) < 0x10000]] = True
+    return marks
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
+
+
+def _folded_units(text: str, points: np.ndarray) -> np.ndarray:
+    """utf16_units(normalize(text)), by table lookup when every code point folds to one unit."""
+    if points.size == 0:
+        return np.empty(0, np.uint16)
+    if int(points.max()) < 0x10000:
+        mapped = _unit_table()[points]
+        if not (mapped == _COMPLEX).any():
+            return mapped[mapped != _DROPPED].astype(np.uint16)
+    return utf16_units(normalize(text)).astype(np.uint16)
+
 
 @dataclass
 class StoryGrams:
@@ -174,12 +220,21 @@ class StoryGrams:
     vals4: np.ndarray
     folds: dict[str, str]  # traditional characters of this story → simplified (for excerpts)
 
+    def level(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        return getattr(self, f"keys{width}"), getattr(self, f"vals{width}")
+
 
 def _level(grams: np.ndarray, valid: np.ndarray, title_units: int, dtype) -> tuple[np.ndarray, np.ndarray]:
     keys = grams[valid]
     if keys.size == 0:
         return np.empty(0, dtype), np.empty(0, np.uint16)
-    unique, counts = np.unique(keys, return_counts=True)
+    ordered = np.sort(keys)
+    first = np.empty(ordered.size, bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    unique = ordered[starts]
+    counts = np.diff(starts, append=ordered.size)
     values = np.minimum(counts, MAX_COUNT).astype(np.uint16) << 1
     in_title = grams[:title_units][valid[:title_units]]
     if in_title.size:
@@ -188,34 +243,66 @@ def _level(grams: np.ndarray, valid: np.ndarray, title_units: int, dtype) -> tup
 
 
 def analyse(title: str, text: str) -> StoryGrams:
-    title_n, text_n = normalize(title), normalize(text)
-    u = utf16_units(title_n + "\0" + text_n + "\0").astype(np.uint64)
-    title_units = len(title_n.encode("utf-16-le", "surrogatepass")) // 2
+    title_points, text_points = _code_points(title), _code_points(text)
+    title_units = _folded_units(title, title_points)
+    u = np.concatenate([title_units, [0], _folded_units(text, text_points), [0]]).astype(np.uint64)
     nonzero = u != 0
-    keys1, vals1 = _level(u, nonzero, title_units, np.uint16)
-    keys2, vals2 = _level((u[:-1] << 16) | u[1:], nonzero[:-1] & nonzero[1:], title_units, np.uint32)
+    keys1, vals1 = _level(u, nonzero, title_units.size, np.uint16)
+    keys2, vals2 = _level((u[:-1] << 16) | u[1:], nonzero[:-1] & nonzero[1:], title_units.size, np.uint32)
     if len(u) >= 4:
         quad = (u[:-3] << 48) | (u[1:-2] << 32) | (u[2:-1] << 16) | u[3:]
-        keys4, vals4 = _level(quad, nonzero[:-3] & nonzero[1:-2] & nonzero[2:-1], title_units, np.uint64)
+        keys4, vals4 = _level(quad, nonzero[:-3] & nonzero[1:-2] & nonzero[2:-1], title_units.size, np.uint64)
     else:
         keys4, vals4 = np.empty(0, np.uint64), np.empty(0, np.uint16)
+    return StoryGrams(keys1, vals1, keys2, vals2, keys4, vals4, _folds(np.concatenate([title_points, text_points])))
+
+
+def _folds(points: np.ndarray) -> dict[str, str]:
+    """Traditional characters of a text, keyed as search.js looks them up (after NFKC and lower
+    case), with their simplified forms."""
+    bmp = points[points < 0x10000]
+    found = {chr(cp) for cp in np.unique(bmp[_source_table()[bmp]]).tolist()}
+    sources = _t2s_sources()
+    found.update(c for c in map(chr, points[points >= 0x10000].tolist()) if c in sources)
     table = t2s_table()
     folds = {}
-    for char in set(title + text) & _t2s_sources():  # keyed as search.js looks them up: after NFKC, lower case
+    for char in found:
         for piece in unicodedata.normalize("NFKC", char).lower():
             if piece in table:
                 folds[piece] = table[piece]
-    return StoryGrams(keys1, vals1, keys2, vals2, keys4, vals4, folds)
+    return folds
 
 
-# -- the index --------------------------------------------------------------------------------
+# -- file formats -----------------------------------------------------------------------------
 
-LEVELS = (("i1", 1, 1), ("i2", 2, 2), ("i4", 4, 3))  # folder, units per key, units hashed
+def doc_order(stories: list[Story]) -> list[Story]:
+    """Stories in document-number order: oldest first, then by source path."""
+    return sorted(stories, key=lambda s: (s.date, s.rel))
+
+
+def display_text(text: str) -> str:
+    return " ".join(text.split())
+
+
+def record_bytes(record: dict) -> bytes:
+    """A result record (d/<doc>.bin): compact JSON in UTF-16LE, two bytes for a Chinese
+    character where UTF-8 takes three; search.js reads it as an ArrayBuffer."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+def read_record(data: bytes) -> dict:
+    return json.loads(data.decode("utf-16-le", "surrogatepass"))
+
+
+def _varint_sizes(values: np.ndarray) -> np.ndarray:
+    return 1 + (values >= 1 << 7).astype(np.int64) + (values >= 1 << 14)
 
 
 def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """LEB128 of every value (each below 2**21: doc gaps and count·2+flag): the bytes, and how
-    many bytes each value took. Built as three byte planes, then the unused bytes dropped."""
+    """LEB128 of every value (each below 2**21: doc numbers and gaps, count·2+flag, bitmap
+    lengths): the bytes, and how many bytes each value took. Built as three byte planes, then
+    the unused bytes dropped."""
     values = values.astype(np.uint32)
     if values.size and int(values.max()) >= 1 << 21:
         raise ValueError("search index: more than two million stories")
@@ -229,168 +316,204 @@ def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return planes[keep], 1 + two.astype(np.int64) + three
 
 
-def _hash_array(keys: np.ndarray, width: int, hashed: int) -> np.ndarray:
-    units = keys.view("<u2").reshape(-1, keys.itemsize // 2)  # little-endian: last column is unit 0
+def _unvarints(data: np.ndarray) -> np.ndarray:
+    """Every LEB128 value in a byte array (values below 2**21, so at most three bytes each)."""
+    if data.size == 0:
+        return np.empty(0, np.int64)
+    last = data < 0x80
+    index = np.cumsum(last) - last  # which value each byte belongs to
+    starts = np.flatnonzero(np.concatenate(([True], last[:-1])))
+    shift = (np.arange(data.size) - np.repeat(starts, np.diff(starts, append=data.size))) * 7
+    parts = (data & 0x7F).astype(np.int64) << shift
+    return np.bincount(index, weights=parts, minlength=int(last.sum())).astype(np.int64)
+
+
+def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.empty(a.size * 2, np.int64)
+    out[0::2], out[1::2] = a, b
+    return out
+
+
+def _place(out: np.ndarray, data: np.ndarray, begins: np.ndarray, lengths: np.ndarray) -> None:
+    """Copy consecutive pieces of `data` (of these lengths) to these offsets of `out`."""
+    if data.size:
+        out[np.repeat(begins - (np.cumsum(lengths) - lengths), lengths) + np.arange(data.size)] = data
+
+
+def hash_keys(keys: np.ndarray, width: int, hashed: int) -> np.ndarray:
+    """shard_hash of the first `hashed` units of each key (keys: first unit in the high bits)."""
+    keys = keys.astype(np.uint64)
     h = np.full(keys.size, 0x811C9DC5, np.uint32)
     for j in range(hashed):
-        h = (h ^ units[:, width - 1 - j]) * np.uint32(0x01000193)
+        unit = ((keys >> np.uint64(16 * (width - 1 - j))) & np.uint64(0xFFFF)).astype(np.uint32)
+        h = (h ^ unit) * np.uint32(0x01000193)
     h ^= h >> np.uint32(15)
     h *= np.uint32(0x2C1B3C6D)
     return h ^ (h >> np.uint32(12))
 
 
-def _key_units(keys: np.ndarray, width: int) -> bytes:
+def _key_units(keys: np.ndarray, width: int) -> np.ndarray:
     keys = keys.astype(np.uint64)
     columns = [((keys >> np.uint64(16 * (width - 1 - j))) & np.uint64(0xFFFF)) for j in range(width)]
-    return np.stack(columns, axis=1).astype("<u2").tobytes()
+    return np.stack(columns, axis=1).astype("<u2")
 
 
-def _shards(grams: list[StoryGrams], level: int, width: int, hashed: int) -> tuple[int, dict[int, bytes]]:
-    """Shard files of one level. Each file: u32 key count, keys (width × u16 each, ascending),
-    u32 end offset of each key's postings, then postings: (doc gap, value) LEB128 pairs, doc
-    ids ascending within a key. The whole level is sorted and encoded at once (numpy); only
-    the final slicing runs per shard."""
-    key_name, val_name = f"keys{level}", f"vals{level}"
-    sizes = np.fromiter((getattr(g, key_name).size for g in grams), np.int64, len(grams))
-    total = int(sizes.sum())
-    count = max(1, math.ceil(total * 2.6 / SHARD_TARGET))
-    if total == 0:
-        return count, {}
-    keys = np.concatenate([getattr(g, key_name) for g in grams])
-    values = np.concatenate([getattr(g, val_name) for g in grams])
-    docs = np.repeat(np.arange(len(grams), dtype=np.int64), sizes)
-    # Entries arrive doc by doc, so stable sorts keep docs ascending: a radix sort by shard,
-    # then a small sort by key inside each shard, give (shard, key, doc) order.
-    shard = (_hash_array(keys, width, hashed) % np.uint32(count)).astype(np.uint16 if count < 65536 else np.uint32)
-    order = np.argsort(shard, kind="stable")
-    shard = shard[order]
-    bounds = np.searchsorted(shard, np.arange(count + 1))
-    sorted_keys = keys[order]
-    for number in range(count):
-        low, high = bounds[number], bounds[number + 1]
-        if high - low > 1:
-            order[low:high] = order[low:high][np.argsort(sorted_keys[low:high], kind="stable")]
-    keys, docs, values = keys[order], docs[order], values[order]
-    starts = np.ones(total, bool)
-    starts[1:] = keys[1:] != keys[:-1]
-    gaps = np.where(starts, docs, docs - np.concatenate(([0], docs[:-1])))
-    pairs = np.empty(total * 2, np.uint32)
-    pairs[0::2], pairs[1::2] = gaps, values
-    data, byte_sizes = _varints(pairs)
-    cumulative = np.cumsum(byte_sizes[0::2] + byte_sizes[1::2])  # end of each entry's pair
-    first = np.flatnonzero(starts)  # each key's first entry
-    last = np.append(first[1:], total) - 1
-    key_ends = cumulative[last]
-    key_units = np.frombuffer(_key_units(keys[first], width), dtype="<u2").reshape(-1, width)
-    key_shard = shard[first]
-    bounds = np.searchsorted(key_shard, np.arange(count + 1))
+DENSE = 0x8000_0000  # flag on a key's end offset: its documents are a bitmap
+
+
+def encode_shards(shard: np.ndarray, keys: np.ndarray, docs: np.ndarray, values: np.ndarray,
+                  width: int) -> dict[int, bytes]:
+    """Shard files of one level from entries sorted by (shard, key, doc).
+
+    A file: u32 key count; the keys (width × u16 each, ascending); u32 end offset of each key's
+    postings (top bit set when they are dense); the postings. Sparse postings are LEB128 pairs
+    (doc gap, value), the first gap counted from 0. Dense postings, used when shorter: LEB128
+    first doc, LEB128 bitmap length B, B bytes of bitmap (bit i, least significant first, set
+    when doc first + i has the key), then one LEB128 value per set bit, in doc order.
+    """
+    n = keys.size
+    if n == 0:
+        return {}
+    docs = docs.astype(np.int64)
+    values = values.astype(np.int64)
+    new_key = np.empty(n, bool)
+    new_key[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
+    starts = np.flatnonzero(new_key)
+    counts = np.diff(starts, append=n)
+    key_of = np.repeat(np.arange(starts.size), counts)
+    gaps = docs.copy()
+    gaps[1:] -= docs[:-1]
+    gaps[starts] = docs[starts]
+    value_sizes = _varint_sizes(values)
+    sparse_len = np.add.reduceat(_varint_sizes(gaps) + value_sizes, starts)
+    value_len = np.add.reduceat(value_sizes, starts)
+    first = docs[starts]
+    bitmap_len = (docs[starts + counts - 1] - first) // 8 + 1
+    head_len = _varint_sizes(first) + _varint_sizes(bitmap_len)
+    dense_len = head_len + bitmap_len + value_len
+    dense = dense_len < sparse_len
+    length = np.where(dense, dense_len, sparse_len)
+    end = np.cumsum(length)
+    begin = end - length
+    out = np.zeros(int(end[-1]), np.uint8)
+    in_dense = dense[key_of]
+    sparse = ~dense
+    if sparse.any():
+        data, _ = _varints(_interleave(gaps[~in_dense], values[~in_dense]))
+        _place(out, data, begin[sparse], sparse_len[sparse])
+    if dense.any():
+        head, _ = _varints(_interleave(first[dense], bitmap_len[dense]))
+        _place(out, head, begin[dense], head_len[dense])
+        lengths = bitmap_len[dense]
+        bit_base = (np.cumsum(lengths) - lengths) * 8
+        rank = np.cumsum(dense) - 1  # each dense key's place among the dense keys
+        owner = rank[key_of[in_dense]]
+        bits = np.zeros(int(lengths.sum()) * 8, bool)
+        bits[bit_base[owner] + docs[in_dense] - first[dense][owner]] = True
+        _place(out, np.packbits(bits, bitorder="little"), begin[dense] + head_len[dense], lengths)
+        data, _ = _varints(values[in_dense])
+        _place(out, data, begin[dense] + head_len[dense] + lengths, value_len[dense])
+    key_shard = shard[starts]
+    units = _key_units(keys[starts], width)
     files = {}
-    for number in range(count):
-        low, high = bounds[number], bounds[number + 1]
-        if high == low:
-            continue
-        base = int(key_ends[low - 1]) if low else 0
-        end = int(key_ends[high - 1])
-        files[number] = b"".join([struct.pack("<I", high - low), key_units[low:high].tobytes(),
-                                  (key_ends[low:high] - base).astype("<u4").tobytes(), data[base:end].tobytes()])
-    return count, files
-
-
-def _json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def display_text(text: str) -> str:
-    return " ".join(text.split())
-
-
-_GRAMS: list[StoryGrams] = []  # handed to forked workers
-
-
-def _level_files(level: int) -> tuple[int, dict[int, bytes]]:
-    folder, width, hashed = LEVELS[level]
-    return _shards(_GRAMS, width, width, hashed)
-
-
-def index_files(site: Site, workers: int = 1) -> dict[str, bytes]:
-    """Every file of the search index, by path under output/ (stories numbered newest first)."""
-    global _GRAMS
-    from . import urls
-
-    stories = site.stories
-    grams = [s.search or analyse(s.title, s.text) for s in stories]
-    linker = urls.Linker(site.config.base_url, site.config.base_path)
-    column_ids = list(site.columns)
-    brand_ids = list(site.brands)
-    column_at = {c: i for i, c in enumerate(column_ids)}
-    brand_at = {b: i for i, b in enumerate(brand_ids)}
-
-    files: dict[str, bytes] = {}
-    version = hashlib.blake2b(digest_size=8)
-    counts = []
-    _GRAMS = grams
-    try:
-        if workers > 1 and len(grams) >= PARALLEL_MIN_STORIES:
-            import multiprocessing
-
-            with multiprocessing.get_context("fork").Pool(min(workers, len(LEVELS))) as pool:
-                levels = pool.map(_level_files, [2, 1, 0], chunksize=1)[::-1]  # biggest first
-        else:
-            levels = [_level_files(level) for level in range(len(LEVELS))]
-    finally:
-        _GRAMS = []
-    for (folder, width, hashed), (count, shards) in zip(LEVELS, levels):
-        counts.append(count)
-        for number, data in shards.items():
-            files[f"{INDEX_DIR}{folder}/{number}.bin"] = data
-            version.update(data)
-    for doc, (story, g) in enumerate(zip(stories, grams)):
-        record = {"t": story.title, "u": linker.path(story.url), "d": story.date.strftime("%Y-%m-%d"),
-                  "c": [column_at[c] for c in story.columns], "b": brand_at.get(story.brand, -1) if story.brand else -1,
-                  "x": display_text(story.text)}
-        if g.folds:
-            record["f"] = g.folds
-        data = _json(record)
-        files[f"{INDEX_DIR}d/{doc}.json"] = data
-        version.update(data)
-    combos: dict[tuple, int] = {}
-    facet = []
-    for story in stories:
-        combo = (brand_at.get(story.brand, -1) if story.brand else -1, tuple(column_at[c] for c in story.columns))
-        facet.append(combos.setdefault(combo, len(combos)))
-    files[f"{INDEX_DIR}facets.json"] = _json({"combos": [[b, list(c)] for b, c in combos], "docs": facet})
-    buckets: dict[int, dict[str, str]] = {}
-    for source, target in t2s_table().items():
-        buckets.setdefault(ord(source) >> 8, {})[source] = target
-    for bucket, table in buckets.items():
-        files[f"{INDEX_DIR}fold/{bucket}.json"] = _json(table)
-    version.update(files[f"{INDEX_DIR}facets.json"])
-    meta = {
-        "format": FORMAT, "version": version.hexdigest(), "stories": len(stories), "shards": counts,
-        "page": PAGE_SIZE, "fold": sorted(buckets),
-        "columns": [[site.columns[c].title] for c in column_ids],
-        "brands": [[site.brands[b].name, brand_at.get(site.brands[b].parent, -1) if site.brands[b].parent else -1]
-                   for b in brand_ids],
-    }
-    files[f"{INDEX_DIR}meta.json"] = _json(meta)
+    changes = np.flatnonzero(np.concatenate(([True], key_shard[1:] != key_shard[:-1])))
+    for low, high in zip(changes.tolist(), np.append(changes[1:], starts.size).tolist()):
+        base = int(begin[low])
+        ends = (end[low:high] - base) | (dense[low:high].astype(np.int64) << 31)
+        files[int(key_shard[low])] = b"".join([struct.pack("<I", high - low), units[low:high].tobytes(),
+                                               ends.astype("<u4").tobytes(), out[base:int(end[high - 1])].tobytes()])
     return files
 
 
-def index_digest(site: Site) -> str:
-    """A digest of everything the index is made from: when it is unchanged, so is the index."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{FORMAT}\x1f{site.config.base_path}".encode())
-    for column_id, column in site.columns.items():
-        digest.update(f"\x1ec{column_id}\x1f{column.title}".encode())
-    for brand_id, brand in site.brands.items():
-        digest.update(f"\x1eb{brand_id}\x1f{brand.name}\x1f{brand.parent}".encode())
-    for story in site.stories:
-        digest.update(f"\x1es{story.digest}\x1f{story.url}\x1f{story.date}\x1f{story.brand}\x1f{story.columns}".encode())
-    return digest.hexdigest()
+@dataclass
+class Entries:
+    """Postings of some shards of one level, flat, in file order: (file, key, doc) ascending."""
+
+    file: np.ndarray  # int64: index of the shard file in the list decoded
+    keys: np.ndarray  # uint64, first unit in the high bits
+    docs: np.ndarray  # int64
+    values: np.ndarray  # int64: count·2 + in-title flag
 
 
-def stage_index(site: Site, stager: Stager, workers: int = 1) -> list[Staged]:
-    return [stager.stage_bytes(rel, data) for rel, data in index_files(site, workers).items()]
+def _peek_varint(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The LEB128 value (below 2**21) starting at each offset, and its length in bytes."""
+    b0, b1, b2 = (data[at + k].astype(np.int64) for k in range(3))
+    two = b0 >= 0x80
+    three = two & (b1 >= 0x80)
+    value = (b0 & 0x7F) + np.where(two, (b1 & 0x7F) << 7, 0) + np.where(three, (b2 & 0x7F) << 14, 0)
+    return value, 1 + two.astype(np.int64) + three
+
+
+def decode_shards(blobs: list[bytes], width: int) -> Entries:
+    """Every posting in these shard files (the inverse of encode_shards)."""
+    key_parts, end_parts, file_parts, postings = [], [], [], []
+    for number, data in enumerate(blobs):
+        (count,) = struct.unpack_from("<I", data) if len(data) >= 4 else (0,)
+        if not count:
+            continue
+        units = np.frombuffer(data, "<u2", count * width, 4).reshape(count, width).astype(np.uint64)
+        key = units[:, 0].copy()
+        for j in range(1, width):
+            key = (key << np.uint64(16)) | units[:, j]
+        ends = np.frombuffer(data, "<u4", count, 4 + count * width * 2).astype(np.int64)
+        base = 4 + count * width * 2 + count * 4
+        key_parts.append(key)
+        end_parts.append(ends)
+        file_parts.append(np.full(count, number, np.int64))
+        postings.append(data[base: base + int(ends[-1] & (DENSE - 1))])
+    if not key_parts:
+        empty = np.empty(0, np.int64)
+        return Entries(empty, np.empty(0, np.uint64), empty, empty)
+    keys = np.concatenate(key_parts)
+    flags = np.concatenate(end_parts)
+    dense = flags >= DENSE
+    lengths = np.concatenate([np.diff(e & (DENSE - 1), prepend=0) for e in end_parts])
+    data = np.frombuffer(b"".join(postings) + bytes(4), np.uint8)
+    begin = np.cumsum(lengths) - lengths
+    counts = np.zeros(keys.size, np.int64)
+    sparse = ~dense
+    # sparse keys: (gap, value) pairs
+    sp_len = lengths[sparse]
+    sp_bytes = data[np.repeat(begin[sparse] - (np.cumsum(sp_len) - sp_len), sp_len) + np.arange(int(sp_len.sum()))]
+    numbers = _unvarints(sp_bytes)
+    last = sp_bytes < 0x80
+    per_key = np.add.reduceat(last.astype(np.int64), np.cumsum(sp_len) - sp_len) // 2 if sp_len.size else sp_len
+    counts[sparse] = per_key
+    gaps, sp_values = numbers[0::2], numbers[1::2]
+    running = np.cumsum(gaps)
+    key_start = np.cumsum(per_key) - per_key
+    sp_docs = running - np.repeat(running[key_start] - gaps[key_start], per_key) if gaps.size else gaps
+    # dense keys: first doc, bitmap length, bitmap, values
+    d_begin, d_len = begin[dense], lengths[dense]
+    first, one = _peek_varint(data, d_begin)
+    bitmap_len, two = _peek_varint(data, d_begin + one)
+    bitmap_at = d_begin + one + two
+    bitmaps = data[np.repeat(bitmap_at - (np.cumsum(bitmap_len) - bitmap_len), bitmap_len)
+                   + np.arange(int(bitmap_len.sum()))]
+    bits = np.unpackbits(bitmaps, bitorder="little")
+    set_bits = np.flatnonzero(bits)
+    bit_base = (np.cumsum(bitmap_len) - bitmap_len) * 8
+    owner = np.searchsorted(bit_base, set_bits, side="right") - 1
+    de_docs = first[owner] + set_bits - bit_base[owner]
+    value_len = d_len - one - two - bitmap_len
+    value_at = bitmap_at + bitmap_len
+    de_values = _unvarints(data[np.repeat(value_at - (np.cumsum(value_len) - value_len), value_len)
+                                + np.arange(int(value_len.sum()))])
+    counts[dense] = np.bincount(owner, minlength=int(dense.sum()))
+    if de_values.size != de_docs.size:
+        raise ValueError("search index: a dense posting list does not match its bitmap")
+    # put both kinds back in file order
+    total = int(counts.sum())
+    out_docs = np.empty(total, np.int64)
+    out_values = np.empty(total, np.int64)
+    entry_start = np.cumsum(counts) - counts
+    for mask, found_docs, found_values in ((sparse, sp_docs, sp_values), (dense, de_docs, de_values)):
+        where = np.repeat(entry_start[mask] - (np.cumsum(counts[mask]) - counts[mask]), counts[mask]) \
+            + np.arange(int(counts[mask].sum()))
+        out_docs[where] = found_docs
+        out_values[where] = found_values
+    return Entries(np.repeat(np.concatenate(file_parts), counts), np.repeat(keys, counts), out_docs, out_values)
 
 
 # -- reading the index: the reference of search.js's query algorithm ---------------------------
@@ -402,62 +525,53 @@ class Hit:
     title: bool
 
 
+def rank_key(hit: Hit) -> tuple:
+    """Title matches first, then more occurrences, then newer (higher doc number)."""
+    return (not hit.title, -hit.count, -hit.doc)
+
+
 class IndexReader:
     """Answers queries from a built output/search/ the way search.js does (used by tests)."""
 
     def __init__(self, out_dir: Path):
         self.root = Path(out_dir) / INDEX_DIR
         self.meta = json.loads((self.root / "meta.json").read_text("utf-8"))
-        self._shards: dict[str, tuple[list[tuple[int, ...]], list[bytes]]] = {}
+        self._shards: dict[Path, tuple[np.ndarray, list[dict[int, int]]]] = {}
 
     def record(self, doc: int) -> dict:
-        return json.loads((self.root / "d" / f"{doc}.json").read_text("utf-8"))
+        return read_record((self.root / "d" / f"{doc}.bin").read_bytes())
 
     def _shard(self, level: int, units: list[int]):
-        folder, width, hashed = LEVELS[(1, 2, 4).index(level)]
-        number = shard_hash(units[:hashed]) % self.meta["shards"][(1, 2, 4).index(level)]
+        index = (1, 2, 4).index(level)
+        folder, width, hashed = LEVELS[index]
+        number = shard_hash(units[:hashed]) % self.meta["shards"][index]
         path = self.root / folder / f"{number}.bin"
-        if path in self._shards:
-            return self._shards[path]
-        data = path.read_bytes() if path.exists() else struct.pack("<I", 0)
-        (count,) = struct.unpack_from("<I", data)
-        units_all = struct.unpack_from(f"<{count * width}H", data, 4)
-        keys = [tuple(units_all[i * width:(i + 1) * width]) for i in range(count)]
-        ends = struct.unpack_from(f"<{count}I", data, 4 + count * width * 2)
-        base = 4 + count * width * 2 + count * 4
-        blocks, start = [], 0
-        for end in ends:
-            blocks.append(data[base + start: base + end])
-            start = end
-        self._shards[path] = (keys, blocks)
-        return keys, blocks
-
-    @staticmethod
-    def _postings(block: bytes) -> dict[int, int]:
-        numbers, value, shift = [], 0, 0
-        for byte in block:
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                numbers.append(value)
-                value, shift = 0, 0
-        result, doc = {}, 0
-        for i in range(0, len(numbers), 2):
-            doc = numbers[i] if i == 0 else doc + numbers[i]
-            result[doc] = numbers[i + 1]
-        return result
+        if path not in self._shards:
+            entries = decode_shards([path.read_bytes()] if path.exists() else [], width)
+            keys, starts = np.unique(entries.keys, return_index=True)
+            bounds = np.append(starts, entries.keys.size)
+            postings = [dict(zip(entries.docs[low:high].tolist(), entries.values[low:high].tolist()))
+                        for low, high in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+            self._shards[path] = (keys, postings)
+        return self._shards[path]
 
     def _gram(self, units: list[int], prefix: bool = False) -> dict[int, int]:
         """Postings (doc → count·2+flag) of a 1-, 2- or 4-unit gram, or of every 4-gram that
         starts with the 3 given units (a 3-unit query)."""
         level = 4 if len(units) >= 3 else len(units)
-        keys, blocks = self._shard(level, units)
+        keys, postings = self._shard(level, units)
+        packed = 0
+        for unit in units:
+            packed = packed << 16 | unit
+        if prefix:
+            low, high = packed << 16, (packed << 16) | 0xFFFF
+        else:
+            low = high = packed
         result: dict[int, int] = {}
-        for key, block in zip(keys, blocks):
-            if (list(key[:3]) == units) if prefix else (list(key) == units):
-                for doc, value in self._postings(block).items():
-                    old = result.get(doc, 0)
-                    result[doc] = ((old >> 1) + (value >> 1)) << 1 | (old & 1) | (value & 1)
+        for i in range(int(np.searchsorted(keys, low)), int(np.searchsorted(keys, high, side="right"))):
+            for doc, value in postings[i].items():
+                old = result.get(doc, 0)
+                result[doc] = ((old >> 1) + (value >> 1)) << 1 | (old & 1) | (value & 1)
         return result
 
     def query(self, text: str) -> list[Hit]:
@@ -471,14 +585,15 @@ class IndexReader:
             hits = [Hit(d, v >> 1, bool(v & 1)) for d, v in postings.items()]
         else:
             hits = self._long_query(normalized, units)
-        hits.sort(key=lambda h: (not h.title, -h.count, h.doc))
+        hits.sort(key=rank_key)
         return hits
 
     def _long_query(self, normalized: str, units: list[int]) -> list[Hit]:
         """Every 4-gram of the query must be in the story. Up to LONG_QUERY units, the bound
         count ≥ n(G0) − Σk (n(Tk) − n(Gk)), with Tk the 3 units where Gk−1 and Gk overlap,
-        proves most stories contain it (counted at least that often); the rest (and every story, for longer queries, which read only a
-        sample of their 4-grams) are checked against their text, as are possible title matches."""
+        proves most stories contain it (counted at least that often); the rest (and every
+        story, for longer queries, which read only a sample of their 4-grams) are checked
+        against their text, as are possible title matches."""
         n = len(units)
         chained = n <= LONG_QUERY
         starts = range(n - 3) if chained else sorted({round(i * (n - 4) / (SAMPLED - 1)) for i in range(SAMPLED)})

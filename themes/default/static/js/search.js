@@ -135,14 +135,19 @@
   }
 
   // -- index shards ---------------------------------------------------------------------------
-  // u32 key count, keys (width × u16), u32 end offsets, then (doc gap, value) LEB128 pairs.
+  // u32 key count, keys (width × u16), u32 end offsets (top bit: dense), then each key's postings:
+  // sparse, (doc gap, value) LEB128 pairs; dense, LEB128 first doc, LEB128 bitmap length B, B bytes
+  // of bitmap (bit i set: doc first + i), one LEB128 value per set bit. See search.encode_shards.
   function Shard(buffer, width) {
     this.view = new DataView(buffer);
     this.bytes = new Uint8Array(buffer);
     this.width = width;
-    this.count = buffer.byteLength >= 4 ? this.view.getUint32(0, true) : 0;
+    var count = buffer.byteLength >= 4 ? this.view.getUint32(0, true) : 0;
+    // a host that answers a missing file with a page of its own must not be read as postings
+    this.count = 4 + count * (width * 2 + 4) <= buffer.byteLength ? count : 0;
     this.ends = 4 + this.count * width * 2;
     this.base = this.ends + this.count * 4;
+    this.pos = 0;
   }
   Shard.prototype.compare = function (index, key) { // key: units, maybe shorter than width (a prefix)
     for (var j = 0; j < key.length; j++) {
@@ -151,37 +156,64 @@
     }
     return 0;
   };
+  Shard.prototype.end = function (index) {
+    return this.view.getUint32(this.ends + index * 4, true) % 0x80000000;
+  };
+  Shard.prototype.varint = function () {
+    var value = 0, shift = 1, b;
+    do {
+      b = this.bytes[this.pos++];
+      value += (b & 0x7F) * shift;
+      shift *= 128;
+    } while (b & 0x80);
+    return value;
+  };
   // Postings of every key that starts with `key`, merged: {doc: count·2 + title flag}.
   Shard.prototype.find = function (key) {
-    var low = 0, high = this.count;
+    var low = 0, high = this.count, result = {};
     while (low < high) {
       var mid = (low + high) >> 1;
       if (this.compare(mid, key) < 0) low = mid + 1; else high = mid;
     }
-    var result = {};
+    function add(doc, value) {
+      var old = result[doc] || 0;
+      result[doc] = (((old >> 1) + (value >> 1)) << 1) | (old & 1) | (value & 1);
+    }
     for (var i = low; i < this.count && this.compare(i, key) === 0; i++) {
-      var start = this.base + (i ? this.view.getUint32(this.ends + (i - 1) * 4, true) : 0);
-      var end = this.base + this.view.getUint32(this.ends + i * 4, true);
-      var doc = 0, first = true, pos = start;
-      while (pos < end) {
-        var pair = [0, 0];
-        for (var p = 0; p < 2; p++) {
-          var value = 0, shift = 0, b;
-          do {
-            b = this.bytes[pos++];
-            value += (b & 0x7F) * Math.pow(2, shift);
-            shift += 7;
-          } while (b & 0x80);
-          pair[p] = value;
+      var end = this.base + this.end(i), doc = 0;
+      this.pos = this.base + (i ? this.end(i - 1) : 0);
+      if (this.view.getUint32(this.ends + i * 4, true) >= 0x80000000) {
+        var first = this.varint(), size = this.varint(), bitmap = this.pos;
+        this.pos += size;
+        for (var byte = 0; byte < size; byte++) {
+          var bits = this.bytes[bitmap + byte];
+          for (var bit = 0; bits; bit++, bits >>= 1) {
+            if (bits & 1) add(first + byte * 8 + bit, this.varint());
+          }
         }
-        doc = first ? pair[0] : doc + pair[0];
-        first = false;
-        var old = result[doc] || 0;
-        result[doc] = (((old >> 1) + (pair[1] >> 1)) << 1) | (old & 1) | (pair[1] & 1);
+      } else {
+        while (this.pos < end) {
+          doc += this.varint();
+          add(doc, this.varint());
+        }
       }
     }
     return result;
   };
+
+  // A result record (d/<doc>.bin): JSON in UTF-16LE.
+  function decodeRecord(buffer) {
+    var view = new DataView(buffer), units = [], parts = [];
+    for (var i = 0; i + 1 < buffer.byteLength; i += 2) {
+      units.push(view.getUint16(i, true));
+      if (units.length === 4096) {
+        parts.push(String.fromCharCode.apply(null, units));
+        units = [];
+      }
+    }
+    parts.push(String.fromCharCode.apply(null, units));
+    return JSON.parse(parts.join(''));
+  }
 
   // Calls back once every task has called back; tasks are functions(done(err)).
   function all(tasks, callback) {
@@ -272,7 +304,13 @@
   };
 
   Searcher.prototype.record = function (doc, callback) {
-    this.get('d/' + doc + '.json', 'json', callback);
+    this.get('d/' + doc + '.bin', 'bin', function (err, buffer) {
+      if (err) return callback(err);
+      if (!buffer.record) {
+        try { buffer.record = decodeRecord(buffer); } catch (e) { return callback(e); }
+      }
+      callback(null, buffer.record);
+    });
   };
 
   Searcher.prototype.records = function (docs, callback) {
@@ -285,7 +323,8 @@
   };
 
   // callback(err, {state: 'empty' | 'punct' | 'ok', normalized, hits: [{doc, count, title}]}),
-  // hits ranked: title matches first, then more occurrences, then newer (lower doc number).
+  // hits ranked: title matches first, then more occurrences, then newer (documents are numbered
+  // oldest first, so the higher number).
   Searcher.prototype.search = function (text, callback) {
     var self = this;
     self.init(function (err) {
@@ -298,7 +337,7 @@
         var finish = function (err, hits) {
           if (err) return callback(err);
           hits.sort(function (a, b) {
-            return (b.title - a.title) || (b.count - a.count) || (a.doc - b.doc);
+            return (b.title - a.title) || (b.count - a.count) || (b.doc - a.doc);
           });
           callback(null, {state: 'ok', normalized: normalized, hits: hits});
         };

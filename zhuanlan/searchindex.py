@@ -1,0 +1,362 @@
+"""Writing output/search/: the whole index on a clean build, and after that an update of the last
+build's files that costs about as much as the stories that changed.
+
+Stories are numbered oldest first (search.doc_order), so adding a story appends a number. Each
+level's shard count comes from a fixed ladder of sizes (about 19% apart), so it stays the same
+while the site grows by a few stories; the files are therefore a function of the site alone, and
+an updated index is byte for byte the one a clean build would write.
+
+To update, a small state kept beside the output manifest in the site's .cache/ says, for every
+document number of the last build: the source digest of the story there (its grams), a digest of
+its result record's inputs, its gram counts per level, and which shards of each level hold its
+grams (a bitmap). A changed story's old postings are removed from exactly those shards, read
+back from output/ (checked against the manifest's hash first), its new grams are merged in, and
+only those shards are written again. The state is bound to the meta.json it was written with;
+if anything does not match, or shard counts change, or many stories moved, the index is built
+whole.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from . import ENGINE_VERSION, search
+from .output import Manifest, Staged, Stager, digest
+from .search import INDEX_DIR, LEVELS
+
+if TYPE_CHECKING:
+    from .content import Story
+    from .site import Site
+
+SHARD_TARGET = 12_000  # bytes: a shard holds about this much on average
+BYTES_PER_ENTRY = 1.5  # what a posting takes on average (LEB128 pairs, bitmaps for common grams)
+LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a level may have
+UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
+UPDATE_MIN = 64
+
+
+# Every file the index has (search/index.html beside them is the search page, rendered as pages are).
+INDEX_FILES = tuple(f"{INDEX_DIR}{name}" for name in ("i1/", "i2/", "i4/", "d/", "fold/", "meta.json", "facets.json"))
+
+
+def shard_count(entries: int) -> int:
+    wanted = entries * BYTES_PER_ENTRY / SHARD_TARGET
+    return next((size for size in LADDER if size >= wanted), LADDER[-1])
+
+
+def index_digest(site: Site) -> str:
+    """A digest of everything the index is made from: when it is unchanged, so is the index."""
+    parts = hashlib.blake2b(digest_size=16)
+    parts.update(f"{search.FORMAT}\x1f{site.config.base_path}".encode())
+    for column_id, column in site.columns.items():
+        parts.update(f"\x1ec{column_id}\x1f{column.title}".encode())
+    for brand_id, brand in site.brands.items():
+        parts.update(f"\x1eb{brand_id}\x1f{brand.name}\x1f{brand.parent}".encode())
+    for story in site.stories:
+        parts.update(f"\x1es{story.digest}\x1f{story.url}\x1f{story.date}\x1f{story.brand}\x1f{story.columns}".encode())
+    return parts.hexdigest()
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# -- the state of the last build --------------------------------------------------------------
+
+@dataclass
+class State:
+    """What the last build's index holds, per document number (see the module docstring)."""
+
+    counts: list[int]  # shards per level
+    sources: list[str]  # source digest of the story at each number
+    records: list[str]  # digest of what its record is made of
+    sizes: np.ndarray  # (docs, levels) gram counts
+    members: list[np.ndarray]  # per level: (docs, ceil(count/8)) bitmaps of shards holding its grams
+
+    @staticmethod
+    def path(manifest: Manifest, meta_digest: str) -> Path:
+        return manifest.path.with_name(f"{manifest.path.stem}.search-{meta_digest}.npz")
+
+    @classmethod
+    def load(cls, manifest: Manifest) -> State | None:
+        """The state of the index the manifest describes, or None."""
+        meta = manifest.entries.get(f"{INDEX_DIR}meta.json")
+        if not meta:
+            return None
+        try:
+            with np.load(cls.path(manifest, meta)) as data:
+                header = json.loads(str(data["header"]))
+                if header != {"format": search.FORMAT, "engine": ENGINE_VERSION}:
+                    return None
+                return cls([int(c) for c in data["counts"]], data["sources"].tolist(), data["records"].tolist(),
+                           data["sizes"], [data[f"members{i}"] for i in range(len(LEVELS))])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save(self, manifest: Manifest, meta_digest: str) -> None:
+        """Written before the output is committed; the state of the committed index stays until
+        the next build, so a failed build leaves a usable one."""
+        path = self.path(manifest, meta_digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".tmp.npz")
+        np.savez(temp, header=np.array(json.dumps({"format": search.FORMAT, "engine": ENGINE_VERSION})),
+                 counts=np.array(self.counts, np.int64), sources=np.array(self.sources, dtype="U32"),
+                 records=np.array(self.records, dtype="U32"), sizes=self.sizes,
+                 **{f"members{i}": m for i, m in enumerate(self.members)})
+        os.replace(temp, path)
+        current = manifest.entries.get(f"{INDEX_DIR}meta.json")
+        keep = {path.name} | ({self.path(manifest, current).name} if current else set())
+        for old in path.parent.glob(f"{manifest.path.stem}.search-*.npz"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+
+
+class _Rebuild(Exception):
+    """The last build's files cannot be updated (missing or changed by hand): build whole."""
+
+
+# -- building ---------------------------------------------------------------------------------
+
+def _entries(stories: list[Story], numbers: list[int], width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """keys, doc numbers and values of these stories' grams of one level, doc by doc."""
+    parts = [s.search.level(width) for s in stories]
+    sizes = [p[0].size for p in parts]
+    if not parts:
+        return np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)
+    keys = np.concatenate([p[0] for p in parts]).astype(np.uint64)
+    values = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    return keys, np.repeat(np.asarray(numbers, np.int64), sizes), values
+
+
+def _sort_by_shard_and_key(shard: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray:
+    """The order (shard, key) of entries that arrive doc by doc; stable sorts keep the docs of a
+    key ascending. A radix pass by shard, then a small sort by key inside each shard."""
+    order = np.argsort(shard.astype(np.uint16 if count <= 1 << 16 else np.uint32), kind="stable")
+    bounds = np.searchsorted(shard[order], np.arange(count + 1))
+    ordered = keys[order]
+    for low, high in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if high - low > 1:
+            order[low:high] = order[low:high][np.argsort(ordered[low:high], kind="stable")]
+    return order
+
+
+def _members(docs: np.ndarray, shard: np.ndarray, rows: int, count: int) -> np.ndarray:
+    bits = np.zeros((rows, count), bool)
+    bits[docs, shard] = True
+    return np.packbits(bits, axis=1, bitorder="little")
+
+
+def _merge(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Two lists of (shard, key, doc, value) entries, each sorted by (shard, key, doc), as one."""
+    if not new[0].size:
+        return old
+    kinds = np.dtype([("s", "<i8"), ("k", "<u8"), ("d", "<i8")])
+
+    def packed(entries):
+        out = np.empty(entries[0].size, kinds)
+        out["s"], out["k"], out["d"] = entries[0], entries[1], entries[2]
+        return out
+
+    at = np.searchsorted(packed(old), packed(new))
+    return tuple(np.insert(a, at, b) for a, b in zip(old, new))
+
+
+@dataclass
+class _Level:
+    files: dict[int, bytes]  # shard number → file, for the shards written
+    kept: list[int]  # shard numbers whose last-build file stays as it is
+    members: np.ndarray
+
+
+class IndexBuilder:
+    """Stages every file of output/search/ for one build (see the module docstring)."""
+
+    def __init__(self, site: Site, stager: Stager, out_dir: Path, clean: bool = False,
+                 fill_heavy: Callable[[list], None] | None = None):
+        self.site = site
+        self.stager = stager
+        self.manifest = stager.manifest
+        self.out_dir = Path(out_dir)
+        self.clean = clean
+        self.fill_heavy = fill_heavy or (lambda stories: None)
+        self.docs = search.doc_order(site.stories)
+        self.updated = False  # for tests and benchmarks: the last build's files were updated in place
+        from . import urls
+
+        self.linker = urls.Linker(site.config.base_url, site.config.base_path)
+        self.column_at = {c: i for i, c in enumerate(site.columns)}
+        self.brand_at = {b: i for i, b in enumerate(site.brands)}
+
+    # records -----------------------------------------------------------------------------------
+
+    def _light_record(self, story: Story) -> dict:
+        return {"t": story.title, "u": self.linker.path(story.url), "d": story.date.strftime("%Y-%m-%d"),
+                "c": [self.column_at[c] for c in story.columns],
+                "b": self.brand_at.get(story.brand, -1) if story.brand else -1}
+
+    def _record(self, story: Story, light: dict) -> bytes:
+        record = dict(light, x=search.display_text(story.text))
+        if story.search.folds:
+            record["f"] = story.search.folds
+        return search.record_bytes(record)
+
+    # the plan ----------------------------------------------------------------------------------
+
+    def stage(self) -> list[Staged]:
+        docs = self.docs
+        n = len(docs)
+        lights = [self._light_record(s) for s in docs]
+        sources = [s.digest for s in docs]
+        records = [hashlib.blake2b(_json(light) + s.digest.encode(), digest_size=16).hexdigest()
+                   for light, s in zip(lights, docs)]
+        state = None if self.clean else State.load(self.manifest)
+        if state is not None:
+            try:
+                return self._update(state, lights, sources, records)
+            except _Rebuild:
+                pass
+        return self._build(lights, sources, records)
+
+    def _update(self, state: State, lights: list[dict], sources: list[str], records: list[str]) -> list[Staged]:
+        docs, n, old_n = self.docs, len(self.docs), len(state.sources)
+        changed_new = [i for i in range(n) if i >= old_n or state.sources[i] != sources[i]]
+        changed_old = [i for i in range(old_n) if i >= n or state.sources[i] != sources[i]]
+        if len(changed_new) > max(UPDATE_MIN, n // UPDATE_SHARE) or len(changed_old) > max(UPDATE_MIN, old_n // UPDATE_SHARE):
+            raise _Rebuild
+        old_files = {rel for rel in self.manifest.entries if rel.startswith(INDEX_FILES)}
+        record_todo = [i for i in range(n) if i >= old_n or state.records[i] != records[i]
+                       or f"{INDEX_DIR}d/{i}.bin" not in old_files
+                       or not os.path.isfile(self.out_dir / INDEX_DIR / "d" / f"{i}.bin")]
+        self.fill_heavy([docs[i] for i in sorted(set(changed_new) | set(record_todo))])
+        sizes = np.zeros((n, len(LEVELS)), np.int64)
+        keep = min(n, old_n)
+        sizes[:keep] = state.sizes[:keep]
+        for i in changed_new:
+            sizes[i] = [docs[i].search.level(width)[0].size for _, width, _ in LEVELS]
+        counts = [shard_count(int(total)) for total in sizes.sum(axis=0)]
+        if counts != state.counts:
+            raise _Rebuild
+        levels = [self._update_level(index, state, changed_old, changed_new, counts[index], old_files)
+                  for index in range(len(LEVELS))]
+        self.updated = True
+        staged = self._stage_levels(levels)
+        todo = set(record_todo)
+        for i, (story, light) in enumerate(zip(docs, lights)):
+            rel = f"{INDEX_DIR}d/{i}.bin"
+            if i in todo:
+                staged.append(self.stager.stage_bytes(rel, self._record(story, light)))
+            else:
+                staged.append(Staged(rel, self.manifest.entries[rel], None))
+        return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
+
+    def _update_level(self, index: int, state: State, changed_old: list[int], changed_new: list[int],
+                      count: int, old_files: set[str]) -> _Level:
+        folder, width, hashed = LEVELS[index]
+        n = len(self.docs)
+        touched = np.zeros(count, bool)
+        if changed_old:
+            rows = np.unpackbits(state.members[index][changed_old], axis=1, count=count, bitorder="little")
+            touched |= rows.any(axis=0)
+        keys, numbers, values = _entries([self.docs[i] for i in changed_new], changed_new, width)
+        shard = (search.hash_keys(keys, width, hashed) % np.uint32(count)).astype(np.int64)
+        touched[shard] = True
+        # the touched shards as the last build wrote them, checked against the manifest
+        present = [t for t in np.flatnonzero(touched).tolist() if f"{INDEX_DIR}{folder}/{t}.bin" in old_files]
+        blobs = []
+        for t in present:
+            rel = f"{INDEX_DIR}{folder}/{t}.bin"
+            try:
+                data = (self.out_dir / rel).read_bytes()
+            except OSError:
+                raise _Rebuild from None
+            if digest(data) != self.manifest.entries[rel]:
+                raise _Rebuild
+            blobs.append(data)
+        old = search.decode_shards(blobs, width)
+        drop = np.zeros(len(state.sources), bool)
+        drop[changed_old] = True
+        alive = ~drop[old.docs]
+        old_entries = (np.asarray(present, np.int64)[old.file][alive], old.keys[alive], old.docs[alive],
+                       old.values[alive])
+        order = np.lexsort((numbers, keys, shard))
+        merged = _merge(old_entries, (shard[order], keys[order], numbers[order], values[order]))
+        files = search.encode_shards(*merged, width)
+        kept = [t for t in range(count) if not touched[t] and f"{INDEX_DIR}{folder}/{t}.bin" in old_files]
+        if not all(os.path.isfile(self.out_dir / INDEX_DIR / folder / f"{t}.bin") for t in kept):
+            raise _Rebuild
+        members = np.zeros((n, state.members[index].shape[1]), np.uint8)
+        unchanged = min(n, len(state.sources))
+        members[:unchanged] = state.members[index][:unchanged]
+        if changed_new:
+            rows = np.searchsorted(np.asarray(changed_new), numbers)
+            members[changed_new] = _members(rows, shard, len(changed_new), count)
+        return _Level(files, kept, members)
+
+    def _build(self, lights: list[dict], sources: list[str], records: list[str]) -> list[Staged]:
+        docs, n = self.docs, len(self.docs)
+        self.fill_heavy(docs)
+        sizes = np.array([[s.search.level(width)[0].size for _, width, _ in LEVELS] for s in docs],
+                         np.int64).reshape(n, len(LEVELS))
+        counts = [shard_count(int(total)) for total in sizes.sum(axis=0)]
+        levels = []
+        for index, (folder, width, hashed) in enumerate(LEVELS):
+            keys, numbers, values = _entries(docs, list(range(n)), width)
+            shard = (search.hash_keys(keys, width, hashed) % np.uint32(counts[index])).astype(np.int64)
+            members = _members(numbers, shard, n, counts[index])
+            order = _sort_by_shard_and_key(shard, keys, counts[index])
+            files = search.encode_shards(shard[order], keys[order], numbers[order], values[order], width)
+            levels.append(_Level(files, [], members))
+            del keys, numbers, values, shard, order
+        staged = self._stage_levels(levels)
+        for i, (story, light) in enumerate(zip(docs, lights)):
+            staged.append(self.stager.stage_bytes(f"{INDEX_DIR}d/{i}.bin", self._record(story, light)))
+        return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
+
+    def _stage_levels(self, levels: list[_Level]) -> list[Staged]:
+        staged = []
+        for (folder, _, _), level in zip(LEVELS, levels):
+            for number, data in level.files.items():
+                staged.append(self.stager.stage_bytes(f"{INDEX_DIR}{folder}/{number}.bin", data))
+            for number in level.kept:
+                rel = f"{INDEX_DIR}{folder}/{number}.bin"
+                staged.append(Staged(rel, self.manifest.entries[rel], None))
+        return staged
+
+    def _finish(self, staged: list[Staged], state: State) -> list[Staged]:
+        """The small whole-site files: facets, the traditional → simplified table, meta."""
+        site = self.site
+        combos: dict[tuple, int] = {}
+        facet = []
+        for light in (self._light_record(s) for s in self.docs):
+            facet.append(combos.setdefault((light["b"], tuple(light["c"])), len(combos)))
+        staged.append(self.stager.stage_bytes(f"{INDEX_DIR}facets.json",
+                                              _json({"combos": [[b, list(c)] for b, c in combos], "docs": facet})))
+        buckets: dict[int, dict[str, str]] = {}
+        for source, target in search.t2s_table().items():
+            buckets.setdefault(ord(source) >> 8, {})[source] = target
+        for bucket, table in buckets.items():
+            staged.append(self.stager.stage_bytes(f"{INDEX_DIR}fold/{bucket}.json", _json(table)))
+        version = hashlib.blake2b(digest_size=8)
+        for item in sorted(staged, key=lambda item: item.rel):
+            version.update(f"{item.rel}\x1f{item.stamp}\x1e".encode())
+        meta = {
+            "format": search.FORMAT, "version": version.hexdigest(), "stories": len(self.docs),
+            "shards": state.counts, "page": search.PAGE_SIZE, "fold": sorted(buckets),
+            "columns": [[site.columns[c].title] for c in site.columns],
+            "brands": [[b.name, self.brand_at.get(b.parent, -1) if b.parent else -1] for b in site.brands.values()],
+        }
+        meta_staged = self.stager.stage_bytes(f"{INDEX_DIR}meta.json", _json(meta))
+        staged.append(meta_staged)
+        state.save(self.manifest, meta_staged.stamp)
+        return staged
+
+
+def stage_index(site: Site, stager: Stager, out_dir: Path, clean: bool = False,
+                fill_heavy: Callable[[list], None] | None = None) -> list[Staged]:
+    return IndexBuilder(site, stager, out_dir, clean, fill_heavy).stage()
