@@ -295,7 +295,7 @@ class Builder:
                 manifest.kept(searchindex.INDEX_FILES, out_dir)
             if previous is None:  # built whole, or the last build's index updated where stories changed
                 staged += searchindex.stage_index(site, stager, out_dir, options.clean,
-                                                  self.cache.fill_heavy if self.cache is not None else None)
+                                                  self.cache.fill_heavy if self.cache is not None else None, workers)
             else:
                 staged += previous  # nothing the index is made of has changed
             clock.lap("search")

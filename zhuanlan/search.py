@@ -296,42 +296,47 @@ def read_record(data: bytes) -> dict:
 
 
 def _varint_sizes(values: np.ndarray) -> np.ndarray:
-    return 1 + (values >= 1 << 7).astype(np.int64) + (values >= 1 << 14)
+    """Bytes of each value's LEB128 (uint8)."""
+    return np.add(values >= 1 << 7, values >= 1 << 14, dtype=np.uint8) + np.uint8(1)
 
 
 def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """LEB128 of every value (each below 2**21: doc numbers and gaps, count·2+flag, bitmap
-    lengths): the bytes, and how many bytes each value took. Built as three byte planes, then
-    the unused bytes dropped."""
-    values = values.astype(np.uint32)
+    """LEB128 of every value: the bytes, and how many bytes each value took."""
+    sizes = _varint_sizes(values)
+    ends = np.cumsum(sizes, dtype=np.int64)
+    out = np.zeros(int(ends[-1]) if ends.size else 0, np.uint8)
+    _put_varints(out, ends - sizes, values, sizes)
+    return out, sizes
+
+
+def _put_varints(out: np.ndarray, at: np.ndarray, values: np.ndarray, sizes: np.ndarray) -> None:
+    """Write each value as LEB128 at its offset of `out` (values below 2**21: doc numbers and
+    gaps, count·2+flag, bitmap lengths; at most three bytes)."""
     if values.size and int(values.max()) >= 1 << 21:
         raise ValueError("search index: more than two million stories")
-    two, three = values >= 1 << 7, values >= 1 << 14
-    planes = np.empty((values.size, 3), np.uint8)
-    planes[:, 0] = (values & 0x7F) | (two.astype(np.uint32) << 7)
-    planes[:, 1] = ((values >> 7) & 0x7F) | (three.astype(np.uint32) << 7)
-    planes[:, 2] = values >> 14
-    keep = np.empty((values.size, 3), bool)
-    keep[:, 0], keep[:, 1], keep[:, 2] = True, two, three
-    return planes[keep], 1 + two.astype(np.int64) + three
+    values = values.astype(np.uint32)
+    out[at] = (values & 0x7F) | np.where(sizes > 1, 0x80, 0).astype(np.uint32)
+    two = np.flatnonzero(sizes > 1)
+    if two.size:
+        out[at[two] + 1] = ((values[two] >> 7) & 0x7F) | np.where(sizes[two] > 2, 0x80, 0).astype(np.uint32)
+        three = two[sizes[two] > 2]
+        out[at[three] + 2] = values[three] >> 14
 
 
 def _unvarints(data: np.ndarray) -> np.ndarray:
     """Every LEB128 value in a byte array (values below 2**21, so at most three bytes each)."""
-    if data.size == 0:
-        return np.empty(0, np.int64)
-    last = data < 0x80
-    index = np.cumsum(last) - last  # which value each byte belongs to
-    starts = np.flatnonzero(np.concatenate(([True], last[:-1])))
-    shift = (np.arange(data.size) - np.repeat(starts, np.diff(starts, append=data.size))) * 7
-    parts = (data & 0x7F).astype(np.int64) << shift
-    return np.bincount(index, weights=parts, minlength=int(last.sum())).astype(np.int64)
-
-
-def _interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty(a.size * 2, np.int64)
-    out[0::2], out[1::2] = a, b
-    return out
+    ends = np.flatnonzero(data < 0x80)
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    sizes = ends - starts + 1
+    values = (data[starts] & 0x7F).astype(np.int64)
+    two = np.flatnonzero(sizes > 1)
+    if two.size:
+        values[two] |= (data[starts[two] + 1] & 0x7F).astype(np.int64) << 7
+        three = two[sizes[two] > 2]
+        values[three] |= (data[starts[three] + 2] & 0x7F).astype(np.int64) << 14
+    return values
 
 
 def _place(out: np.ndarray, data: np.ndarray, begins: np.ndarray, lengths: np.ndarray) -> None:
@@ -361,6 +366,80 @@ def _key_units(keys: np.ndarray, width: int) -> np.ndarray:
 DENSE = 0x8000_0000  # flag on a key's end offset: its documents are a bitmap
 
 
+@dataclass
+class Postings:
+    """Encoded postings of sorted entries, key by key (see encode_shards)."""
+
+    keys: np.ndarray  # each key once, in entry order
+    first: np.ndarray  # index of each key's first entry
+    data: np.ndarray  # uint8: all keys' postings, one after another
+    end: np.ndarray  # int64: end of each key's postings in data
+    dense: np.ndarray  # bool
+
+
+def encode_postings(keys: np.ndarray, docs: np.ndarray, values: np.ndarray) -> Postings:
+    """Postings of entries sorted by key (in any order of keys, equal keys together) and doc."""
+    n = keys.size
+    if n == 0:
+        empty = np.empty(0, np.int64)
+        return Postings(keys[:0], empty, np.empty(0, np.uint8), empty, np.empty(0, bool))
+    docs = docs.astype(np.int32, copy=False)
+    new_key = np.empty(n, bool)
+    new_key[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
+    starts = np.flatnonzero(new_key)
+    lasts = np.append(starts[1:], n) - 1
+    counts = lasts - starts + 1
+    gaps = np.empty(n, np.int32)
+    gaps[0] = docs[0]
+    np.subtract(docs[1:], docs[:-1], out=gaps[1:])
+    gaps[starts] = docs[starts]
+    gap_sizes = _varint_sizes(gaps)
+    value_sizes = _varint_sizes(values)
+    # running byte counts: pairs for sparse keys, values alone for dense ones
+    pairs_end = np.cumsum(gap_sizes + value_sizes, dtype=np.int64)
+    values_end = np.cumsum(value_sizes, dtype=np.int64)
+    sparse_len = np.diff(pairs_end[lasts], prepend=0)
+    value_len = np.diff(values_end[lasts], prepend=0)
+    first = docs[starts].astype(np.int64)
+    bitmap_len = (docs[lasts] - first) // 8 + 1
+    head_len = _varint_sizes(first).astype(np.int64) + _varint_sizes(bitmap_len)
+    dense = head_len + bitmap_len + value_len < sparse_len
+    length = np.where(dense, head_len + bitmap_len + value_len, sparse_len)
+    end = np.cumsum(length)
+    begin = end - length
+    out = np.zeros(int(end[-1]), np.uint8)
+    sparse_keys = np.flatnonzero(~dense)
+    if sparse_keys.size:
+        if sparse_keys.size == starts.size:
+            chosen = np.arange(n)
+        else:
+            chosen = np.flatnonzero(np.repeat(~dense, counts))
+        # where a key's pairs start, less the running count at its first entry, plus the running count
+        base = begin[sparse_keys] - (pairs_end[starts[sparse_keys]] - gap_sizes[starts[sparse_keys]] - value_sizes[starts[sparse_keys]])
+        at = np.repeat(base, counts[sparse_keys]) + pairs_end[chosen] - gap_sizes[chosen] - value_sizes[chosen]
+        _put_varints(out, at, gaps[chosen], gap_sizes[chosen])
+        _put_varints(out, at + gap_sizes[chosen], values[chosen], value_sizes[chosen])
+    dense_keys = np.flatnonzero(dense)
+    if dense_keys.size:
+        chosen = np.flatnonzero(np.repeat(dense, counts))
+        held = counts[dense_keys]
+        base = begin[dense_keys] + head_len[dense_keys] + bitmap_len[dense_keys] \
+            - (values_end[starts[dense_keys]] - value_sizes[starts[dense_keys]])
+        _put_varints(out, np.repeat(base, held) + values_end[chosen] - value_sizes[chosen], values[chosen],
+                     value_sizes[chosen])
+        first_sizes = _varint_sizes(first[dense_keys])
+        _put_varints(out, begin[dense_keys], first[dense_keys], first_sizes)
+        _put_varints(out, begin[dense_keys] + first_sizes, bitmap_len[dense_keys], _varint_sizes(bitmap_len[dense_keys]))
+        # bits: entries of one byte are neighbours (docs ascend), so OR them group by group
+        offset = docs[chosen] - np.repeat(first[dense_keys], held)
+        byte = np.repeat(begin[dense_keys] + head_len[dense_keys], held) + (offset >> 3)
+        bit = np.left_shift(np.uint8(1), (offset & 7).astype(np.uint8))
+        group = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        out[byte[group]] = np.bitwise_or.reduceat(bit, group)
+    return Postings(keys[starts], starts, out, end, dense)
+
+
 def encode_shards(shard: np.ndarray, keys: np.ndarray, docs: np.ndarray, values: np.ndarray,
                   width: int) -> dict[int, bytes]:
     """Shard files of one level from entries sorted by (shard, key, doc).
@@ -371,58 +450,27 @@ def encode_shards(shard: np.ndarray, keys: np.ndarray, docs: np.ndarray, values:
     first doc, LEB128 bitmap length B, B bytes of bitmap (bit i, least significant first, set
     when doc first + i has the key), then one LEB128 value per set bit, in doc order.
     """
-    n = keys.size
-    if n == 0:
-        return {}
-    docs = docs.astype(np.int64)
-    values = values.astype(np.int64)
-    new_key = np.empty(n, bool)
-    new_key[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
-    starts = np.flatnonzero(new_key)
-    counts = np.diff(starts, append=n)
-    key_of = np.repeat(np.arange(starts.size), counts)
-    gaps = docs.copy()
-    gaps[1:] -= docs[:-1]
-    gaps[starts] = docs[starts]
-    value_sizes = _varint_sizes(values)
-    sparse_len = np.add.reduceat(_varint_sizes(gaps) + value_sizes, starts)
-    value_len = np.add.reduceat(value_sizes, starts)
-    first = docs[starts]
-    bitmap_len = (docs[starts + counts - 1] - first) // 8 + 1
-    head_len = _varint_sizes(first) + _varint_sizes(bitmap_len)
-    dense_len = head_len + bitmap_len + value_len
-    dense = dense_len < sparse_len
-    length = np.where(dense, dense_len, sparse_len)
-    end = np.cumsum(length)
-    begin = end - length
-    out = np.zeros(int(end[-1]), np.uint8)
-    in_dense = dense[key_of]
-    sparse = ~dense
-    if sparse.any():
-        data, _ = _varints(_interleave(gaps[~in_dense], values[~in_dense]))
-        _place(out, data, begin[sparse], sparse_len[sparse])
-    if dense.any():
-        head, _ = _varints(_interleave(first[dense], bitmap_len[dense]))
-        _place(out, head, begin[dense], head_len[dense])
-        lengths = bitmap_len[dense]
-        bit_base = (np.cumsum(lengths) - lengths) * 8
-        rank = np.cumsum(dense) - 1  # each dense key's place among the dense keys
-        owner = rank[key_of[in_dense]]
-        bits = np.zeros(int(lengths.sum()) * 8, bool)
-        bits[bit_base[owner] + docs[in_dense] - first[dense][owner]] = True
-        _place(out, np.packbits(bits, bitorder="little"), begin[dense] + head_len[dense], lengths)
-        data, _ = _varints(values[in_dense])
-        _place(out, data, begin[dense] + head_len[dense] + lengths, value_len[dense])
-    key_shard = shard[starts]
-    units = _key_units(keys[starts], width)
+    postings = encode_postings(keys, docs, values)
+    return assemble_shards(shard[postings.first], postings, width)
+
+
+def assemble_shards(key_shard: np.ndarray, postings: Postings, width: int,
+                    sources: list[np.ndarray] | None = None) -> dict[int, bytes]:
+    """Files from postings whose keys are sorted by (shard, key)."""
     files = {}
+    if not postings.keys.size:
+        return files
+    units = _key_units(postings.keys, width)
+    end = postings.end
+    begin = end - np.diff(end, prepend=0)
+    flagged = end + postings.dense.astype(np.int64) * DENSE
+    data = postings.data
     changes = np.flatnonzero(np.concatenate(([True], key_shard[1:] != key_shard[:-1])))
-    for low, high in zip(changes.tolist(), np.append(changes[1:], starts.size).tolist()):
+    for low, high in zip(changes.tolist(), np.append(changes[1:], key_shard.size).tolist()):
         base = int(begin[low])
-        ends = (end[low:high] - base) | (dense[low:high].astype(np.int64) << 31)
         files[int(key_shard[low])] = b"".join([struct.pack("<I", high - low), units[low:high].tobytes(),
-                                               ends.astype("<u4").tobytes(), out[base:int(end[high - 1])].tobytes()])
+                                               (flagged[low:high] - base).astype("<u4").tobytes(),
+                                               data[base:int(end[high - 1])].tobytes()])
     return files
 
 
@@ -568,6 +616,7 @@ class IndexReader:
         else:
             low = high = packed
         result: dict[int, int] = {}
+        low, high = np.uint64(low), np.uint64(high)  # a Python int would be compared as a float
         for i in range(int(np.searchsorted(keys, low)), int(np.searchsorted(keys, high, side="right"))):
             for doc, value in postings[i].items():
                 old = result.get(doc, 0)

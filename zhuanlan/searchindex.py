@@ -39,6 +39,7 @@ BYTES_PER_ENTRY = 1.5  # what a posting takes on average (LEB128 pairs, bitmaps 
 LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a level may have
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
 UPDATE_MIN = 64
+PARALLEL_MIN_STORIES = 1000  # below this, one process builds the levels quicker than two
 
 
 # Every file the index has (search/index.html beside them is the search page, rendered as pages are).
@@ -134,16 +135,28 @@ def _entries(stories: list[Story], numbers: list[int], width: int) -> tuple[np.n
     return keys, np.repeat(np.asarray(numbers, np.int64), sizes), values
 
 
-def _sort_by_shard_and_key(shard: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray:
-    """The order (shard, key) of entries that arrive doc by doc; stable sorts keep the docs of a
-    key ascending. A radix pass by shard, then a small sort by key inside each shard."""
-    order = np.argsort(shard.astype(np.uint16 if count <= 1 << 16 else np.uint32), kind="stable")
-    bounds = np.searchsorted(shard[order], np.arange(count + 1))
+def _sorted_by_shard(keys: np.ndarray, width: int, hashed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The order (shard, key, doc) of entries that arrive doc by doc, and each entry's shard in
+    that order. Entries are sorted by key (stable, so each key's docs stay ascending; 1- and
+    2-unit keys pack with their position into one integer and sort as numbers), only distinct
+    keys are hashed, and whole key groups are then put in shard order."""
+    if width <= 2:
+        packed = (keys.astype(np.uint64) << np.uint64(32)) | np.arange(keys.size, dtype=np.uint64)
+        packed.sort()
+        order = (packed & np.uint64(0xFFFF_FFFF)).astype(np.int64)
+        del packed
+    else:
+        order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    for low, high in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        if high - low > 1:
-            order[low:high] = order[low:high][np.argsort(ordered[low:high], kind="stable")]
-    return order
+    first = np.empty(ordered.size, bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    shard = (search.hash_keys(ordered[starts], width, hashed) % np.uint32(count)).astype(np.int64)
+    groups = np.argsort(shard, kind="stable")
+    lengths = np.diff(starts, append=ordered.size)[groups]
+    moved = np.repeat(starts[groups] - (np.cumsum(lengths) - lengths), lengths) + np.arange(ordered.size)
+    return order[moved], np.repeat(shard[groups], lengths)
 
 
 def _members(docs: np.ndarray, shard: np.ndarray, rows: int, count: int) -> np.ndarray:
@@ -153,18 +166,27 @@ def _members(docs: np.ndarray, shard: np.ndarray, rows: int, count: int) -> np.n
 
 
 def _merge(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """Two lists of (shard, key, doc, value) entries, each sorted by (shard, key, doc), as one."""
+    """Two lists of (shard, key, doc, value) entries, each sorted by (shard, key, doc), as one.
+
+    Few new entries go into many old ones: each (shard, key) gets a rank (old groups odd, a new
+    key between them even), so that (rank, doc) packs into one integer to search on."""
     if not new[0].size:
         return old
-    kinds = np.dtype([("s", "<i8"), ("k", "<u8"), ("d", "<i8")])
-
-    def packed(entries):
-        out = np.empty(entries[0].size, kinds)
-        out["s"], out["k"], out["d"] = entries[0], entries[1], entries[2]
-        return out
-
-    at = np.searchsorted(packed(old), packed(new))
-    return tuple(np.insert(a, at, b) for a, b in zip(old, new))
+    shard, keys, docs = old[0], old[1], old[2]
+    starts = np.flatnonzero(np.concatenate(([True], (keys[1:] != keys[:-1]) | (shard[1:] != shard[:-1]))))
+    kinds = np.dtype([("s", "<i8"), ("k", "<u8")])
+    groups = np.empty(starts.size, kinds)
+    groups["s"], groups["k"] = shard[starts], keys[starts]
+    wanted = np.empty(new[0].size, kinds)
+    wanted["s"], wanted["k"] = new[0], new[1]
+    at = np.searchsorted(groups, wanted)
+    found = at < groups.size
+    found[found] = groups[at[found]] == wanted[found]
+    rank_new = 2 * at.astype(np.uint64) + found
+    rank_old = 2 * np.repeat(np.arange(starts.size, dtype=np.uint64), np.diff(starts, append=keys.size)) + 1
+    shift = np.uint64(21)
+    where = np.searchsorted((rank_old << shift) | docs.astype(np.uint64), (rank_new << shift) | new[2].astype(np.uint64))
+    return tuple(np.insert(a, where, b) for a, b in zip(old, new))
 
 
 @dataclass
@@ -174,12 +196,26 @@ class _Level:
     members: np.ndarray
 
 
+_BUILDING: tuple[list, list[int]] | None = None  # (stories, shard counts), for a forked worker
+
+
+def _build_level(index: int) -> _Level:
+    docs, counts = _BUILDING  # type: ignore[misc]
+    folder, width, hashed = LEVELS[index]
+    keys, numbers, values = _entries(docs, list(range(len(docs))), width)
+    order, shard = _sorted_by_shard(keys, width, hashed, counts[index])
+    numbers, values = numbers[order], values[order]
+    files = search.encode_shards(shard, keys[order], numbers, values, width)
+    return _Level(files, [], _members(numbers, shard, len(docs), counts[index]))
+
+
 class IndexBuilder:
     """Stages every file of output/search/ for one build (see the module docstring)."""
 
     def __init__(self, site: Site, stager: Stager, out_dir: Path, clean: bool = False,
-                 fill_heavy: Callable[[list], None] | None = None):
+                 fill_heavy: Callable[[list], None] | None = None, workers: int = 1):
         self.site = site
+        self.workers = workers
         self.stager = stager
         self.manifest = stager.manifest
         self.out_dir = Path(out_dir)
@@ -211,7 +247,7 @@ class IndexBuilder:
     def stage(self) -> list[Staged]:
         docs = self.docs
         n = len(docs)
-        lights = [self._light_record(s) for s in docs]
+        lights = self.lights = [self._light_record(s) for s in docs]
         sources = [s.digest for s in docs]
         records = [hashlib.blake2b(_json(light) + s.digest.encode(), digest_size=16).hexdigest()
                    for light, s in zip(lights, docs)]
@@ -230,9 +266,10 @@ class IndexBuilder:
         if len(changed_new) > max(UPDATE_MIN, n // UPDATE_SHARE) or len(changed_old) > max(UPDATE_MIN, old_n // UPDATE_SHARE):
             raise _Rebuild
         old_files = {rel for rel in self.manifest.entries if rel.startswith(INDEX_FILES)}
+        out = str(self.out_dir)
         record_todo = [i for i in range(n) if i >= old_n or state.records[i] != records[i]
                        or f"{INDEX_DIR}d/{i}.bin" not in old_files
-                       or not os.path.isfile(self.out_dir / INDEX_DIR / "d" / f"{i}.bin")]
+                       or not os.path.isfile(f"{out}/{INDEX_DIR}d/{i}.bin")]
         self.fill_heavy([docs[i] for i in sorted(set(changed_new) | set(record_todo))])
         sizes = np.zeros((n, len(LEVELS)), np.int64)
         keep = min(n, old_n)
@@ -246,13 +283,10 @@ class IndexBuilder:
                   for index in range(len(LEVELS))]
         self.updated = True
         staged = self._stage_levels(levels)
+        staged += self._stage_records(lights, record_todo)
         todo = set(record_todo)
-        for i, (story, light) in enumerate(zip(docs, lights)):
-            rel = f"{INDEX_DIR}d/{i}.bin"
-            if i in todo:
-                staged.append(self.stager.stage_bytes(rel, self._record(story, light)))
-            else:
-                staged.append(Staged(rel, self.manifest.entries[rel], None))
+        staged += [Staged(f"{INDEX_DIR}d/{i}.bin", self.manifest.entries[f"{INDEX_DIR}d/{i}.bin"], None)
+                   for i in range(n) if i not in todo]
         return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
 
     def _update_level(self, index: int, state: State, changed_old: list[int], changed_new: list[int],
@@ -288,7 +322,8 @@ class IndexBuilder:
         merged = _merge(old_entries, (shard[order], keys[order], numbers[order], values[order]))
         files = search.encode_shards(*merged, width)
         kept = [t for t in range(count) if not touched[t] and f"{INDEX_DIR}{folder}/{t}.bin" in old_files]
-        if not all(os.path.isfile(self.out_dir / INDEX_DIR / folder / f"{t}.bin") for t in kept):
+        out = str(self.out_dir)
+        if not all(os.path.isfile(f"{out}/{INDEX_DIR}{folder}/{t}.bin") for t in kept):
             raise _Rebuild
         members = np.zeros((n, state.members[index].shape[1]), np.uint8)
         unchanged = min(n, len(state.sources))
@@ -299,24 +334,37 @@ class IndexBuilder:
         return _Level(files, kept, members)
 
     def _build(self, lights: list[dict], sources: list[str], records: list[str]) -> list[Staged]:
+        global _BUILDING
         docs, n = self.docs, len(self.docs)
         self.fill_heavy(docs)
         sizes = np.array([[s.search.level(width)[0].size for _, width, _ in LEVELS] for s in docs],
                          np.int64).reshape(n, len(LEVELS))
         counts = [shard_count(int(total)) for total in sizes.sum(axis=0)]
-        levels = []
-        for index, (folder, width, hashed) in enumerate(LEVELS):
-            keys, numbers, values = _entries(docs, list(range(n)), width)
-            shard = (search.hash_keys(keys, width, hashed) % np.uint32(counts[index])).astype(np.int64)
-            members = _members(numbers, shard, n, counts[index])
-            order = _sort_by_shard_and_key(shard, keys, counts[index])
-            files = search.encode_shards(shard[order], keys[order], numbers[order], values[order], width)
-            levels.append(_Level(files, [], members))
-            del keys, numbers, values, shard, order
-        staged = self._stage_levels(levels)
-        for i, (story, light) in enumerate(zip(docs, lights)):
-            staged.append(self.stager.stage_bytes(f"{INDEX_DIR}d/{i}.bin", self._record(story, light)))
+        _BUILDING = (docs, counts)
+        staged: list[Staged] = []
+        try:
+            if self.workers > 1 and n >= PARALLEL_MIN_STORIES:
+                # the biggest level in a worker, while this process writes the records (mostly the
+                # kernel's work) and builds the other levels
+                import multiprocessing
+
+                with multiprocessing.get_context("fork").Pool(1) as pool:
+                    last = pool.apply_async(_build_level, (len(LEVELS) - 1,))
+                    staged += self._stage_records(lights, range(n))
+                    levels = [_build_level(index) for index in range(len(LEVELS) - 1)] + [last.get()]
+            else:
+                staged += self._stage_records(lights, range(n))
+                levels = [_build_level(index) for index in range(len(LEVELS))]
+        except BaseException:
+            self.stager.discard(staged)
+            raise
+        finally:
+            _BUILDING = None
+        staged += self._stage_levels(levels)
         return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
+
+    def _stage_records(self, lights: list[dict], numbers) -> list[Staged]:
+        return [self.stager.stage_bytes(f"{INDEX_DIR}d/{i}.bin", self._record(self.docs[i], lights[i])) for i in numbers]
 
     def _stage_levels(self, levels: list[_Level]) -> list[Staged]:
         staged = []
@@ -333,7 +381,7 @@ class IndexBuilder:
         site = self.site
         combos: dict[tuple, int] = {}
         facet = []
-        for light in (self._light_record(s) for s in self.docs):
+        for light in self.lights:
             facet.append(combos.setdefault((light["b"], tuple(light["c"])), len(combos)))
         staged.append(self.stager.stage_bytes(f"{INDEX_DIR}facets.json",
                                               _json({"combos": [[b, list(c)] for b, c in combos], "docs": facet})))
@@ -358,5 +406,5 @@ class IndexBuilder:
 
 
 def stage_index(site: Site, stager: Stager, out_dir: Path, clean: bool = False,
-                fill_heavy: Callable[[list], None] | None = None) -> list[Staged]:
-    return IndexBuilder(site, stager, out_dir, clean, fill_heavy).stage()
+                fill_heavy: Callable[[list], None] | None = None, workers: int = 1) -> list[Staged]:
+    return IndexBuilder(site, stager, out_dir, clean, fill_heavy, workers).stage()
