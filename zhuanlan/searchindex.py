@@ -172,6 +172,8 @@ def _merge(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> tuple[np
     key between them even), so that (rank, doc) packs into one integer to search on."""
     if not new[0].size:
         return old
+    if not old[0].size:
+        return new
     shard, keys, docs = old[0], old[1], old[2]
     starts = np.flatnonzero(np.concatenate(([True], (keys[1:] != keys[:-1]) | (shard[1:] != shard[:-1]))))
     kinds = np.dtype([("s", "<i8"), ("k", "<u8")])
@@ -302,7 +304,7 @@ class IndexBuilder:
         touched[shard] = True
         # the touched shards as the last build wrote them, checked against the manifest
         present = [t for t in np.flatnonzero(touched).tolist() if f"{INDEX_DIR}{folder}/{t}.bin" in old_files]
-        blobs = []
+        blobs, damaged = [], False
         for t in present:
             rel = f"{INDEX_DIR}{folder}/{t}.bin"
             try:
@@ -310,8 +312,11 @@ class IndexBuilder:
             except OSError:
                 raise _Rebuild from None
             if digest(data) != self.manifest.entries[rel]:
-                raise _Rebuild
+                del self.manifest.entries[rel]  # so that the whole build writes it again, not trusting its hash
+                damaged = True
             blobs.append(data)
+        if damaged:
+            raise _Rebuild
         old = search.decode_shards(blobs, width)
         drop = np.zeros(len(state.sources), bool)
         drop[changed_old] = True
