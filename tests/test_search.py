@@ -112,6 +112,31 @@ def test_varints_round_trip():
     assert search._unvarints(data).tolist() == values.tolist()
 
 
+def test_postings_round_trip_sparse_dense_and_escaped_values():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    kinds = set()
+    for trial in range(200):
+        n = int(rng.integers(1, 400))
+        keys = np.sort(rng.integers(0, 6, n)).astype(np.uint64)
+        docs = np.empty(n, np.int64)
+        values = rng.choice([2, 3, 5, 16, 17, 18, 200, 65535], n).astype(np.int64)  # 17+: escaped in dense lists
+        for key in np.unique(keys):
+            mine = keys == key
+            span = int(mine.sum()) + int(rng.integers(0, 3000))  # from packed (dense) to scattered (sparse)
+            docs[mine] = np.sort(rng.choice(span, int(mine.sum()), replace=False)) + int(rng.integers(0, 200_000))
+        shard = (keys % 3).astype(np.int64)
+        order = np.lexsort((docs, keys, shard))
+        postings = search.encode_postings(keys[order], docs[order], values[order])
+        kinds.update(postings.dense.tolist())
+        files = search.encode_shards(shard[order], keys[order], docs[order], values[order], 1)
+        decoded = search.decode_shards([files[number] for number in sorted(files)], 1)
+        assert decoded.keys.tolist() == keys[order].tolist()
+        assert decoded.docs.tolist() == docs[order].tolist() and decoded.values.tolist() == values[order].tolist()
+    assert kinds == {True, False}
+
+
 def test_index_files_are_where_the_page_reads_them(indexed):
     out, docs, _ = indexed
     meta = json.loads((out / "search" / "meta.json").read_text("utf-8"))
@@ -228,6 +253,30 @@ TOKEN_FIXTURES = [
 ]
 
 
+def random_shards() -> list[dict]:
+    """Shard files with sparse and dense postings and escaped values, and what they hold."""
+    import base64
+
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    out = []
+    for _ in range(40):
+        n = int(rng.integers(1, 300))
+        keys = np.sort(rng.integers(1, 5, n)).astype(np.uint64)
+        docs = np.empty(n, np.int64)
+        for key in np.unique(keys):
+            mine = keys == key
+            span = int(mine.sum()) + int(rng.integers(0, 2000))
+            docs[mine] = np.sort(rng.choice(span, int(mine.sum()), replace=False)) + int(rng.integers(0, 100_000))
+        values = rng.choice([2, 3, 7, 16, 17, 40, 65535], n).astype(np.int64)
+        data = search.encode_shards(np.zeros(n, np.int64), keys, docs, values, 1)[0]
+        expected = {str(int(k)): {str(int(d)): int(v) for d, v in zip(docs[keys == k], values[keys == k])}
+                    for k in np.unique(keys)}
+        out.append({"data": base64.b64encode(data).decode(), "expected": expected})
+    return out
+
+
 def node_cases(indexed, tmp_path) -> Path:
     out, docs, texts = indexed
     reader = search.IndexReader(out)
@@ -247,6 +296,7 @@ def node_cases(indexed, tmp_path) -> Path:
         entries.append({"q": q, "state": state, "expected": expected_docs(texts, q),
                         "ranked": [h.doc for h in reader.query(q)]})
     cases = {
+        "shards": random_shards(),
         "drop": [list(r) for r in search.DROP_RANGES], "punct": [list(r) for r in search.PUNCT_RANGES],
         "t2s": search.t2s_table(), "output": str(out), "queries": entries,
         "tokens": [{"text": t, "expected": search.tokens(t), "searchable": search.searchable(search.normalize(t))}
@@ -257,12 +307,18 @@ def node_cases(indexed, tmp_path) -> Path:
     return path
 
 
-def test_search_js_in_node_agrees_with_python(indexed, tmp_path):
+@pytest.mark.parametrize("script", ["theme source", "minified by the build"])
+def test_search_js_in_node_agrees_with_python(indexed, tmp_path, script):
     node = shutil.which("node")
     assert node, "Node.js is needed for the search.js tests: apt-get install nodejs (not skipped on purpose)"
     cases = node_cases(indexed, tmp_path)
+    env = {"ZL_SEARCH_CASES": str(cases), "PATH": "/usr/bin:/bin"}
+    if script == "minified by the build":
+        built = indexed[0] / "static" / "js" / "search.js"
+        source = REPO / "themes" / "default" / "static" / "js" / "search.js"
+        assert built.stat().st_size < source.stat().st_size * 0.75  # comments and spaces are gone
+        env["ZL_SEARCH_JS"] = str(built)
     result = subprocess.run([node, "--test", str(REPO / "tests" / "js" / "search.test.js")],
-                            env={"ZL_SEARCH_CASES": str(cases), "PATH": "/usr/bin:/bin"},
-                            capture_output=True, text=True, timeout=300)
+                            env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert "# fail 0" in result.stdout and "# pass 3" in result.stdout, result.stdout[-2000:]
+    assert "# fail 0" in result.stdout and "# pass 4" in result.stdout, result.stdout[-2000:]

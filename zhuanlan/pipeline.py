@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, searchindex, urls
+from . import ENGINE_VERSION, feeds, minify, searchindex, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, kind_of
@@ -305,7 +305,7 @@ class Builder:
             for rel, text in extra.items():
                 staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
             for rel, source in static_files(dirs).items():
-                staged.append(stager.stage_copy(rel, source))
+                staged.append(minify.stage_static(stager, rel, source))
             for asset in site.assets.values():
                 staged.append(stager.stage_copy(asset.rel, asset.path))
             clock.lap("extras")

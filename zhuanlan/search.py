@@ -364,6 +364,7 @@ def _key_units(keys: np.ndarray, width: int) -> np.ndarray:
 
 
 DENSE = 0x8000_0000  # flag on a key's end offset: its documents are a bitmap
+NIBBLE_ESCAPE = 15  # a dense value's nibble: value − 2, or this when the value is written after the nibbles
 
 
 @dataclass
@@ -404,8 +405,13 @@ def encode_postings(keys: np.ndarray, docs: np.ndarray, values: np.ndarray) -> P
     first = docs[starts].astype(np.int64)
     bitmap_len = (docs[lasts] - first) // 8 + 1
     head_len = _varint_sizes(first).astype(np.int64) + _varint_sizes(bitmap_len)
-    dense = head_len + bitmap_len + value_len < sparse_len
-    length = np.where(dense, head_len + bitmap_len + value_len, sparse_len)
+    # dense values: a nibble each (value − 2; 15: the value follows as LEB128 after the nibbles)
+    escaped = values >= NIBBLE_ESCAPE + 2
+    escape_end = np.cumsum(np.where(escaped, value_sizes, 0), dtype=np.int64)
+    escape_len = np.diff(escape_end[lasts], prepend=0)
+    dense_len = head_len + bitmap_len + (counts + 1) // 2 + escape_len
+    dense = dense_len < sparse_len
+    length = np.where(dense, dense_len, sparse_len)
     end = np.cumsum(length)
     begin = end - length
     out = np.zeros(int(end[-1]), np.uint8)
@@ -424,10 +430,18 @@ def encode_postings(keys: np.ndarray, docs: np.ndarray, values: np.ndarray) -> P
     if dense_keys.size:
         chosen = np.flatnonzero(np.repeat(dense, counts))
         held = counts[dense_keys]
-        base = begin[dense_keys] + head_len[dense_keys] + bitmap_len[dense_keys] \
-            - (values_end[starts[dense_keys]] - value_sizes[starts[dense_keys]])
-        _put_varints(out, np.repeat(base, held) + values_end[chosen] - value_sizes[chosen], values[chosen],
-                     value_sizes[chosen])
+        nibbles_at = begin[dense_keys] + head_len[dense_keys] + bitmap_len[dense_keys]
+        index = chosen - np.repeat(starts[dense_keys], held)  # each entry's place in its key
+        nibble = np.minimum(values[chosen] - 2, NIBBLE_ESCAPE).astype(np.uint8) << ((index & 1) * 4).astype(np.uint8)
+        byte = np.repeat(nibbles_at, held) + (index >> 1)
+        group = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        out[byte[group]] = np.bitwise_or.reduceat(nibble, group)
+        loud = chosen[escaped[chosen]]
+        if loud.size:
+            base = nibbles_at + (held + 1) // 2 - (escape_end[starts[dense_keys]]
+                                                   - np.where(escaped, value_sizes, 0)[starts[dense_keys]])
+            owner = np.searchsorted(starts[dense_keys], loud, side="right") - 1
+            _put_varints(out, base[owner] + escape_end[loud] - value_sizes[loud], values[loud], value_sizes[loud])
         first_sizes = _varint_sizes(first[dense_keys])
         _put_varints(out, begin[dense_keys], first[dense_keys], first_sizes)
         _put_varints(out, begin[dense_keys] + first_sizes, bitmap_len[dense_keys], _varint_sizes(bitmap_len[dense_keys]))
@@ -448,7 +462,9 @@ def encode_shards(shard: np.ndarray, keys: np.ndarray, docs: np.ndarray, values:
     postings (top bit set when they are dense); the postings. Sparse postings are LEB128 pairs
     (doc gap, value), the first gap counted from 0. Dense postings, used when shorter: LEB128
     first doc, LEB128 bitmap length B, B bytes of bitmap (bit i, least significant first, set
-    when doc first + i has the key), then one LEB128 value per set bit, in doc order.
+    when doc first + i has the key), then a nibble per set bit in doc order (low nibble first):
+    value − 2 (a value is count·2 + flag, so at least 2), or 15 when the value is 17 or more and
+    written as LEB128 after the nibbles, in doc order.
     """
     postings = encode_postings(keys, docs, values)
     return assemble_shards(shard[postings.first], postings, width)
@@ -544,13 +560,19 @@ def decode_shards(blobs: list[bytes], width: int) -> Entries:
     bit_base = (np.cumsum(bitmap_len) - bitmap_len) * 8
     owner = np.searchsorted(bit_base, set_bits, side="right") - 1
     de_docs = first[owner] + set_bits - bit_base[owner]
-    value_len = d_len - one - two - bitmap_len
-    value_at = bitmap_at + bitmap_len
-    de_values = _unvarints(data[np.repeat(value_at - (np.cumsum(value_len) - value_len), value_len)
-                                + np.arange(int(value_len.sum()))])
-    counts[dense] = np.bincount(owner, minlength=int(dense.sum()))
-    if de_values.size != de_docs.size:
+    held = np.bincount(owner, minlength=int(dense.sum()))
+    counts[dense] = held
+    nibbles_at = bitmap_at + bitmap_len
+    index = np.arange(set_bits.size) - np.repeat(np.cumsum(held) - held, held)
+    de_values = ((data[nibbles_at[owner] + (index >> 1)] >> ((index & 1) * 4).astype(np.uint8)) & 0x0F).astype(np.int64) + 2
+    loud = np.flatnonzero(de_values == NIBBLE_ESCAPE + 2)
+    escape_at = nibbles_at + (held + 1) // 2
+    escape_len = d_begin + d_len - escape_at
+    escapes = _unvarints(data[np.repeat(escape_at - (np.cumsum(escape_len) - escape_len), escape_len)
+                              + np.arange(int(escape_len.sum()))])
+    if escapes.size != loud.size:
         raise ValueError("search index: a dense posting list does not match its bitmap")
+    de_values[loud] = escapes
     # put both kinds back in file order
     total = int(counts.sum())
     out_docs = np.empty(total, np.int64)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .site import Site
 
 SHARD_TARGET = 12_000  # bytes: a shard holds about this much on average
-BYTES_PER_ENTRY = 1.5  # what a posting takes on average (LEB128 pairs, bitmaps for common grams)
+BYTES_PER_ENTRY = 1.0  # what a posting takes on average (0.8–1.25 on the benchmark corpus)
 LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a level may have
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
 UPDATE_MIN = 64

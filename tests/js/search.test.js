@@ -6,7 +6,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const core = require('../../themes/default/static/js/search.js');
+// The theme's source, or (ZL_SEARCH_JS) the minified copy a build wrote to output/static/js/.
+const core = require(process.env.ZL_SEARCH_JS || '../../themes/default/static/js/search.js');
 const cases = JSON.parse(fs.readFileSync(process.env.ZL_SEARCH_CASES, 'utf8'));
 
 test('drop and punctuation ranges are the ones search.py uses', () => {
@@ -40,5 +41,18 @@ test('queries through the built index find exactly the stories that contain them
     assert.equal(result.state, query.state, JSON.stringify(query.q));
     assert.deepEqual(result.hits.map((h) => h.doc), query.ranked, JSON.stringify(query.q));
     assert.deepEqual(result.hits.map((h) => h.doc).sort((a, b) => a - b), query.expected, JSON.stringify(query.q));
+  }
+});
+
+test('shard postings decode as search.py wrote them (sparse, dense, escaped values)', () => {
+  for (const shard of cases.shards) {
+    const bytes = Buffer.from(shard.data, 'base64');
+    const reader = new core.Shard(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), 1);
+    for (const key of Object.keys(shard.expected)) {
+      const found = reader.find([+key]);
+      const got = {};
+      for (const doc of Object.keys(found)) got[doc] = found[doc];
+      assert.deepEqual(got, shard.expected[key]);
+    }
   }
 });

@@ -137,7 +137,8 @@
   // -- index shards ---------------------------------------------------------------------------
   // u32 key count, keys (width × u16), u32 end offsets (top bit: dense), then each key's postings:
   // sparse, (doc gap, value) LEB128 pairs; dense, LEB128 first doc, LEB128 bitmap length B, B bytes
-  // of bitmap (bit i set: doc first + i), one LEB128 value per set bit. See search.encode_shards.
+  // of bitmap (bit i set: doc first + i), a nibble per set bit (value − 2, or 15: the value follows
+  // the nibbles as LEB128). See search.encode_shards.
   function Shard(buffer, width) {
     this.view = new DataView(buffer);
     this.bytes = new Uint8Array(buffer);
@@ -183,12 +184,19 @@
       var end = this.base + this.end(i), doc = 0;
       this.pos = this.base + (i ? this.end(i - 1) : 0);
       if (this.view.getUint32(this.ends + i * 4, true) >= 0x80000000) {
-        var first = this.varint(), size = this.varint(), bitmap = this.pos;
-        this.pos += size;
-        for (var byte = 0; byte < size; byte++) {
-          var bits = this.bytes[bitmap + byte];
-          for (var bit = 0; bits; bit++, bits >>= 1) {
-            if (bits & 1) add(first + byte * 8 + bit, this.varint());
+        var first = this.varint(), size = this.varint(), bitmap = this.pos, held = 0, byte, bits, bit;
+        for (byte = 0; byte < size; byte++) {
+          for (bits = this.bytes[bitmap + byte]; bits; bits &= bits - 1) held++;
+        }
+        var nibbles = bitmap + size, j = 0;
+        this.pos = nibbles + ((held + 1) >> 1); // values of 17 and more, in order
+        for (byte = 0; byte < size; byte++) {
+          bits = this.bytes[bitmap + byte];
+          for (bit = 0; bits; bit++, bits >>= 1) {
+            if (!(bits & 1)) continue;
+            var nibble = (this.bytes[nibbles + (j >> 1)] >> ((j & 1) * 4)) & 15;
+            add(first + byte * 8 + bit, nibble < 15 ? nibble + 2 : this.varint());
+            j++;
           }
         }
       } else {
@@ -414,7 +422,7 @@
   };
 
   var core = {normalize: normalize, normalizeMapped: normalizeMapped, tokens: tokens, searchable: searchable,
-    shardHash: shardHash, Searcher: Searcher, DROP: DROP, PUNCT: PUNCT};
+    shardHash: shardHash, Searcher: Searcher, Shard: Shard, DROP: DROP, PUNCT: PUNCT};
 
   if (typeof module === 'object' && module.exports) {
     module.exports = core;
