@@ -8,7 +8,9 @@ Needs `pip install 'pagefind[extended]'` (requirements-dev.txt) and Debian's chr
 Markdown tables:
   1. index build time on the 10,000-story site: our tokenising (done in the parse stage and
      cached per story) plus our index stage (shards, records, writing), against Pagefind's run on
-     the same output (story pages, title and body only);
+     the same output (story pages, title and body only); wall and CPU seconds;
+  1b. the index stage after one story is edited and after one is added (the last build's index
+     updated in place), and how many search files those builds wrote;
   2. bytes moved per query on that site in headless Chromium, first visit with an empty cache,
      search.js included (and, separately, with the page's HTML and CSS);
   3. milliseconds from the last keystroke to results on screen (our 150 ms debounce included);
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,9 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_build import corpus  # noqa: E402
+from corpus import story_body  # noqa: E402
 from measure import median, table  # noqa: E402
 
-from zhuanlan import search  # noqa: E402
+from zhuanlan import search, searchindex  # noqa: E402
 from zhuanlan.pipeline import BuildOptions, build  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,27 +46,97 @@ QUERIES = ["党员", "麟湖", "周家村", "刘红梅", "帮帮团", "河道", 
 PAGEFIND_ROOT = ["--root-selector", "article.story", "--exclude-selectors", ".story-meta, .story-taxonomy, .story-footer"]
 
 
+class _SearchClock:
+    """Wall and CPU seconds of the search index stage (CPU: this process and its forked worker)."""
+
+    def __init__(self):
+        self.wall = self.cpu = 0.0
+        self.real = searchindex.stage_index
+
+    def __enter__(self):
+        def timed(*args, **kwargs):
+            wall, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+            try:
+                return self.real(*args, **kwargs)
+            finally:
+                self.wall = time.perf_counter() - wall
+                self.cpu = time.process_time() - cpu + _children_cpu() - children
+
+        searchindex.stage_index = timed
+        return self
+
+    def __exit__(self, *exc):
+        searchindex.stage_index = self.real
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def our_build(site: Path, out: Path) -> dict:
     """A cold build in this process; returns stage timings and the site."""
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(site / ".cache", ignore_errors=True)
-    result = build(BuildOptions(site, out))
-    started = time.perf_counter()
+    with _SearchClock() as clock:
+        result = build(BuildOptions(site, out))
+    started, cpu = time.perf_counter(), time.process_time()
     for story in result.site.stories:  # what the parse stage spent on search, measured alone
         search.analyse(story.title, story.text)
-    tokenise = time.perf_counter() - started
-    return {"search": result.timings["search"], "tokenise": tokenise, "total": result.seconds, "site": result.site}
+    tokenise, tokenise_cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"search": clock.wall, "search_cpu": clock.cpu, "tokenise": tokenise, "tokenise_cpu": tokenise_cpu,
+            "total": result.seconds, "site": result.site}
 
 
-def pagefind(out: Path) -> float:
+EDITED = "content/stories/s03/s03456.md"
+ADDED = "content/stories/zz/bench-new.md"
+
+
+def our_updates(site: Path, out: Path) -> list[dict]:
+    """After a build: edit one story's text, then add a story, timing the index stage of each
+    build; then put the corpus back (two more builds, not reported)."""
+    edited = site / EDITED
+    original = edited.read_text("utf-8")
+    added = site / ADDED
+    rows = []
+    try:
+        for name in ("one story edited", "one story added"):
+            if name == "one story edited":
+                edited.write_text(original.replace("。", "。网格员老周说，变化真大。", 1), "utf-8")
+            else:
+                added.parent.mkdir(exist_ok=True)
+                added.write_text("---\ntitle: 新发布：网格连心又有新做法\ndate: 2030-01-01 09:00\nbrand: brand01\n"
+                                 "columns: [column01]\n---\n" + story_body(random.Random(5), 1, 10), "utf-8")
+            before = dict(_search_stamps(site, out))
+            with _SearchClock() as clock:
+                result = build(BuildOptions(site, out))
+            after = _search_stamps(site, out)
+            written = sum(1 for rel, stamp in after.items() if before.get(rel) != stamp)
+            rows.append({"name": name, "search": clock.wall, "search_cpu": clock.cpu, "total": result.seconds,
+                         "written": written, "files": len(after)})
+    finally:
+        edited.write_text(original, "utf-8")
+        added.unlink(missing_ok=True)
+        if added.parent.is_dir():
+            added.parent.rmdir()
+        build(BuildOptions(site, out))
+    return rows
+
+
+def _search_stamps(site: Path, out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in (out / "search").rglob("*") if p.is_file()}
+
+
+def pagefind(out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of Pagefind's run on the output."""
     shutil.rmtree(out / "pagefind", ignore_errors=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", "stories/**/*.html",
                            *PAGEFIND_ROOT, "--quiet"], capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"pagefind failed:\n{done.stdout}\n{done.stderr}")
-    return seconds
+    return seconds, _children_cpu() - cpu
 
 
 def _server(out: Path):
@@ -187,7 +261,7 @@ def recall_precision(browser, site: Path, out: Path, site_data, root: str, with_
         piece = text[start:start + length]
         if search.searchable(search.normalize(piece)) and all(c.strip() for c in piece):
             queries.append(piece)
-    urls = [s.url for s in stories]
+    urls = [s.url for s in search.doc_order(stories)]  # document numbers are positions in this order
     exact = []
     for q in queries:
         nq = search.normalize(q)
@@ -245,26 +319,37 @@ def main() -> None:
     big = corpus(10000)
     out = big / "runs" / "search-out"
     if args.skip_build:
-        builds, theirs = [], []
+        builds, theirs, updates = [], [], []
     else:
-        builds = [our_build(big, out) for _ in range(args.runs)]
-        theirs = [pagefind(out) for _ in range(args.runs)] if with_pagefind else []
+        builds, theirs, updates = [], [], []
+        for _ in range(args.runs):  # ours and theirs in turn, so that both see the same load
+            builds.append(our_build(big, out))
+            updates.append(our_updates(big, out))
+            if with_pagefind:
+                theirs.append(pagefind(out))
     if builds:
         _print_build(builds, theirs, out, with_pagefind)
+        _print_updates(updates, builds)
     _rest(out, with_pagefind)
 
 
 def _print_build(builds, theirs, out: Path, with_pagefind: bool) -> None:
-    tokenise, stage = median([b["tokenise"] for b in builds]), median([b["search"] for b in builds])
-    rows = [["zhuanlan: tokenising (parse stage, cached per story)", f"{tokenise:.2f}"],
-            ["zhuanlan: index stage (shards, records, writing)", f"{stage:.2f}"],
-            ["zhuanlan: both", f"{tokenise + stage:.2f}"],
-            ["zhuanlan: whole cold build, for scale", f"{median([b['total'] for b in builds]):.2f}"]]
+    def both(key: str) -> tuple[float, float]:
+        return median([b[key] for b in builds]), median([b[key + "_cpu"] for b in builds])
+
+    tokenise, stage = both("tokenise"), both("search")
+    total = (tokenise[0] + stage[0], tokenise[1] + stage[1])
+    rows = [["zhuanlan: tokenising (parse stage, cached per story; one process here)", f"{tokenise[0]:.2f}", f"{tokenise[1]:.2f}"],
+            ["zhuanlan: index stage (shards, records, writing)", f"{stage[0]:.2f}", f"{stage[1]:.2f}"],
+            ["zhuanlan: both", f"{total[0]:.2f}", f"{total[1]:.2f}"],
+            ["zhuanlan: whole cold build, for scale", f"{median([b['total'] for b in builds]):.2f}", ""]]
     if with_pagefind:
-        rows.append(["Pagefind extended, same output (story pages)", f"{median(theirs):.2f}"])
-        rows.append(["ratio zhuanlan / Pagefind", f"{(tokenise + stage) / median(theirs):.2f}"])
+        wall, cpu = median([t[0] for t in theirs]), median([t[1] for t in theirs])
+        rows.append(["Pagefind extended, same output (story pages)", f"{wall:.2f}", f"{cpu:.2f}"])
+        rows.append(["ratio zhuanlan (both) / Pagefind", f"{total[0] / wall:.2f}", f"{total[1] / cpu:.2f}"])
+        rows.append(["ratio zhuanlan index stage / Pagefind", f"{stage[0] / wall:.2f}", f"{stage[1] / cpu:.2f}"])
     print("\n## Index build, 10,000 stories\n")
-    print(table(["what", "seconds (median)"], rows))
+    print(table(["what", "wall seconds (median)", "CPU seconds (median)"], rows))
     index_bytes = sum(p.stat().st_size for p in (out / "search").rglob("*") if p.is_file())
     index_files = sum(1 for p in (out / "search").rglob("*") if p.is_file())
     print(f"\nindex size: {index_bytes / 1e6:.1f} MB in {index_files} files")
@@ -273,6 +358,17 @@ def _print_build(builds, theirs, out: Path, with_pagefind: bool) -> None:
         print(f"Pagefind: {sum(p.stat().st_size for p in pf.rglob('*') if p.is_file()) / 1e6:.1f} MB "
               f"in {sum(1 for p in pf.rglob('*') if p.is_file())} files")
 
+
+
+def _print_updates(updates, builds) -> None:
+    rows = [["cold build (for comparison)", f"{median([b['search'] for b in builds]):.2f}",
+             f"{median([b['search_cpu'] for b in builds]):.2f}", "", "all"]]
+    for i, name in enumerate(("one story edited", "one story added")):
+        runs = [u[i] for u in updates]
+        rows.append([name, f"{median([r['search'] for r in runs]):.2f}", f"{median([r['search_cpu'] for r in runs]):.2f}",
+                     f"{median([r['total'] for r in runs]):.2f}", f"{median([r['written'] for r in runs]):.0f} of {runs[0]['files']}"])
+    print("\n## Index stage after a change, 10,000 stories\n")
+    print(table(["build", "index stage wall s", "index stage CPU s", "whole build wall s", "search files written"], rows))
 
 
 def _rest(out: Path, with_pagefind: bool) -> None:
