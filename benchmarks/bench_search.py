@@ -250,7 +250,7 @@ def _pagefind_urls(page, root: str, query: str, fetch_all: bool = True) -> list[
 
 def recall_precision(browser, site: Path, out: Path, site_data, root: str, with_pagefind: bool) -> list[list[str]]:
     rng = random.Random(3)
-    stories = site_data.stories
+    stories = search.doc_order(site_data.stories)  # document numbers are positions in this order
     texts = [(search.normalize(s.title), search.normalize(s.text)) for s in stories]
     queries = ["网格连心", "五单工作法", "刘红梅", "党员带头"]
     while len(queries) < 60:
@@ -261,7 +261,7 @@ def recall_precision(browser, site: Path, out: Path, site_data, root: str, with_
         piece = text[start:start + length]
         if search.searchable(search.normalize(piece)) and all(c.strip() for c in piece):
             queries.append(piece)
-    urls = [s.url for s in search.doc_order(stories)]  # document numbers are positions in this order
+    urls = [s.url for s in stories]
     exact = []
     for q in queries:
         nq = search.normalize(q)

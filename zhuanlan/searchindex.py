@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from .content import Story
     from .site import Site
 
-SHARD_TARGET = 12_000  # bytes: a shard holds about this much on average
+# Bytes a shard holds on average. A 4-gram shard holds every continuation of a 3-unit prefix, so a
+# common prefix makes a big shard whatever the count; smaller shards keep what comes with it small.
+SHARD_TARGET = 8_000
 BYTES_PER_ENTRY = 1.0  # what a posting takes on average (0.8–1.25 on the benchmark corpus)
 LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a level may have
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
@@ -224,7 +226,6 @@ class IndexBuilder:
         self.clean = clean
         self.fill_heavy = fill_heavy or (lambda stories: None)
         self.docs = search.doc_order(site.stories)
-        self.updated = False  # for tests and benchmarks: the last build's files were updated in place
         from . import urls
 
         self.linker = urls.Linker(site.config.base_url, site.config.base_path)
@@ -283,7 +284,6 @@ class IndexBuilder:
             raise _Rebuild
         levels = [self._update_level(index, state, changed_old, changed_new, counts[index], old_files)
                   for index in range(len(LEVELS))]
-        self.updated = True
         staged = self._stage_levels(levels)
         staged += self._stage_records(lights, record_todo)
         todo = set(record_todo)
