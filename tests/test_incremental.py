@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import MINIMAL_SITE, run_cli, write_site
 from zhuanlan.output import output_lock
@@ -101,6 +101,9 @@ def fresh_site(root: Path) -> Path:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operation, min_size=1, max_size=6))
+# Found by this test once: the /search/ page shares its folder with the index files kept from the
+# previous build, and must not be taken for one of them.
+@example(ops=[("site", "site.yaml", "另一个站"), ("site", "site.yaml", "测试站")])
 def test_incremental_output_equals_a_clean_build(tmp_path_factory, ops):
     root = tmp_path_factory.mktemp("incremental")
     site = fresh_site(root / "site")

@@ -155,10 +155,15 @@ def _parse_row(args: tuple[Path, str, str]) -> Row:
     return parse_to_row(*args)
 
 
-def parse_rows(todo: list[tuple[Path, str, str]], workers: int) -> list[Row]:
+def parse_rows(todo: list[tuple[Path, str, str]], workers: int, progress: Progress | None = None) -> list[Row]:
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
+        rows: list[Row] = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_parse_row, todo, chunksize=CHUNK)
+            for row in pool.imap(_parse_row, todo, chunksize=CHUNK):
+                rows.append(row)
+                if progress and len(rows) % CHUNK == 0:
+                    progress("parse", len(rows), len(todo))
+        return rows
     return [_parse_row(item) for item in todo]
 
 
@@ -298,7 +303,8 @@ class Builder:
                     self.cache.fill_heavy(site.stories)
                 staged += search.stage_index(site, stager, workers)
             else:
-                staged += previous  # nothing the index is made of has changed
+                page_files = {urls.output_file(job.url) for job in jobs}  # /search/ itself is a page
+                staged += [item for item in previous if item.rel not in page_files]  # the index is unchanged
             clock.lap("search")
             extra = dict(feeds.feeds(site))
             extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs])
@@ -338,7 +344,7 @@ class Builder:
                     cache.restamp(rel, stamp)  # touched, not changed
                 else:
                     todo.append((path, rel, stamp))
-        rows = parse_rows(todo, workers)
+        rows = parse_rows(todo, workers, self.options.progress)
         present = {rel for _, rel, _ in sources.documents}
         cache.store(rows, [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)
