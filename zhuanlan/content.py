@@ -270,7 +270,7 @@ class _Fields:
         return len(refs) - 1
 
 
-def _body(doc: Document, fields: _Fields) -> markdown.Rendered:
+def _body(doc: Document) -> markdown.Rendered:
     return markdown.render(doc.body, doc.rel, doc.body_line)
 
 
@@ -296,7 +296,7 @@ def _slug(doc: Document, fields: _Fields) -> str:
 
 def _story(doc: Document, problems: Problems) -> Story:
     f = _Fields(doc, canonicalize(doc, STORY_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc)
     refs = rendered.refs
     title = f.text("title", "标题", required=True)
     date = datetime(1970, 1, 1)
@@ -394,7 +394,7 @@ def _attachments(f: _Fields, refs: list[Ref], rel: str) -> list[Attachment]:
 
 def _brand(doc: Document, problems: Problems) -> Brand:
     f = _Fields(doc, canonicalize(doc, BRAND_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc)
     color = f.text("color", "颜色")
     if color and not _COLOR.match(color):
         f.error("color", f"颜色 \"{color}\" 应写成 #c8161d 这样的十六进制色值（请用引号括起来：\"#c8161d\"）")
@@ -416,7 +416,7 @@ def _brand(doc: Document, problems: Problems) -> Brand:
 
 def _column(doc: Document, problems: Problems) -> Column:
     f = _Fields(doc, canonicalize(doc, COLUMN_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc)
     stem = Path(doc.rel).stem
     column = Column(
         **_entry_args(doc, rendered),
@@ -433,7 +433,7 @@ def _column(doc: Document, problems: Problems) -> Column:
 
 def _page(doc: Document, problems: Problems) -> Page:
     f = _Fields(doc, canonicalize(doc, PAGE_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc)
     slug = _slug(doc, f)
     if slug in RESERVED_SLUGS:
         f.error("slug", f"页面网址 \"{slug}\" 与网站的固定栏目重名：请在 front matter 中另写 slug:")

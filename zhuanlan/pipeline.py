@@ -95,26 +95,38 @@ def scan_content(content_dir: Path, problems: Problems) -> Sources:
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "找不到 content 文件夹：文章放在 content/stories/，品牌放在 content/brands/")
         return found
-    for folder, dirnames, filenames in os.walk(content_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        for name in sorted(filenames):
-            if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
-                continue
-            path = Path(folder) / name
-            rel = path.relative_to(content_dir).as_posix()
-            try:
-                stamp = file_stamp(path)
-            except OSError:
-                continue  # removed while we looked
-            if name.lower().endswith(".md"):
-                if kind_of(rel) is None:
-                    problems.warning(path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
-                    continue
-                found.documents.append((path, rel, stamp))
-            else:
-                found.assets[rel] = path
-                found.asset_stamps.append(f"{rel}\x1e{stamp}")
+    _scan(str(content_dir), "", found, problems)
     return found
+
+
+def _scan(folder: str, prefix: str, found: Sources, problems: Problems) -> None:
+    """Walk with os.scandir (its entries carry stat results cheaply); plain strings until needed."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
+            continue
+        rel = prefix + name
+        try:
+            if entry.is_dir():
+                if not name.startswith("_"):
+                    _scan(entry.path, rel + "/", found, problems)
+                continue
+            info = entry.stat()
+        except OSError:
+            continue  # removed while we looked
+        stamp = f"{info.st_size}:{info.st_mtime_ns}"
+        if name.lower().endswith(".md"):
+            if kind_of(rel) is None:
+                problems.warning(entry.path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
+                continue
+            found.documents.append((Path(entry.path), rel, stamp))
+        else:
+            found.assets[rel] = Path(entry.path)
+            found.asset_stamps.append(f"{rel}\x1e{stamp}")
 
 
 def theme_files(dirs: list[Path]) -> list[Path]:
