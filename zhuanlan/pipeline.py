@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feeds, urls
+from . import feeds, images, urls
 from .config import Config, load_config
 from .content import Parsed, kind_of, parse_file
 from .output import Manifest, Stager, Staged, WriteStats
@@ -46,6 +46,7 @@ class BuildResult:
     seconds: float = 0.0
     site: Site | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks
+    images: images.ImageStats | None = None
 
 
 class _Clock:
@@ -177,11 +178,14 @@ def build(options: BuildOptions) -> BuildResult:
         if result.item is not None:
             items.append(result.item)
     site = build_site(config, items, asset_files, problems, drafts=options.drafts)
+    clock.lap("link")
+    gallery = images.prepare(site, workers, problems)  # derivatives, sizes and share images; cached
+    clock.lap("images")
     dirs = theme_dirs(config.root, config.theme)
     if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
         problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
                                        f"不需要自定义主题时请写 theme: default")
-    renderer = Renderer(site, dirs)
+    renderer = Renderer(site, dirs, gallery)
     renderer.check_templates(problems)
     if problems.has_errors():
         raise BuildFailed(problems)
@@ -202,8 +206,8 @@ def build(options: BuildOptions) -> BuildResult:
             staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
         for rel, source in static_files(dirs).items():
             staged.append(stager.stage_copy(rel, source))
-        for asset in site.assets.values():
-            staged.append(stager.stage_copy(asset.rel, asset.path))
+        for rel, source in gallery.output_files(site.assets).items():
+            staged.append(stager.stage_copy(rel, source))
         clock.lap("extras")
         stats = stager.commit(staged)
         clock.lap("write")
@@ -211,4 +215,4 @@ def build(options: BuildOptions) -> BuildResult:
         stager.discard(staged)
         raise
     return BuildResult(problems, stats, pages=len(jobs), stories=len(site.stories),
-                       seconds=clock.total, site=site, timings=clock.stages)
+                       seconds=clock.total, site=site, timings=clock.stages, images=gallery.stats)
