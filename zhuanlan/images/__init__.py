@@ -233,6 +233,7 @@ class _SourceIndex:
             self.rows: dict[str, list] = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
             self.rows = {}
+        self.saved = {rel: list(row) for rel, row in self.rows.items()}
 
     @staticmethod
     def _stamp(path: Path) -> list[int] | None:
@@ -258,7 +259,10 @@ class _SourceIndex:
         return {row[2][:16] for row in self.rows.values()}
 
     def save(self) -> None:
-        self.rows = {rel: row for rel, row in self.rows.items() if self._stamp(self.content_dir / rel) == row[:2]}
+        rows = {rel: row for rel, row in self.rows.items() if self._stamp(self.content_dir / rel) == row[:2]}
+        if rows == self.saved:
+            return  # a warm build writes nothing into the cache
+        self.rows = rows
         temp = self.path.with_suffix(f".{os.getpid()}.tmp")
         temp.write_text(json.dumps(self.rows, ensure_ascii=False, sort_keys=True), "utf-8")
         os.replace(temp, self.path)
@@ -392,6 +396,7 @@ def _point_refs(site: Site, gallery: Gallery) -> None:
             for attachment in entry.attachments:
                 info = gallery.images.get(entry.refs[attachment.ref].target or "")
                 if info is not None and (info.full or info.copy):
+                    attachment.url = entry.ref_urls[attachment.ref]
                     attachment.size = (info.full or info.copy).size
 
 

@@ -26,6 +26,7 @@ MAX_PIXELS = 100_000_000  # a 48-megapixel phone photo is about half of this
 BOMB_BYTES_PER_PIXEL = 0.002  # far less data than pixels: a "decompression bomb"
 WEBP_MAX_SIDE = 16_383  # the WebP format's own limit
 SHARE_MIN = 300  # WeChat picks a share thumbnail only from images at least this big
+SHARE_ASPECT = 2  # share images are cropped to at most 2:1 either way; cards show them square-ish
 CARD_WIDTHS = (240, 480)  # list thumbnails are 112–160 CSS px wide; enough for 3x screens
 NEAR = 0.9  # a configured width this close to the source's own width is left out
 
@@ -138,8 +139,11 @@ def crop_size(width: int, height: int, aspect: tuple[int, int]) -> tuple[int, in
 def share_spec(record: Record, options: Options) -> Spec:
     """A JPEG at least SHARE_MIN on both sides (the one exception to "never upscale": a share
     thumbnail that small would be ignored), reusing the largest resized JPEG when it qualifies."""
-    width, height = _scaled(record.width, record.height, min(record.width, max(options.widths)))
-    if record.kind == "raster" and not record.alpha and min(width, height) >= SHARE_MIN:
+    box_w = min(record.width, record.height * SHARE_ASPECT)
+    box_h = min(record.height, record.width * SHARE_ASPECT)
+    width, height = _scaled(box_w, box_h, min(box_w, max(options.widths)))
+    whole = (box_w, box_h) == (record.width, record.height)
+    if whole and record.kind == "raster" and not record.alpha and min(width, height) >= SHARE_MIN:
         return Spec("fit", width, height, "jpeg")
     if min(width, height) < SHARE_MIN:
         factor = SHARE_MIN / min(width, height)
@@ -336,10 +340,9 @@ def render(base: Image.Image, spec: Spec, card_aspect: tuple[int, int]) -> Image
     size = (spec.width, spec.height)
     if spec.kind == "crop":
         return ImageOps.fit(base, size, Image.Resampling.LANCZOS)
-    image = base if base.size == size else base.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     if spec.kind == "share":
-        image = _flatten(image)
-    return image
+        return _flatten(ImageOps.fit(base, size, Image.Resampling.LANCZOS))
+    return base if base.size == size else base.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def encode(image: Image.Image, fmt: str, quality: int) -> bytes:
