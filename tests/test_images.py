@@ -462,7 +462,7 @@ def test_planned_sizes_never_upscale_and_keep_the_aspect_ratio(width, height, wi
             assert spec.width <= width and spec.height <= height
         share = planned["share"][0]
         assert share.fmt == "jpeg" and min(share.width, share.height) >= process.SHARE_MIN
-        assert max(share.width, share.height) <= 2 * min(share.width, share.height) + 1
+        assert max(share.width, share.height) <= process.SHARE_ASPECT * min(share.width, share.height) + 1
         if min(width, height) >= process.SHARE_MIN and width <= max(widths) and max(width, height) <= 2 * min(width, height):
             assert (share.width, share.height) == (width, height)
 

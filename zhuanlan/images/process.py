@@ -145,9 +145,9 @@ def share_spec(record: Record, options: Options) -> Spec:
     whole = (box_w, box_h) == (record.width, record.height)
     if whole and record.kind == "raster" and not record.alpha and min(width, height) >= SHARE_MIN:
         return Spec("fit", width, height, "jpeg")
-    if min(width, height) < SHARE_MIN:
-        factor = SHARE_MIN / min(width, height)
-        width, height = math.ceil(width * factor), math.ceil(height * factor)
+    if min(width, height) < SHARE_MIN:  # scale the crop box itself, so rounding cannot skew the shape
+        factor = SHARE_MIN / min(box_w, box_h)
+        width, height = max(SHARE_MIN, round(box_w * factor)), max(SHARE_MIN, round(box_h * factor))
     return Spec("share", width, height, "jpeg")
 
 
