@@ -330,6 +330,12 @@ def test_a_second_build_encodes_nothing_and_a_changed_photo_only_itself(make_sit
     assert cache_state(site) == cache  # not one cached file rewritten
     assert tree_digest(site / "output") == out  # nor one output file
 
+    (site / "content/images/b.jpg").touch()  # a new date, the same picture: hashed again, not decoded
+    (site / ".cache/images/sources.json").unlink()
+    touched = build(BuildOptions(site, workers=2))
+    assert (touched.images.decoded, touched.images.encoded) == (0, 0)
+    assert tree_digest(site / "output") == out
+
     (site / "content/images/a.jpg").write_bytes(files.jpeg(1600, 1200, quality=70))
     third = build(BuildOptions(site, workers=2))
     assert third.images.decoded == 1

@@ -71,7 +71,9 @@ def run_build(args: argparse.Namespace) -> int:
     report(result.problems)
     stats = result.stats
     warn = f"，{len(result.problems.warnings)} 个警告" if result.problems.warnings else ""
-    print(f"完成：{result.stories} 篇文章，{result.pages} 个页面；写入 {stats.written} 个文件，"
+    pictures = result.images
+    made = f"；图片 {pictures.sources} 张，新处理 {pictures.decoded} 张" if pictures and pictures.sources else ""
+    print(f"完成：{result.stories} 篇文章，{result.pages} 个页面{made}；写入 {stats.written} 个文件，"
           f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.1f} 秒{warn}。"
           f"输出在 {options.out}")
     return 0

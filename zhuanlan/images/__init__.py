@@ -76,7 +76,7 @@ class ImageInfo:
 class ImageStats:
     sources: int = 0  # images the site uses
     encoded: int = 0  # derivatives made by this build (0 when nothing changed)
-    decoded: int = 0  # source images opened by a worker
+    decoded: int = 0  # source images decoded (0 when nothing changed)
     reused: int = 0  # derivatives taken from the cache
 
 
@@ -157,7 +157,7 @@ def prepare(site: Site, workers: int, problems: Problems) -> Gallery:
             problems.warning(place.path, place.line, _warning(code, place))
         index.remember(outcome.rel, site.assets[outcome.rel].path, outcome.source_hash)
         ready[outcome.rel] = (outcome.source_hash, outcome.record)
-        gallery.stats.decoded += 1
+        gallery.stats.decoded += outcome.decoded
         gallery.stats.encoded += outcome.encoded
         specs = process.all_specs(plan(outcome.record, frozenset(use.roles), options))
         gallery.stats.reused += len([s for s in specs if s.kind != "copy"]) - outcome.encoded
@@ -285,6 +285,7 @@ def _sweep(cache_dir: Path, live: set[str]) -> None:
 def _run(jobs: list[Job], workers: int) -> list[Outcome]:
     jobs = sorted(jobs, key=lambda job: -_size(job.path))  # big ones first: the pool ends together
     if workers > 1 and len(jobs) > 1:
+        process.load_plugins()  # once, before the fork, rather than in every worker
         with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
             return list(pool.imap_unordered(process.make, jobs))
     return [process.make(job) for job in jobs]

@@ -111,6 +111,7 @@ class Outcome:
     problem: ImageProblem | None = None
     warnings: list[str] = field(default_factory=list)
     encoded: int = 0
+    decoded: bool = False  # False when the cache already had everything (only the hash was new)
 
 
 # -- planning: which derivatives a source needs (used by the stage and the workers alike) -------
@@ -234,6 +235,11 @@ def heif_available() -> bool:
             register_heif_opener()
             _heif_state = True
     return _heif_state
+
+
+def load_plugins() -> None:
+    Image.init()
+    heif_available()
 
 
 def looks_like_heif(data: bytes) -> bool:
@@ -377,6 +383,7 @@ def make(job: Job) -> Outcome:
                                           all_specs(plan(record, job.roles, job.options)), job.options):
         outcome.record = record
         return outcome
+    outcome.decoded = True
     try:
         outcome.record, outcome.encoded = _derive(data, source_hash, job, outcome.warnings)
     except ImageProblem as problem:
