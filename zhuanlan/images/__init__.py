@@ -171,6 +171,9 @@ def prepare(site: Site, workers: int, problems: Problems) -> Gallery:
     share_rel = config.images.share.lstrip("/") or config.logo.lstrip("/")
     if share_rel in gallery.images:
         gallery.default_share = gallery.images[share_rel].share
+        if gallery.default_share is None and config.images.share:
+            problems.warning(config.path, config.line_of("images"),
+                             f"默认分享图 \"{config.images.share}\" 是 SVG，微信和 og:image 都不支持：请改用 JPEG 或 PNG")
     _notice_missing_share(site, gallery, problems)
     return gallery
 
@@ -272,7 +275,7 @@ def _sweep(cache_dir: Path, live: set[str]) -> None:
     """Remove cached derivatives of sources that are gone or changed."""
     for entry in os.scandir(cache_dir):
         stem = entry.name.split("-", 1)[0].split(".", 1)[0]
-        if entry.name == INDEX_FILE or stem in live or len(stem) != 16:
+        if entry.name == INDEX_FILE or stem in live or len(stem) != 16 or entry.name.endswith(".tmp"):
             continue
         try:
             os.unlink(entry.path)
