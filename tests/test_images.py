@@ -3,7 +3,6 @@ and <picture> markup out; a second build encodes nothing; every bad image is rep
 file and line that uses it."""
 from __future__ import annotations
 
-import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
