@@ -325,6 +325,7 @@ def test_a_second_build_encodes_nothing_and_a_changed_photo_only_itself(make_sit
 
     second = build(BuildOptions(site, workers=2))
     assert (second.images.decoded, second.images.encoded) == (0, 0)
+    assert second.images.fingerprint == first.images.fingerprint
     assert second.images.reused == first.images.encoded
     assert cache_state(site) == cache  # not one cached file rewritten
     assert tree_digest(site / "output") == out  # nor one output file
@@ -338,6 +339,7 @@ def test_a_second_build_encodes_nothing_and_a_changed_photo_only_itself(make_sit
     (site / "content/images/a.jpg").write_bytes(files.jpeg(1600, 1200, quality=70))
     third = build(BuildOptions(site, workers=2))
     assert third.images.decoded == 1
+    assert third.images.fingerprint != first.images.fingerprint
     assert third.images.encoded == 6  # a.jpg: 480, 960, 1440 in WebP and JPEG; nothing else
     assert len(cache_state(site)) == len(cache)  # the old photo's derivatives were swept away
 

@@ -78,6 +78,7 @@ class ImageStats:
     encoded: int = 0  # derivatives made by this build (0 when nothing changed)
     decoded: int = 0  # source images decoded (0 when nothing changed)
     reused: int = 0  # derivatives taken from the cache
+    fingerprint: str = ""  # Gallery.fingerprint()
 
 
 @dataclass
@@ -86,6 +87,15 @@ class Gallery:
     handled: set[str] = field(default_factory=set)  # sources published only through derivatives
     default_share: Variant | None = None
     stats: ImageStats = field(default_factory=ImageStats)
+
+    def fingerprint(self) -> str:
+        """Changes whenever any page's image markup could: for incremental builds to key on."""
+        parts = [repr(self.default_share and self.default_share.url)]
+        for rel in sorted(self.images):
+            info = self.images[rel]
+            parts.append(f"{rel}|{info.width}x{info.height}|" + ",".join(
+                f"{v.url}:{v.width}x{v.height}" for v in info.variants()))
+        return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
     def output_files(self, assets: dict) -> dict[str, Path]:
         """Everything to copy into output/: derivatives, plus used files that are not images."""
@@ -175,6 +185,7 @@ def prepare(site: Site, workers: int, problems: Problems) -> Gallery:
             problems.warning(config.path, config.line_of("images"),
                              f"默认分享图 \"{config.images.share}\" 是 SVG，微信和 og:image 都不支持：请改用 JPEG 或 PNG")
     _notice_missing_share(site, gallery, problems)
+    gallery.stats.fingerprint = gallery.fingerprint()
     return gallery
 
 
