@@ -91,6 +91,15 @@ def truncated_jpeg() -> bytes:
     return data[: len(data) * 2 // 3]
 
 
+def damaged_png() -> bytes:
+    """A PNG whose compressed pixels were garbled (a bad disk or a half-broken transfer)."""
+    data = bytearray(png(300, 200))
+    start = data.index(b"IDAT") + 20
+    for index in range(start, start + 40):
+        data[index] ^= 0x5A
+    return bytes(data)
+
+
 def jpeg_claiming(width: int, height: int) -> bytes:
     """A tiny JPEG whose header claims width × height (what a crafted file looks like)."""
     data = bytearray(jpeg(16, 16))

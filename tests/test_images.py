@@ -366,6 +366,7 @@ LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+): 错误: (?P<message>.+)$",
 BAD = {
     "content/images/truncated.jpg": files.truncated_jpeg(),
     "content/images/garbage.jpg": b"this is not a picture at all\n" * 20,
+    "content/images/damaged.png": files.damaged_png(),
     "content/images/bomb.png": files.png_bomb(),
     "content/images/claims-huge.jpg": files.jpeg_claiming(30_000, 30_000),
     "content/images/panorama.jpg": files.wide_jpeg(),
@@ -389,6 +390,8 @@ cover: ../../files/report.pdf
 ![全景](../../images/panorama.jpg)
 
 ![不存在](../../images/nowhere.jpg)
+
+![损坏](../../images/damaged.png)
 """
 EXPECTED = [  # (file, line, words in the message)
     ("bad.md", 4, '封面 "../../files/report.pdf" 是 .pdf 文件，不是图片'),
@@ -399,6 +402,7 @@ EXPECTED = [  # (file, line, words in the message)
     ("bad.md", 14, '图片 "../../images/claims-huge.jpg" 只有 '),
     ("bad.md", 16, '图片 "../../images/panorama.jpg" 有 30000×400 像素，超过处理上限'),
     ("bad.md", 18, '图片 "../../images/nowhere.jpg" 指向的文件不存在'),
+    ("bad.md", 20, '图片 "../../images/damaged.png" 已损坏，无法解码'),
     ("x.md", 3, '标志 "../images/garbage.jpg" 不是能识别的图片格式'),
     ("b.md", 4, '未知品牌 "nope"'),
 ]

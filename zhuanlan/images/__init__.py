@@ -456,7 +456,7 @@ def _message(problem: process.ImageProblem, place: _Place) -> str:
                 f"总共最多 {process.MAX_PIXELS // 10**8} 亿像素）：请先缩小（网页用图长边 4000 像素已足够），长图可切成几张")
     if problem.code == "too_large_memory":
         return f"{what} 太大，处理时内存不足：请先缩小图片"
-    return f"{what} 已损坏，无法解码（{detail}）：请重新导出或换一张图片"
+    return f"{what} 已损坏，无法解码（技术信息：{detail}）：请重新导出或换一张图片"
 
 
 def _warning(code: str, place: _Place) -> str:
