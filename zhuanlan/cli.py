@@ -94,5 +94,7 @@ def summary(result, out: Path) -> str:
     warn = f"，{len(result.problems.warnings)} 个警告" if result.problems.warnings else ""
     if result.nothing_changed:
         return f"没有变化：{result.stories} 篇文章，{result.pages} 个页面均为最新；用时 {result.seconds:.2f} 秒{warn}。"
-    return (f"完成：{result.stories} 篇文章，{result.pages} 个页面；写入 {stats.written} 个文件，"
+    pictures = result.images
+    made = f"；图片 {pictures.sources} 张，新处理 {pictures.decoded} 张" if pictures and pictures.sources else ""
+    return (f"完成：{result.stories} 篇文章，{result.pages} 个页面{made}；写入 {stats.written} 个文件，"
             f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.2f} 秒{warn}。输出在 {out}")

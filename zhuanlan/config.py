@@ -54,6 +54,7 @@ SITE_OPTIONS = [
     Option("footer", ("页脚",), kind=dict, default={}, label="页脚"),
     Option("menu", ("导航",), kind=list, default=[], label="导航"),
     Option("logo", ("标志",), default="", label="网站标志"),
+    Option("images", ("图片",), kind=dict, default={}, label="图片设置"),
 ]
 
 FOOTER_OPTIONS = [
@@ -66,6 +67,47 @@ FOOTER_OPTIONS = [
     Option("gov_badge", ("党政机关网站标识",), label="党政机关网站标识"),
     Option("copyright", ("版权", "版权所有"), label="版权信息"),
 ]
+
+
+def _image_widths(value: list) -> str | None:
+    if value and all(isinstance(v, int) and not isinstance(v, bool) and 16 <= v <= 8000 for v in value):
+        return None
+    return "应是 16 到 8000 之间的整数列表，例如 [480, 960, 1440]"
+
+
+def _quality(value: int) -> str | None:
+    return None if 1 <= value <= 100 else "应是 1 到 100 之间的整数"
+
+
+def _ratio(value: str) -> str | None:
+    match = re.fullmatch(r"\s*(\d+)\s*[:：/]\s*(\d+)\s*", value)
+    if match and int(match[1]) > 0 and int(match[2]) > 0:
+        return None
+    # YAML reads an unquoted 4:3 as the number 243 (base 60), hence the hint about quotes
+    return "应写成 宽/高，例如 4/3（写成 4:3 时要加引号：\"4:3\"）"
+
+
+IMAGE_OPTIONS = [
+    Option("widths", ("宽度",), kind=list, default=[480, 960, 1440], label="图片宽度", check=_image_widths),
+    Option("quality", ("质量",), kind=int, default=80, label="图片质量", check=_quality),
+    Option("card_ratio", ("卡片比例", "封面比例"), default="4:3", label="列表封面比例", check=_ratio),
+    Option("share", ("分享图",), default="", label="默认分享图"),
+]
+
+
+@dataclass
+class ImageSettings:
+    """How images are resized and encoded (see zhuanlan/images/)."""
+
+    widths: list[int] = field(default_factory=lambda: [480, 960, 1440])
+    quality: int = 80
+    card_ratio: str = "4:3"
+    share: str = ""  # content-relative raster image for pages that have no picture of their own
+
+    @property
+    def card_aspect(self) -> tuple[int, int]:
+        width, height = re.split(r"[:：/]", self.card_ratio.replace(" ", ""))
+        return int(width), int(height)
 
 
 @dataclass
@@ -102,6 +144,11 @@ class Config:
     footer: Footer = field(default_factory=Footer)
     menu: list[dict] = field(default_factory=list)
     logo: str = ""
+    images: ImageSettings = field(default_factory=ImageSettings)
+    lines: dict[str, int] = field(default_factory=dict)  # option name -> line in site.yaml
+
+    def line_of(self, name: str) -> int:
+        return self.lines.get(name, 0)
 
     @property
     def base_path(self) -> str:
@@ -187,6 +234,9 @@ def load_config(root: Path, problems: Problems) -> Config | None:
     footer_raw = values.pop("footer", {}) or {}
     footer_line = lines.get("footer", lines.get("页脚", 1))
     footer_values = _apply(FOOTER_OPTIONS, footer_raw, {}, path, footer_line, problems, where="footer.")
+    images_raw = values.pop("images", {}) or {}
+    images_line = lines.get("images", lines.get("图片", 1))
+    image_values = _apply(IMAGE_OPTIONS, images_raw, {}, path, images_line, problems, where="images.")
     if "title" not in values or "base_url" not in values:
         return None
     base_url = values.pop("base_url")
@@ -197,5 +247,7 @@ def load_config(root: Path, problems: Problems) -> Config | None:
     for index, item in enumerate(menu):
         if not (isinstance(item, dict) and item.get("title") and item.get("url")):
             problems.error(path, lines.get("menu", 1), f"导航第 {index + 1} 项应写成 {{title: 名称, url: /网址/}}")
+    option_lines = {o.name: lines[k] for o in SITE_OPTIONS for k in (o.name, *o.aliases) if k in lines}
     return Config(root=root, base_url=base_url, keywords=keywords, menu=menu,
-                  footer=Footer(**{k: v for k, v in footer_values.items() if v}), **values)
+                  footer=Footer(**{k: v for k, v in footer_values.items() if v}),
+                  images=ImageSettings(**image_values), lines=option_lines, **values)

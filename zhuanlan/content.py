@@ -108,6 +108,7 @@ class Entry:
     digest: str = ""  # hash of the source file's bytes
     url: str = ""  # site-relative URL, filled in by the site stage ("stories/x/")
     ref_urls: list[str] = field(default_factory=list)  # filled in by the site stage
+    image_digest: str = ""  # of the pictures this record shows, filled in by the images stage
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.fm_line)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, search, urls
+from . import ENGINE_VERSION, feeds, images, search, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, kind_of
@@ -58,6 +58,7 @@ class BuildResult:
     site: Site | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks
     nothing_changed: bool = False
+    images: images.ImageStats | None = None
 
 
 class _Clock:
@@ -271,10 +272,13 @@ class Builder:
         records, parsed_count = self._parse(config, sources, workers, problems, scanned_ns)
         clock.lap("parse")
         site = build_site(config, records, sources.assets, problems, drafts=options.drafts)
+        clock.lap("link")
+        gallery = images.prepare(site, workers, problems)  # derivatives, sizes and share images; cached
+        clock.lap("images")
         if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
             problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
                                            f"不需要自定义主题时请写 theme: default")
-        renderer = Renderer(site, dirs)
+        renderer = Renderer(site, dirs, gallery)
         renderer.check_templates(problems)
         if problems.has_errors():
             raise BuildFailed(problems)
@@ -325,8 +329,9 @@ class Builder:
                 staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
             for rel, source in static_files(dirs).items():
                 staged.append(stager.stage_copy(rel, source))
-            for asset in site.assets.values():
-                staged.append(stager.stage_copy(asset.rel, asset.path))
+            derived = images.cache_dir(config)  # derivatives there are named by their content hash
+            for rel, source in gallery.output_files(site.assets).items():
+                staged.append(stager.stage_copy(rel, source, immutable=derived in source.parents))
             clock.lap("extras")
             warnings = [(p.path, p.line, p.level, p.message, p.col) for p in problems.items]
             stats = stager.commit(staged, pages=pages, inputs=inputs, warnings=warnings, stories=len(site.stories),
@@ -337,7 +342,8 @@ class Builder:
             stager.discard(staged)
             raise
         return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=parsed_count,
-                           stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages)
+                           stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
+                           images=gallery.stats)
 
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
                scanned_ns: int) -> tuple[list[Entry], int]:

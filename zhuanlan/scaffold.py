@@ -16,6 +16,9 @@ base_url: https://www.example.gov.cn/dangjian/
 description: 这里写一两句网站简介。
 theme: default
 site_id_code: ""          # 网站标识码
+# 没有配图的页面分享到微信时用的缩略图（放在 content/images/ 中，至少 300×300 像素）：
+# images:
+#   share: images/share.jpg
 footer:
   主办单位: 中共某某委员会
   联系方式: 0000-00000000
