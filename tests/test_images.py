@@ -446,16 +446,21 @@ def test_heic_without_its_reader_says_how_to_convert(make_site, capsys, monkeypa
 
 def test_bad_image_settings_are_reported_at_their_line(make_site, capsys):
     site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\nimages:\n  widths: [0, 960]\n"
-                                   "  card_ratio: 4:3\n  share: images/none.jpg\n"})
+                                   "  card_ratio: 4x3\n  share: images/none.jpg\n"})
     capsys.readouterr()
     assert run_cli("--site", str(site)) == 1
     err = capsys.readouterr().err
     assert re.search(r"site\.yaml:3: 错误: 图片宽度 \"\[0, 960\]\" 应是 16 到 8000 之间的整数列表", err), err
-    assert re.search(r"site\.yaml:3: 错误: 列表封面比例 .*要加引号", err), err
+    assert re.search(r"site\.yaml:3: 错误: 列表封面比例 \"4x3\" 应写成 宽:高，例如 4:3", err), err
     assert re.search(r"site\.yaml:3: 错误: 默认分享图 \"images/none\.jpg\" 不存在", err), err
 
 
 # -- rules that hold for every size ---------------------------------------------------------------
+
+def test_an_unquoted_ratio_is_read_as_a_ratio(make_site):
+    site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\nimages:\n  card_ratio: 1:1\n"})
+    assert run_cli("--site", str(site)) == 0
+
 
 @given(st.integers(1, 12_000), st.integers(1, 12_000),
        st.lists(st.integers(16, 8000), min_size=1, max_size=5).map(lambda ws: tuple(sorted(set(ws)))))

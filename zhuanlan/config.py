@@ -83,8 +83,7 @@ def _ratio(value: str) -> str | None:
     match = re.fullmatch(r"\s*(\d+)\s*[:：/]\s*(\d+)\s*", value)
     if match and int(match[1]) > 0 and int(match[2]) > 0:
         return None
-    # YAML reads an unquoted 4:3 as the number 243 (base 60), hence the hint about quotes
-    return "应写成 宽/高，例如 4/3（写成 4:3 时要加引号：\"4:3\"）"
+    return "应写成 宽:高，例如 4:3 或 4/3"
 
 
 IMAGE_OPTIONS = [
