@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, images, search, urls
+from . import ENGINE_VERSION, feeds, images, qr, search, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, kind_of
@@ -184,7 +184,8 @@ def parse_rows(todo: list[tuple[Path, str, str]], workers: int, progress: Progre
 _RENDER_STATE: tuple[Renderer, list[PageJob], Stager] | None = None
 
 
-def _render_range(bounds: tuple[int, int]) -> list[Staged] | TemplateProblem:
+def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
+    """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
     renderer, jobs, stager = _RENDER_STATE  # type: ignore[misc]
     staged = []
     try:
@@ -192,7 +193,7 @@ def _render_range(bounds: tuple[int, int]) -> list[Staged] | TemplateProblem:
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
-    return staged
+    return staged, renderer.qr.take_new()
 
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
@@ -213,12 +214,15 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
     finally:
         _RENDER_STATE = None
     staged: list[Staged] = []
+    codes: dict[str, str] = {}
     for result in results:
         if isinstance(result, TemplateProblem):
             problems = Problems()
             problems.error(result.path, result.line, result.message)
             raise BuildFailed(problems)
-        staged.extend(result)
+        staged.extend(result[0])
+        codes.update(result[1])
+    renderer.qr.new.update(codes)
     return staged
 
 
@@ -278,7 +282,8 @@ class Builder:
         if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
             problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
                                            f"不需要自定义主题时请写 theme: default")
-        renderer = Renderer(site, dirs, gallery)
+        renderer = Renderer(site, dirs, gallery, qr.QrCodes(config.root / ".cache" / "qr.sqlite",
+                                                             reuse=not options.clean))
         renderer.check_templates(problems)
         if problems.has_errors():
             raise BuildFailed(problems)
@@ -286,7 +291,8 @@ class Builder:
 
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            _digest(ENGINE_VERSION, config_digest, str(options.drafts), repr(renderer.env.globals["nav"])),
+            _digest(ENGINE_VERSION, config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
+                    qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
@@ -309,6 +315,7 @@ class Builder:
         staged: list[Staged] = []
         try:
             staged = render_all(renderer, todo, stager, workers, options.progress)
+            renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in jobs})
             clock.lap("render")
             staged += kept
             stages = {"search": search.index_digest(site)}

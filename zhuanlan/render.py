@@ -20,6 +20,7 @@ from .dates import format_minute
 from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
+from .qr import QrCodes
 from .site import Site
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -97,9 +98,10 @@ def body_html(entry: Entry, pictures: Pictures | None = None) -> Markup:
 
 
 class Renderer:
-    def __init__(self, site: Site, dirs: list[Path], gallery: Gallery | None = None):
+    def __init__(self, site: Site, dirs: list[Path], gallery: Gallery | None = None, qr: QrCodes | None = None):
         self.site = site
         self.pictures = Pictures(gallery)
+        self.qr = qr or QrCodes(None)
         bytecode_dir = site.config.root / ".cache" / "templates"
         bytecode_dir.mkdir(parents=True, exist_ok=True)
         self.env = make_environment(dirs, bytecode_dir)
@@ -114,6 +116,7 @@ class Renderer:
             fixed=urls.FIXED,
             body_html=lambda entry: body_html(entry, self.pictures),
             picture=self.pictures.picture,
+            qr_code=self.qr.svg,  # qr_code(url, label): inline SVG, drawn once per URL and cached
         )
 
     def _nav(self) -> list[dict]:
