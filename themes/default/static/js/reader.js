@@ -127,13 +127,14 @@
   var synth = window.speechSynthesis, Utterance = window.SpeechSynthesisUtterance;
   if (aloud && synth && typeof synth.speak === 'function' && typeof Utterance === 'function') {
     readAloud(aloud, synth, Utterance);
+  } else {
+    root.className = root.className.replace(/\bspeech\b/, ''); // shown by <head>, but cannot work
   }
 
   function readAloud(box, synth, Utterance) {
     var toggle = box.querySelector('.read-toggle'), stop = box.querySelector('.read-stop');
     var state = 'idle', chunks = [], at = 0, current = null, lit = null;
     var LABELS = { idle: '朗读全文', speaking: '暂停朗读', paused: '继续朗读' };
-    box.hidden = false;
 
     function show() {
       toggle.textContent = LABELS[state];
