@@ -1,10 +1,6 @@
-/* 阅读辅助 — reading aids of the default theme. A classic ES5 script with no dependencies, so that
- * it runs in WeChat's in-app browser; every page reads fine without it (its controls stay hidden
- * until the js class is set by the inline script in <head>, which also applies the remembered
- * settings before the first paint).
- *
- * On every page: font size 大/中/小 and high contrast, remembered in localStorage.
- * On story pages: read aloud (speech synthesis), print, copy the page's link. */
+/* 阅读辅助: font size 大/中/小 and high contrast on every page (kept in localStorage; applied
+ * before first paint by the script in <head>); read aloud, print and copy link on story pages.
+ * ES5, no dependencies (WeChat's browser); pages read fine without it. */
 (function () {
   'use strict';
 
@@ -15,7 +11,7 @@
   function remember(key, value) {
     try {
       if (value) localStorage.setItem(key, value); else localStorage.removeItem(key);
-    } catch (e) { /* private mode or storage disabled: the setting lasts for this page only */ }
+    } catch (e) { /* storage blocked: the setting lasts for this page */ }
   }
 
   function each(selector, fn) {
@@ -65,7 +61,7 @@
   function say(text) {
     if (!status) return;
     status.textContent = '';
-    // A fresh text node, a moment later, so that screen readers announce a repeated message too.
+    // set a moment later, so that a repeated message is announced again
     setTimeout(function () { status.textContent = text; }, 30);
   }
 
@@ -87,7 +83,7 @@
     });
   });
 
-  // Browsers without the Clipboard API (older in-app browsers): copy a selected hidden text box.
+  // without the Clipboard API (older in-app browsers): copy from a selected hidden text box
   function copyBySelection(text, button) {
     var box = document.createElement('textarea');
     box.value = text;
@@ -105,7 +101,7 @@
     return ok;
   }
 
-  // When copying is not allowed at all: show the address, selected, to copy by hand.
+  // copying not allowed at all: show the address, selected, to copy by hand
   function showForCopying(url) {
     var field = document.querySelector('.copy-fallback');
     if (!field) {
@@ -152,8 +148,8 @@
       return near;
     }
 
-    // The story as short pieces (a sentence or a few), each with the block it comes from, so that
-    // reading can be followed on screen and long texts do not stall speech engines.
+    // the story in short pieces, each with its block (highlighted while read): long utterances
+    // stall some speech engines
     function collect() {
       var out = [];
       each('.story-heading, .story-body p, .story-body h2, .story-body h3, .story-body h4, ' +
@@ -178,8 +174,8 @@
       utterance.lang = 'zh-CN';
       if (chosen) utterance.voice = chosen;
       utterance.onend = function () {
-        // Ignore stale ends, and ends while paused (some phones' pause() drops the utterance:
-        // continuing then speaks this piece again).
+        // ignore stale ends and ends while paused (on some phones pause() drops the utterance;
+        // continuing then speaks this piece again)
         if (current !== utterance || state !== 'speaking') return;
         at += 1;
         speakCurrent();
