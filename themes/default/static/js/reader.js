@@ -138,14 +138,16 @@
       if (lit && state === 'idle') { lit.classList.remove('reading-now'); lit = null; }
     }
 
+    // a Chinese voice, best one of the device's own (others send the text to a server), else none
+    // (the browser picks one for lang zh-CN)
     function voice() {
-      var voices = typeof synth.getVoices === 'function' ? synth.getVoices() || [] : [], near = null;
+      var voices = typeof synth.getVoices === 'function' ? synth.getVoices() || [] : [], best = null, score = 0;
       for (var i = 0; i < voices.length; i++) {
         var lang = String(voices[i].lang || '').replace('_', '-').toLowerCase();
-        if (lang === 'zh-cn') return voices[i];
-        if (!near && lang.indexOf('zh') === 0) near = voices[i];
+        var points = (lang === 'zh-cn' ? 2 : lang.indexOf('zh') === 0 ? 1 : 0) * (voices[i].localService === false ? 1 : 3);
+        if (points > score) { best = voices[i]; score = points; }
       }
-      return near;
+      return best;
     }
 
     // the story in short pieces, each with its block (highlighted while read): long utterances
