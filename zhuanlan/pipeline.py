@@ -8,7 +8,6 @@ keeps its parse cache and output manifest between builds, which `serve` relies o
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from .problems import BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
 from .render import PageJob, Renderer, TemplateProblem, theme_dirs
 from .site import Site, build_site
+from .workers import count as worker_count, fork_pool
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64
@@ -76,10 +76,6 @@ class _Clock:
     @property
     def total(self) -> float:
         return time.perf_counter() - self.started
-
-
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -168,27 +164,38 @@ def _parse_row(args: tuple[Path, str, str]) -> Row:
     return parse_to_row(*args)
 
 
-def parse_rows(todo: list[tuple[Path, str, str]], workers: int, progress: Progress | None = None) -> list[Row]:
+def parse_rows(todo: list[tuple[Path, str, str]], workers: int, progress: Progress | None = None):
+    """Parsed rows in batches, as they come, so that the caller can store them and let go."""
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        rows: list[Row] = []
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        batch: list[Row] = []
+        done = 0
+        with fork_pool(workers) as pool:
             for row in pool.imap(_parse_row, todo, chunksize=CHUNK):
-                rows.append(row)
-                if progress and len(rows) % CHUNK == 0:
-                    progress("parse", len(rows), len(todo))
-        return rows
-    return [_parse_row(item) for item in todo]
+                batch.append(row)
+                done += 1
+                if len(batch) == 4 * CHUNK:
+                    yield batch
+                    batch = []
+                    if progress:
+                        progress("parse", done, len(todo))
+        if batch:
+            yield batch
+    elif todo:
+        yield [_parse_row(item) for item in todo]
 
 
 # State handed to forked render workers; set in the parent just before the pool starts.
-_RENDER_STATE: tuple[Renderer, list[PageJob], Stager] | None = None
+_RENDER_STATE: tuple[Renderer, list[PageJob], Stager, ParseCache | None] | None = None
 
 
 def _render_range(bounds: tuple[int, int]) -> list[Staged] | TemplateProblem:
-    renderer, jobs, stager = _RENDER_STATE  # type: ignore[misc]
+    renderer, jobs, stager, cache = _RENDER_STATE  # type: ignore[misc]
+    chunk = jobs[bounds[0]: bounds[1]]
+    if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
+        cache.fill([job.entry for job in chunk if job.entry is not None], "body")
     staged = []
     try:
-        for job in jobs[bounds[0]: bounds[1]]:
+        for job in chunk:
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
@@ -196,14 +203,14 @@ def _render_range(bounds: tuple[int, int]) -> list[Staged] | TemplateProblem:
 
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
-               progress: Progress | None = None) -> list[Staged]:
+               progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
     global _RENDER_STATE
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    _RENDER_STATE = (renderer, jobs, stager)
+    _RENDER_STATE = (renderer, jobs, stager, cache)
     results: list = []
     try:
         if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
                     results.append(result)
                     if progress:
@@ -303,12 +310,11 @@ class Builder:
         clock.lap("plan")
 
         if self.cache is not None:
-            self.cache.fill_heavy([job.entry for job in todo if job.entry is not None])
-            self.cache.fill_heavy(feeds.entries_needed(site))
+            self.cache.fill(feeds.entries_needed(site), "body")
         stager = Stager(out_dir, manifest, force=options.clean)
         staged: list[Staged] = []
         try:
-            staged = render_all(renderer, todo, stager, workers, options.progress)
+            staged = render_all(renderer, todo, stager, workers, options.progress, self.cache)
             clock.lap("render")
             staged += kept
             stages = {"search": search.index_digest(site)}
@@ -316,7 +322,7 @@ class Builder:
                 manifest.kept(search.INDEX_DIR, out_dir)
             if previous is None:
                 if self.cache is not None:
-                    self.cache.fill_heavy(site.stories)
+                    self.cache.fill(site.stories, "index")
                 staged += search.stage_index(site, stager, workers)
             else:
                 page_files = {urls.output_file(job.url) for job in jobs}  # /search/ itself is a page
@@ -362,9 +368,10 @@ class Builder:
                     cache.restamp(rel, stamp)  # touched, not changed
                 else:
                     todo.append((path, rel, stamp))
-        rows = parse_rows(todo, workers, self.options.progress)
+        for batch in parse_rows(todo, workers, self.options.progress):
+            cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
         present = {rel for _, rel, _ in sources.documents}
-        cache.store(rows, [rel for rel in cache.rows if rel not in present])
+        cache.store([], [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)
         records: list[Entry] = []
         for _, rel, _ in sources.documents:
