@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feeds, urls
+from . import feeds, textrules, urls
 from .config import Config, load_config
 from .content import Parsed, kind_of, parse_file
 from .output import Manifest, Stager, Staged, WriteStats
@@ -176,6 +176,8 @@ def build(options: BuildOptions) -> BuildResult:
         problems.extend(result.problems)
         if result.item is not None:
             items.append(result.item)
+    # Issue 6: the text rules that must hold before anything is published (one pure call per file).
+    problems.extend(textrules.text_errors(items, config.check.words, drafts=options.drafts))
     site = build_site(config, items, asset_files, problems, drafts=options.drafts)
     dirs = theme_dirs(config.root, config.theme)
     if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
