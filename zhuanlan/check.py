@@ -199,28 +199,34 @@ def _short(text: str, limit: int = 24) -> str:
 
 
 def _images(entry: Entry, source: str, problems: Problems) -> None:
-    """Images without alt text (readers with screen readers hear nothing) and images from other hosts."""
+    problems.extend(image_problems(entry.path, source))
+
+
+def image_problems(path: str, source: str) -> list[Problem]:
+    """Images without alt text (screen readers have nothing to read) and images from other hosts."""
+    problems = Problems()
     view = textrules.prose_view(source)
     at = textrules.Positions(source)
     for match in _MD_IMAGE_NO_ALT.finditer(view):
         if source[match.end():match.end() + 1] not in ("(", "["):
             continue
         line, col = at(match.start())
-        problems.add(WARNING, entry.path, line, "图片没有说明文字：请在 ![ ] 的方括号中写一句图片内容，"
+        problems.add(WARNING, path, line, "图片没有说明文字：请在 ![ ] 的方括号中写一句图片内容，"
                                                 "读屏软件会读给视障读者听", col, IMAGE_ALT)
     for match in _HTML_IMG.finditer(source):
         alt = _HTML_ALT.search(match.group())
         if alt and any(g and g.strip() for g in alt.groups()):
             continue
         line, col = at(match.start())
-        problems.add(WARNING, entry.path, line, "图片没有说明文字：请给 <img> 加上 alt=\"图片内容\"", col, IMAGE_ALT)
+        problems.add(WARNING, path, line, "图片没有说明文字：请给 <img> 加上 alt=\"图片内容\"", col, IMAGE_ALT)
     for match in list(_MD_EXTERNAL.finditer(source)) + list(_HTML_EXTERNAL.finditer(source)):
         if match.group(1).lower() not in ("!", "img"):
             continue
         line, col = at(match.start())
-        problems.add(WARNING, entry.path, line,
+        problems.add(WARNING, path, line,
                      f"图片 {match.group(2)} 来自其他网站：网页不应从外站加载内容（常被拦截、会失效），"
                      f"请把图片下载后放进 content/images/ 再引用", col, EXTERNAL_IMAGE)
+    return problems.items
 
 
 def external_links(entries: list[Entry], sources: dict[str, str | None]) -> dict[str, list[tuple[str, int, int]]]:
