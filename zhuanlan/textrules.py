@@ -354,6 +354,8 @@ def _gbk_repairs(line: str) -> list[_Repair]:
     if line.isascii():
         return []
     data = line.encode("gbk", errors=_GBK_MARK)
+    if not any(m.end() - m.start() >= 6 for m in _UTF8_RUN.finditer(data)):
+        return []  # no two characters in a row that could be UTF-8: the usual case, found at C speed
     # Byte offset where each character starts (GBK: ASCII 1 byte, anything else 2; unencodable: 1 mark byte).
     starts, offset = [], 0
     for char in line:
@@ -464,16 +466,24 @@ def _mojibake(view: str, at: Positions) -> list[Finding]:
                 "替换字符“\ufffd”" if match.group()[0] == "\ufffd" else f"“{match.group()[:3]}”")
             found.append(Finding(MOJIBAKE, WARNING, row, col, len(match.group()),
                                  f"乱码：{what} 是编码转换时丢失的文字，请对照原文改正"))
-        rare = [i for i, c in enumerate(line) if _rare(c) and not any(s <= i < e for s, e in covered)]
-        han = sum(1 for c in line if HAN.match(c))
+        rare = [] if _all_gb2312(line) else [
+            i for i, c in enumerate(line) if _rare(c) and not any(s <= i < e for s, e in covered)]
         paired = any(b - a == 1 for a, b in zip(rare, rare[1:]))
-        if rare and (paired or (len(rare) >= 4 and len(rare) * 10 >= han)):
+        if rare and (paired or (len(rare) >= 4 and len(rare) * 10 >= len(HAN.findall(line)))):
             row, col = at(offset + rare[0])
             sample = "".join(dict.fromkeys(line[i] for i in rare))[:8]
             found.append(Finding(MOJIBAKE, WARNING, row, col, 1,
                                  f"疑似乱码：这一行有 {len(rare)} 个罕见字符（{sample}），请对照原文核对"))
         offset += len(line) + 1
     return found
+
+
+def _all_gb2312(line: str) -> bool:
+    try:
+        line.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_cjk_garble(line: str, repair: _Repair) -> bool:
@@ -524,28 +534,36 @@ def script_tables() -> tuple[dict[str, str], dict[str, str]]:
     return trad, simple
 
 
+@lru_cache(maxsize=1)
+def _script_patterns() -> tuple[re.Pattern, re.Pattern]:
+    trad, simple = script_tables()
+    return (re.compile("[" + "".join(sorted(trad)) + "]"), re.compile("[" + "".join(sorted(simple)) + "]"))
+
+
 def script_counts(text: str) -> tuple[int, int]:
     """(traditional-only characters, simplified-only characters) in `text`."""
-    trad, simple = script_tables()
-    return sum(1 for c in text if c in trad), sum(1 for c in text if c in simple)
+    trad, simple = _script_patterns()
+    return len(trad.findall(text)), len(simple.findall(text))
 
 
 def _mixed_script(view: str, at: Positions) -> list[Finding]:
     trad, simple = script_tables()
     n_trad, n_simple = script_counts(view)
     if n_trad >= 5 and n_trad > 4 * n_simple:  # traditional throughout (a stray 后 or 台 does not change that)
-        first = next(i for i, c in enumerate(view) if c in trad)
+        first = _script_patterns()[0].search(view).start()
         row, col = at(first)
         return [Finding(MIXED_SCRIPT, WARNING, row, col, 1,
                         f"这篇文章用的是繁体字（{n_trad} 处）：网站应使用规范汉字（简体），"
                         f"可用 python build.py import --simplified 从原文重新导入")]
     if not n_trad or not n_simple:
         return []
-    table, script, other = (trad, "繁体", "简体") if n_trad <= n_simple else (simple, "简体", "繁体")
+    trad_pattern, simple_pattern = _script_patterns()
+    table, pattern, script, other = ((trad, trad_pattern, "繁体", "简体") if n_trad <= n_simple
+                                     else (simple, simple_pattern, "简体", "繁体"))
     found = []
     offset = 0
     for line in view.split("\n"):
-        hits = [i for i, c in enumerate(line) if c in table]
+        hits = [m.start() for m in pattern.finditer(line)]
         if hits:
             chars = "".join(dict.fromkeys(line[i] for i in hits))
             right = "".join(table[c] for c in chars)
