@@ -275,3 +275,24 @@ def test_imported_story_reads_well_on_a_phone(site, sources, phone, tmp_path):
         assert not [u for u in phone.requests if not u.startswith(base)]
     finally:
         server.shutdown()
+
+
+def test_site_name_in_an_h1_and_a_saved_wechat_article(site, tmp_path):
+    page = tmp_path / "logo-h1.html"
+    page.write_text("<html><head><title>湖畔党课第三讲开讲_麟湖镇人民政府</title></head><body>"
+                    "<h1 class='logo'>麟湖镇人民政府</h1><div class='content'><h1>湖畔党课第三讲开讲</h1>"
+                    "<p>发布时间：2023-03-08</p><p>第三讲由老支书讲麟湖的变迁，村民们听得很认真。</p></div></body></html>",
+                    "utf-8")
+    wechat = tmp_path / "wechat.html"
+    wechat.write_text("<html><head><meta property='og:title' content='网格员的一天'></head><body>"
+                      "<h1 id='activity-name' class='rich_media_title'>网格员的一天</h1>"
+                      "<div id='js_content' class='rich_media_content'><section><p>早上七点，网格员已经开始巡查。"
+                      "</p><p><img data-src='https://mmbiz.example.com/a.png' alt=''></p></section></div>"
+                      "<script>var ct = \"1672972800\";</script></body></html>", "utf-8")
+    assert run_cli("import", "--site", str(site), str(page), str(wechat)) == 0
+    first = story(site, "hu-pan-dang-ke-di-san-jiang-kai-jiang.md")
+    assert front(first)["title"] == "湖畔党课第三讲开讲" and front(first)["date"] == "2023-03-08"
+    assert "麟湖镇人民政府" not in first
+    second = story(site, "wang-ge-yuan-de-yi-tian.md")
+    assert front(second)["date"].startswith("2023-01-06 10:40")  # the timestamp the page keeps, Beijing time
+    assert "请核对" in second and "https://mmbiz.example.com/a.png" in second

@@ -210,9 +210,7 @@ def read_html(path: Path) -> Raw:
         comment.extract()
     body = soup.body or soup
     container = _find_container(body)
-    h1 = (container.find("h1") if container is not None else None) or body.find("h1")
-    h1_text = _normalize_space(h1.get_text()) if h1 else ""
-    raw.title_hints = [t for t in (og_title, h1_text, _page_title(page_title)) if t]
+    raw.title_hints = [t for t in (og_title, _heading_title(body, container, page_title), _page_title(page_title)) if t]
     if container is None:
         container = body
     # Text outside the article body still says when, by whom and (政务公开) under which index number.
@@ -224,6 +222,21 @@ def read_html(path: Path) -> Raw:
                       if _normalize_space(line) and container_marker not in line]
     raw.blocks = _html_blocks(body_html_removed, NavigableString, Comment)
     return raw
+
+
+def _heading_title(body, container, page_title: str) -> str:
+    """The article's <h1>: one the <title> repeats, else the first in the body, else the first anywhere
+    (many sites put their own name in an <h1> around the logo)."""
+    headings = [_normalize_space(h.get_text()) for h in body.find_all("h1")]
+    headings = [h for h in headings if h]
+    squeezed = re.sub(r"\s+", "", page_title)
+    repeated = [h for h in headings if len(h) >= 4 and re.sub(r"\s+", "", h) in squeezed]
+    if repeated:  # "文章标题_网站名称": the longer one is the article's
+        return max(repeated, key=len)
+    inside = container.find("h1") if container is not None else None
+    if inside is not None and _normalize_space(inside.get_text()):
+        return _normalize_space(inside.get_text())
+    return headings[0] if headings else ""
 
 
 def _page_title(title: str) -> str:
@@ -879,7 +892,7 @@ def plan(article: Article, content_dir: Path, column: str | None, brand: str | N
                 continue  # left as it is; the check below says what to do with it
             else:
                 local = (article.source_file.parent / unquote(urlsplit(src).path)).resolve()
-                if local.is_file():
+                if local.is_file() and local.suffix.lower() in IMAGE_SUFFIXES:  # never copy other files
                     source, name = local, local.name
                 else:
                     refs[index] = f"<!-- 原文图片 {src} 没有找到，请补上 -->"
