@@ -296,3 +296,14 @@ def test_site_name_in_an_h1_and_a_saved_wechat_article(site, tmp_path):
     second = story(site, "wang-ge-yuan-de-yi-tian.md")
     assert front(second)["date"].startswith("2023-01-06 10:40")  # the timestamp the page keeps, Beijing time
     assert "请核对" in second and "https://mmbiz.example.com/a.png" in second
+
+
+def test_sentences_that_look_like_labels_or_chrome_stay(site, tmp_path):
+    old = tmp_path / "服务站.txt"
+    old.write_text("红色代办服务站开张\n发布时间：2023-04-01\n时间：每周三下午，地点：村委会二楼。\n"
+                   "群众扫一扫二维码就能反映问题，网格员当天回复。\n分享到\n", "utf-8")
+    assert run_cli("import", "--site", str(site), str(old)) == 0
+    text = story(site, "hong-se-dai-ban-fu-wu-zhan-kai-zhang.md")
+    assert front(text)["date"] == "2023-04-01"
+    assert "时间：每周三下午，地点：村委会二楼。" in text
+    assert "群众扫一扫二维码就能反映问题" in text and "分享到" not in text

@@ -469,6 +469,8 @@ def is_chrome(text: str) -> bool:
         return True
     if _SHARE_ONLY.match(text):
         return True
+    if len(text) > 15 and re.search(r"[。！？!?]$", text):
+        return False  # a finished sentence (“群众扫一扫二维码就能反映问题。”) is article text
     return len(text) <= 80 and bool(_CHROME_SHORT.search(text))
 
 
@@ -557,6 +559,16 @@ def labelled_fields(text: str) -> tuple[list[tuple[str, str]], bool]:
     return fields, only_fields
 
 
+def _plausible(key: str, value: str) -> bool:
+    """Whether a labelled value in the body looks like page information rather than a sentence
+    (“时间：每周三下午” is article text and must stay)."""
+    if key == "date" or key == "gov.written":
+        return find_date(value) is not None
+    if key in ("source", "author", "editor"):
+        return len(value) <= 40 and not re.search(r"[。！？]", value)
+    return len(value) <= 80
+
+
 def _apply_field(article: Article, key: str, value: str, dates: list[tuple[datetime, bool]]) -> None:
     value = value.strip()
     if key == "drop" or not value:
@@ -603,13 +615,13 @@ def convert(raw: Raw, simplified: bool) -> Article:
     # Labelled lines outside the body (HTML) first, then those among the first and last blocks.
     _fields_from_lines(article, meta_lines, dates)
     keep: list[Block] = []
-    index = 0
+    index = dropped = 0
     while index < len(blocks):
         block = blocks[index]
         near = index < 12 or index >= len(blocks) - 6
         if near and block.kind in ("p", "li", "h"):
             fields, only = labelled_fields(block.text)
-            if fields and only:
+            if fields and only and all(_plausible(key, value) for key, value in fields):
                 for key, value in fields:
                     _apply_field(article, key, value, dates)
                 # "索引号：" alone on its line, its value on the next one (table cells read as lines)
@@ -625,11 +637,14 @@ def convert(raw: Raw, simplified: bool) -> Article:
             index += 1
             continue
         if block.kind in ("p", "li", "oli", "quote", "h") and is_chrome(block.text):
+            dropped += 1
             index += 1
             continue
         keep.append(block)
         index += 1
     blocks = keep
+    if dropped:
+        article.notes.append(f"正文区域中去掉了 {dropped} 行网页框架（分享、打印、版权、上一篇下一篇等）")
     if not article.source and article.gov.get("publisher"):
         article.source = article.gov["publisher"]  # a disclosure page names its publisher, not a 来源
 
