@@ -86,7 +86,7 @@ class Article:
     notes: list[str] = field(default_factory=list)
 
 
-class ImportError_(Exception):
+class UnreadableFile(Exception):
     """A file that cannot be imported; the message is Chinese."""
 
 
@@ -211,22 +211,19 @@ def read_html(path: Path) -> Raw:
     body = soup.body or soup
     container = _find_container(body)
     raw.title_hints = [t for t in (og_title, _heading_title(body, container, page_title), _page_title(page_title)) if t]
-    if container is None:
-        container = body
+    if container is None or container is body:
+        raw.blocks = _html_blocks(body, NavigableString, Comment)
+        return raw
+    container.extract()
     # Text outside the article body still says when, by whom and (政务公开) under which index number.
-    container_marker = "\u2063zhuanlan-body\u2063"
-    placeholder = soup.new_string(container_marker)
-    container.insert_before(placeholder)
-    body_html_removed = container.extract()
-    raw.meta_lines = [_normalize_space(line) for line in body.get_text("\n").split("\n")
-                      if _normalize_space(line) and container_marker not in line]
-    raw.blocks = _html_blocks(body_html_removed, NavigableString, Comment)
+    raw.meta_lines = [line for line in map(_normalize_space, body.get_text("\n").split("\n")) if line]
+    raw.blocks = _html_blocks(container, NavigableString, Comment)
     return raw
 
 
 def _heading_title(body, container, page_title: str) -> str:
-    """The article's <h1>: one the <title> repeats, else the first in the body, else the first anywhere
-    (many sites put their own name in an <h1> around the logo)."""
+    """The article's <h1>: the longest one the <title> repeats, else the one in the article body, else the
+    first (many sites put their own name in an <h1> around the logo)."""
     headings = [_normalize_space(h.get_text()) for h in body.find_all("h1")]
     headings = [h for h in headings if h]
     squeezed = re.sub(r"\s+", "", page_title)
@@ -309,7 +306,13 @@ def _html_blocks(root, NavigableString, Comment) -> list[Block]:
                         visit(sub)
             elif name == "table":
                 flush()
-                out.extend(_table_blocks(child, visit, flush))
+                if _is_layout_table(child):
+                    for cell in child.find_all(["td", "th"]):
+                        if cell.find_parent("table") is child:  # nested tables are reached through their cell
+                            visit(cell)
+                            flush()
+                else:
+                    out.append(_data_table(child))
             elif name == "blockquote":
                 flush()
                 start = len(out)
@@ -330,21 +333,16 @@ def _html_blocks(root, NavigableString, Comment) -> list[Block]:
     return out
 
 
-def _table_blocks(table, visit, flush) -> list[Block]:
-    """A data table → one Markdown table; a layout table (nested, one column or one row) → its content."""
+def _is_layout_table(table) -> bool:
+    """A table used for page layout (nested tables, one column or one row) rather than for data."""
     rows = table.find_all("tr")
-    nested = table.find("table") is not None
-    widths = {len(r.find_all(["td", "th"], recursive=False)) for r in rows}
-    if nested or not rows or max(widths, default=0) < 2 or len(rows) < 2:
-        holder: list[Block] = []
-        # Walk the cells as ordinary content.
-        for cell in table.find_all(["td", "th"]):
-            if cell.find_parent("table") is table:
-                visit(cell)
-                flush()
-        return holder
+    widths = [len(r.find_all(["td", "th"], recursive=False)) for r in rows]
+    return table.find("table") is not None or len(rows) < 2 or max(widths, default=0) < 2
+
+
+def _data_table(table) -> Block:
     cells = []
-    for row in rows:
+    for row in table.find_all("tr"):
         texts = []
         for cell in row.find_all(["td", "th"], recursive=False):
             for br in cell.find_all("br"):
@@ -352,8 +350,7 @@ def _table_blocks(table, visit, flush) -> list[Block]:
             texts.append(_normalize_space(cell.get_text(" ")))
         cells.append(texts)
     width = max(len(r) for r in cells)
-    cells = [r + [""] * (width - len(r)) for r in cells if any(r)]
-    return [Block("table", rows=cells)]
+    return Block("table", rows=[r + [""] * (width - len(r)) for r in cells if any(r)])
 
 
 def read_docx(path: Path) -> Raw:
@@ -362,11 +359,11 @@ def read_docx(path: Path) -> Raw:
         from docx.table import Table
         from docx.text.paragraph import Paragraph
     except ImportError as exc:  # pragma: no cover - a dependency in requirements.txt
-        raise ImportError_("读取 .docx 需要 python-docx：请运行 pip install -r requirements.txt") from exc
+        raise UnreadableFile("读取 .docx 需要 python-docx：请运行 pip install -r requirements.txt") from exc
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a damaged or mislabelled file
-        raise ImportError_(f"无法打开这个 Word 文件（{type(exc).__name__}）：请用 Word 或 WPS 打开后另存为 .docx") from None
+        raise UnreadableFile(f"无法打开这个 Word 文件（{type(exc).__name__}）：请用 Word 或 WPS 打开后另存为 .docx") from None
     raw = Raw(path, [])
     props = document.core_properties
     for value, where in ((props.created, "Word 文件的创建时间"), (props.modified, "Word 文件的修改时间")):
@@ -1008,7 +1005,7 @@ def run_import(options: ImportOptions, out=None) -> int:
             raw = READERS[path.suffix.lower()](path)
             article = convert(raw, options.simplified)
             job = plan(article, content_dir, options.column, options.brand)
-        except ImportError_ as exc:
+        except UnreadableFile as exc:
             problems.error(path, 0, str(exc))
             skipped += 1
             continue
