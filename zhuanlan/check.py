@@ -72,7 +72,7 @@ def run_check(options: CheckOptions) -> CheckResult:
     problems = Problems()
     config = load_config(options.site_dir, problems)
     if config is None:
-        return CheckResult(problems, files=1)
+        return CheckResult(problems)
     site = _validate(config, options, problems)
     result = CheckResult(problems, files=1, site=site)
     if site is None:
@@ -282,7 +282,9 @@ def format_text(result: CheckResult) -> str:
     with_problems = len({p.path for p in result.problems.items})
     links = f"、{result.links} 个外部链接" if result.links else ""
     summary = f"检查完成：共 {result.files} 个文件{links}，{with_problems} 个文件有问题；{_count_text(totals)}。"
-    if totals["error"]:
+    if not result.files:
+        summary = "无法检查：请先按上面的提示改正。"
+    elif totals["error"]:
         summary += "有错误，请按提示修改后再发布。"
     elif not result.problems.items:
         summary = f"检查完成：共 {result.files} 个文件{links}，没有发现问题。"
