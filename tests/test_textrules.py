@@ -175,6 +175,7 @@ def test_half_width_punctuation_in_chinese_and_its_fix():
     assert [(f.line, f.col) for f in found] == [(1, 4), (1, 8), (1, 11), (1, 20), (3, 1)]
     assert t.fix_punctuation(text.split("\n")[0]) == "群众说，这样好！大家（包括老人）都满意。"
     assert t.fix_punctuation("\"党建\"引领") == "“党建”引领"
+    assert t.fix_punctuation("参加的人(老人,孩子)很多.") == "参加的人（老人，孩子）很多。"
 
 
 def test_example_site_is_clean_of_every_text_rule():

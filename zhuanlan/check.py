@@ -9,6 +9,7 @@ site's word list). Nothing is written.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 import sys
 from collections import defaultdict
@@ -17,11 +18,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import linkcheck, textrules
-from .config import CONFIG_FILE, Config, load_config
+from .config import Config, load_config
 from .content import Entry, Story
 from .dates import SHANGHAI
 from .frontmatter import SourceError, decode
-from .pipeline import parse_all, scan_content, worker_count
+from .pipeline import CHUNK, PARALLEL_MIN_FILES, parse_all, scan_content, worker_count
 from .problems import ERROR, NOTICE, WARNING, Problem, Problems, display_path
 from .render import Renderer, theme_dirs
 from .site import Site, build_site
@@ -80,15 +81,9 @@ def run_check(options: CheckOptions) -> CheckResult:
     entries = list(site.entries())
     result.files += len(entries)
     now = options.now or datetime.now(SHANGHAI).replace(tzinfo=None)
-    sources = {entry.path: _read(entry.path) for entry in entries}
     words = config.check.words
-    for entry in entries:
-        source = sources[entry.path]
-        if source is None:
-            continue
-        for finding in textrules.scan(source, words):
-            problems.items.append(textrules.as_problem(entry.path, finding))
-        _images(entry, source, problems)
+    for found in _scan_all([entry.path for entry in entries], words, worker_count(options.workers)):
+        problems.extend(found)
     yaml_source = _read(str(config.path))
     if yaml_source is not None:
         own_list = _block_lines(yaml_source, ("check", "检查"))  # the word list names the words it forbids
@@ -99,7 +94,7 @@ def run_check(options: CheckOptions) -> CheckResult:
     _brands(site, problems)
     _stories(site, now, problems)
     if options.external:
-        links = external_links(entries, sources)
+        links = external_links(entries, {entry.path: _read(entry.path) for entry in entries})
         result.links = len(links)
         result.external = linkcheck.check_urls(list(links), config.check.link_timeout, config.check.link_workers)
         for url, link in result.external.items():
@@ -108,6 +103,35 @@ def run_check(options: CheckOptions) -> CheckResult:
             for path, line, col in links[url]:
                 problems.add(link.level, path, line, f"外部链接 {url} 打不开：{link.reason}", col, EXTERNAL_LINK)
     return result
+
+
+def file_problems(path: str, words: textrules.WordList) -> list[Problem]:
+    """Every text rule and the image rules for one content file (a function of its bytes and the word list)."""
+    source = _read(path)
+    if source is None:
+        return []
+    found = [textrules.as_problem(path, finding) for finding in textrules.scan(source, words)]
+    return found + image_problems(path, source)
+
+
+_SCAN_WORDS: textrules.WordList = textrules.NO_WORDS  # handed to forked workers
+
+
+def _scan_one(path: str) -> list[Problem]:
+    return file_problems(path, _SCAN_WORDS)
+
+
+def _scan_all(paths: list[str], words: textrules.WordList, workers: int) -> list[list[Problem]]:
+    """file_problems for every path, on all cores when there are enough files to pay for the workers."""
+    global _SCAN_WORDS
+    _SCAN_WORDS = words
+    try:
+        if workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return pool.map(_scan_one, paths, chunksize=CHUNK)
+        return [_scan_one(path) for path in paths]
+    finally:
+        _SCAN_WORDS = textrules.NO_WORDS
 
 
 def _validate(config: Config, options: CheckOptions, problems: Problems) -> Site | None:
@@ -196,10 +220,6 @@ def _stories(site: Site, now: datetime, problems: Problems) -> None:
 
 def _short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[:limit] + "……"
-
-
-def _images(entry: Entry, source: str, problems: Problems) -> None:
-    problems.extend(image_problems(entry.path, source))
 
 
 def image_problems(path: str, source: str) -> list[Problem]:
@@ -312,6 +332,3 @@ def main(options: CheckOptions, output_format: str = "text", stream=None) -> int
     result = run_check(options)
     print(format_json(result) if output_format == "json" else format_text(result), file=stream)
     return 1 if result.problems.has_errors() else 0
-
-
-__all__ = ["CONFIG_FILE", "CheckOptions", "CheckResult", "format_json", "format_text", "main", "run_check"]

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .frontmatter import SourceError, decode
-from .problems import ERROR, NOTICE, WARNING, Problem
+from .problems import ERROR, WARNING, Problem
 
 # Rule ids. The build refuses to publish what these find; `check` reports every rule.
 ID_NUMBER = "id-number"
@@ -75,20 +75,35 @@ _FENCE = re.compile(r"^[ \t]*---[ \t]*$")
 _FM_KEY = re.compile(r"^([ \t]*(?:-[ \t]+)?)((?:\"[^\"\n]*\"|'[^'\n]*'|[^:#\n\"'][^:\n]*?)[ \t]*:(?:[ \t]|$))")
 _FM_QUOTED = re.compile(r"""^([ \t]*)(["'])(.*)\2([ \t]*(?:#.*)?)$""")
 _CODE_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+# Markup to blank out, each with a substring that must be present for the pattern to be worth running.
 _BLANKS = [
-    re.compile(r"<!--.*?-->", re.S),  # HTML comments
-    re.compile(r"`+[^`\n]*`+"),  # inline code
-    re.compile(r"<[A-Za-z/!][^<>\n]*>"),  # HTML tags and autolinks
-    re.compile(r"(?<=\])\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"),  # link targets
-    re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.M),  # reference definitions
-    re.compile(r"(?:https?|ftp|mailto):[!-~]+|www\.[!-~]+"),  # bare URLs
-    re.compile(r"[A-Za-z0-9._~%+-]*[A-Za-z][A-Za-z0-9._~%+-]*/[A-Za-z0-9._~%/+-]*"  # paths with letters
-               r"|[A-Za-z0-9._~%+-]*/[A-Za-z0-9._~%+-]*[A-Za-z][A-Za-z0-9._~%/+-]*"),
+    ("<!--", re.compile(r"<!--.*?-->", re.S)),  # HTML comments
+    ("`", re.compile(r"`+[^`\n]*`+")),  # inline code
+    ("<", re.compile(r"<[A-Za-z/!][^<>\n]*>")),  # HTML tags and autolinks
+    ("](", re.compile(r"(?<=\])\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)")),  # targets
+    ("]:", re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.M)),  # reference definitions
+    (":", re.compile(r"(?:https?|ftp|mailto):[!-~]+|www\.[!-~]+")),  # bare URLs
 ]
+# An ASCII token with a slash and a letter in it is a path or an address, not prose.
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9._~%/+-]+")
+
+
+def _blank_paths(text: str) -> str:
+    if "/" not in text:
+        return text
+    return _ASCII_TOKEN.sub(lambda m: " " * len(m.group())
+                            if "/" in m.group() and re.search("[A-Za-z]", m.group()) else m.group(), text)
+
+
+def _blank_markup(text: str, which=None) -> str:
+    for needle, pattern in which or _BLANKS:
+        if needle in text:
+            text = pattern.sub(lambda m: _blank(m.group()), text)
+    return _blank_paths(text)
 
 
 def _blank(text: str) -> str:
-    return re.sub(r"[^\n]", " ", text)
+    return re.sub(r"[^\n]", " ", text) if "\n" in text else " " * len(text)
 
 
 def front_matter_end(source: str) -> int:
@@ -143,12 +158,8 @@ def prose_view(source: str, front_matter: bool = True, yaml: bool = False) -> st
             lines[index] = " " * len(lines[index])
         elif lines[index].startswith(("    ", "\t")) and index > fm_end and not lines[index - 1].strip():
             lines[index] = " " * len(lines[index])  # indented code block
-    body = "\n".join(lines[fm_end:])
-    for pattern in _BLANKS:
-        body = pattern.sub(lambda m: _blank(m.group()), body)
-    head = "\n".join(lines[:fm_end])
-    head = _BLANKS[-2].sub(lambda m: _blank(m.group()), head)
-    head = _BLANKS[-1].sub(lambda m: _blank(m.group()), head)
+    body = _blank_markup("\n".join(lines[fm_end:]))
+    head = _blank_markup("\n".join(lines[:fm_end]), _BLANKS[-1:])  # front matter: URLs and paths only
     return head + ("\n" if fm_end and fm_end < len(lines) else "") + body if fm_end else body
 
 
@@ -294,6 +305,7 @@ codecs.register_error(_GBK_MARK, lambda exc: (b"\xff" * (exc.end - exc.start), e
 # A run of well-formed UTF-8 multi-byte sequences: what Chinese UTF-8 becomes when read as GBK.
 # A run of well-formed three-byte UTF-8 sequences (Chinese characters and punctuation are three bytes).
 _UTF8_RUN = re.compile(rb"(?:\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf])+")
+_UTF8_PAIR = re.compile(rb"(?:\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]){2}")
 _UTF8_HEAD = re.compile(rb"[\xe1-\xef][\x80-\xbf]")  # the first two bytes of a three-byte character
 _LATIN_RUN = re.compile("[\u00c0-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
                         "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{1,3}"
@@ -354,7 +366,7 @@ def _gbk_repairs(line: str) -> list[_Repair]:
     if line.isascii():
         return []
     data = line.encode("gbk", errors=_GBK_MARK)
-    if not any(m.end() - m.start() >= 6 for m in _UTF8_RUN.finditer(data)):
+    if not _UTF8_PAIR.search(data):
         return []  # no two characters in a row that could be UTF-8: the usual case, found at C speed
     # Byte offset where each character starts (GBK: ASCII 1 byte, anything else 2; unencodable: 1 mark byte).
     starts, offset = [], 0
@@ -445,11 +457,19 @@ def repair_mojibake(text: str) -> str:
 
 
 def _mojibake(view: str, at: Positions) -> list[Finding]:
+    # Whole-text searches at C speed first: most files need no line-by-line look at all.
+    gbk = bool(_UTF8_PAIR.search(view.encode("gbk", errors=_GBK_MARK)))
+    latin = bool(_LATIN_RUN.search(view))
+    garbage = bool(_KNOWN_GARBAGE.search(view))
+    rare_possible = not _all_gb2312(view)
+    if not (gbk or latin or garbage or rare_possible):
+        return []
     found: list[Finding] = []
     offset = 0
     for line in view.split("\n"):
         covered: list[tuple[int, int]] = []
-        for repair in sorted(_gbk_repairs(line) + _latin_repairs(line), key=lambda r: r.start):
+        repairs = (_gbk_repairs(line) if gbk else []) + (_latin_repairs(line) if latin else [])
+        for repair in sorted(repairs, key=lambda r: r.start):
             covered.append((repair.start, repair.end))
             shown = repair.text if len(repair.text) <= 20 else repair.text[:20] + "……"
             row, col = at(offset + repair.start)
@@ -457,7 +477,7 @@ def _mojibake(view: str, at: Positions) -> list[Finding]:
             found.append(Finding(MOJIBAKE, WARNING, row, col, repair.end - repair.start,
                                  f"乱码：这段文字是 UTF-8 被当成 {'GBK' if _is_cjk_garble(line, repair) else 'Latin-1'} "
                                  f"读错了，原文应为“{shown}”{lost}", fix=repair.text))
-        for match in _KNOWN_GARBAGE.finditer(line):
+        for match in _KNOWN_GARBAGE.finditer(line) if garbage else ():
             if any(s <= match.start() < e for s, e in covered):
                 continue
             covered.append(match.span())
@@ -466,7 +486,7 @@ def _mojibake(view: str, at: Positions) -> list[Finding]:
                 "替换字符“\ufffd”" if match.group()[0] == "\ufffd" else f"“{match.group()[:3]}”")
             found.append(Finding(MOJIBAKE, WARNING, row, col, len(match.group()),
                                  f"乱码：{what} 是编码转换时丢失的文字，请对照原文改正"))
-        rare = [] if _all_gb2312(line) else [
+        rare = [] if not rare_possible or _all_gb2312(line) else [
             i for i, c in enumerate(line) if _rare(c) and not any(s <= i < e for s, e in covered)]
         paired = any(b - a == 1 for a, b in zip(rare, rare[1:]))
         if rare and (paired or (len(rare) >= 4 and len(rare) * 10 >= len(HAN.findall(line)))):
@@ -498,7 +518,12 @@ _PINYIN_BARE = re.compile(rf"(?<=[{_HAN}])(?:[a-zü{_TONED}]*[{_TONED}][a-zü{_T
                           re.M)
 
 
+_PINYIN_HINT = re.compile(rf"[{_TONED}]|[(（][ \t]*[a-zü]+[1-5]")
+
+
 def _pinyin(view: str, at: Positions) -> list[Finding]:
+    if not _PINYIN_HINT.search(view):
+        return []
     found = []
     for pattern in (_PINYIN_PAREN, _PINYIN_BARE):
         for match in pattern.finditer(view):
@@ -509,6 +534,8 @@ def _pinyin(view: str, at: Positions) -> list[Finding]:
 
 
 def remove_pinyin(text: str) -> str:
+    if not _PINYIN_HINT.search(text):
+        return text
     text = _PINYIN_PAREN.sub("", text)
     return _PINYIN_BARE.sub("", text)
 
@@ -576,42 +603,56 @@ def _mixed_script(view: str, at: Positions) -> list[Finding]:
 
 # ---------------------------------------------------------------- half-width punctuation
 
-_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
-_PUNCT_BETWEEN = re.compile(rf"(?<=[{_HAN}])[ \t]*([,;:?]|!(?!\[))(?=[ \t]*\S)")  # not "![" (an image)
-_PUNCT_END = re.compile(rf"(?<=[{_HAN}])([,;:?!.]|\.{{3,}})(?=[ \t]*$)", re.M)
+_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）", ".": "。"}
+_ASCII_MARK = re.compile(r"\.{3,}|[,;:?.]|!(?!\[)")  # "![" begins an image
 _PAREN = re.compile(rf"\(([^()\n]*[{_HAN}][^()\n]*)\)")
 _QUOTES = re.compile(rf"\"([^\"\n]*[{_HAN}][^\"\n]*)\"")
 
 
+def _punctuation_spans(text: str):
+    """(start, end, wrong, right, edits) for each half-width mark in a Chinese sentence; `edits` are the
+    (start, end, replacement) that fix it (brackets and quotes change only at their two ends)."""
+    for match in _ASCII_MARK.finditer(text):
+        before = match.start() - 1
+        while before >= 0 and text[before] in " \t":
+            before -= 1
+        if before < 0 or not HAN.match(text[before]):
+            continue
+        mark = match.group()
+        if mark == ".":
+            after = match.end()
+            while after < len(text) and text[after] in " \t":
+                after += 1
+            if after < len(text) and text[after] != "\n":
+                continue  # "党建.工作" is more likely a name or a file than a sentence end
+        right = "……" if mark.startswith("...") else _FULL[mark]
+        yield before + 1, match.end(), mark, right, [(before + 1, match.end(), right)]
+    for match in _PAREN.finditer(text):
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if HAN.match(before) or HAN.match(after) or HAN.match(match.group(1)[:1]):
+            yield (match.start(), match.end(), "( )", f"（{match.group(1)}）",
+                   [(match.start(), match.start() + 1, "（"), (match.end() - 1, match.end(), "）")])
+    for match in _QUOTES.finditer(text):
+        yield (match.start(), match.end(), "\" \"", f"“{match.group(1)}”",
+               [(match.start(), match.start() + 1, "“"), (match.end() - 1, match.end(), "”")])
+
+
 def _punctuation(view: str, at: Positions) -> list[Finding]:
     found = []
-
-    def add(start: int, length: int, wrong: str, right: str) -> None:
+    for start, end, wrong, right, _ in _punctuation_spans(view):
         line, col = at(start)
-        found.append(Finding(PUNCTUATION, WARNING, line, col, length,
+        found.append(Finding(PUNCTUATION, WARNING, line, col, end - start,
                              f"中文句子里用了半角标点“{wrong}”，应为全角“{right}”", fix=right))
-
-    for match in _PUNCT_BETWEEN.finditer(view):
-        add(match.start(), match.end() - match.start(), match.group(1), _FULL[match.group(1)])
-    for match in _PUNCT_END.finditer(view):
-        mark = match.group(1)
-        add(match.start(), len(mark), mark, "……" if mark.startswith("...") else _FULL.get(mark, "。"))
-    for match in _PAREN.finditer(view):
-        before = view[match.start() - 1] if match.start() else ""
-        after = view[match.end()] if match.end() < len(view) else ""
-        if HAN.match(before) or HAN.match(after) or HAN.match(match.group(1)[:1]):
-            add(match.start(), match.end() - match.start(), "( )", f"（{match.group(1)}）")
-    for match in _QUOTES.finditer(view):
-        add(match.start(), match.end() - match.start(), "\" \"", f"“{match.group(1)}”")
     return found
 
 
 def fix_punctuation(text: str) -> str:
     """Full-width punctuation where half-width marks sit in Chinese sentences (for imported text)."""
-    text = _PUNCT_BETWEEN.sub(lambda m: _FULL[m.group(1)], text)
-    text = _PUNCT_END.sub(lambda m: "……" if m.group(1).startswith("...") else _FULL.get(m.group(1), "。"), text)
-    text = _PAREN.sub(lambda m: f"（{m.group(1)}）", text)
-    return _QUOTES.sub(lambda m: f"“{m.group(1)}”", text)
+    edits = sorted((edit for *_, changes in _punctuation_spans(text) for edit in changes), reverse=True)
+    for start, end, replacement in edits:
+        text = text[:start] + replacement + text[end:]
+    return text
 
 
 # ---------------------------------------------------------------- entry points
@@ -687,9 +728,3 @@ def text_errors(entries, words: WordList = NO_WORDS, drafts: bool = False) -> li
             continue
         found.extend(file_errors(entry.path, words))
     return found
-
-
-__all__ = [
-    "ALL_RULES", "ERROR_RULES", "Finding", "NOTICE", "WordList", "fix_punctuation", "is_resident_id",
-    "luhn_valid", "prose_view", "remove_pinyin", "repair_mojibake", "scan", "scan_errors", "script_counts",
-]
