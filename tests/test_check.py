@@ -161,3 +161,17 @@ def test_example_site_has_no_errors(capsys):
     assert run_cli("check", "--site", str(REPO)) == 0
     out = capsys.readouterr().out
     assert "0 个错误" in out
+
+
+def test_many_files_are_checked_on_all_cores_with_the_same_result(make_site):
+    number = synthetic_id()
+    files = {f"content/stories/s{n:03}.md": f"---\ntitle: 第{n}篇\ndate: 2022-03-{n % 28 + 1:02}\ncolumns: [news]\n---\n"
+                                            f"第{n}篇正文。\n" for n in range(220)}
+    files["content/stories/s007.md"] += f"身份证{number}\n"
+    files["content/stories/s150.md"] += "大家说,好!\n"
+    site = make_site(files)
+    serial = run_check(CheckOptions(site, workers=1, now=datetime(2022, 4, 1)))
+    parallel = run_check(CheckOptions(site, workers=2, now=datetime(2022, 4, 1)))
+    assert sorted(serial.problems.items, key=repr) == sorted(parallel.problems.items, key=repr)
+    rules = {(p.path.rsplit("/", 1)[-1], p.rule) for p in parallel.problems.items if p.level != "提示"}
+    assert rules == {("s007.md", "id-number"), ("s150.md", "punctuation")}
