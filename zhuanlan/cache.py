@@ -17,13 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ENGINE_VERSION
+from . import textrules
 from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, parse_file
 from .problems import Problem
+from .textrules import WordList
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS entries (
-    rel TEXT PRIMARY KEY, stamp TEXT, digest TEXT, light BLOB, body BLOB, "index" BLOB, problems BLOB
+    rel TEXT PRIMARY KEY, stamp TEXT, digest TEXT, light BLOB, body BLOB, "index" BLOB, problems BLOB,
+    words TEXT, text_problems BLOB
 );
 """
 
@@ -37,6 +40,8 @@ class Row:
     digest: str  # hash of the source bytes
     light: bytes  # pickled record without its heavy fields (None when the file could not be read)
     problems: bytes  # pickled list[Problem]
+    words: str = ""  # key of the word list the text rules ran with
+    text_problems: bytes = b""  # pickled list[Problem] of the build's text rules (textrules.scan_errors)
     heavy: dict[str, bytes] = field(default_factory=dict)  # part → pickled fields, while not yet stored
 
 
@@ -71,7 +76,7 @@ def split_record(item: Entry | None) -> tuple[bytes, dict[str, bytes]]:
     return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), heavy
 
 
-def parse_to_row(path: Path, rel: str, stamp: str) -> Row:
+def parse_to_row(path: Path, rel: str, stamp: str, words: WordList) -> Row:
     """Read and parse one file into a cache row (runs in worker processes on cold builds)."""
     try:
         data = path.read_bytes()
@@ -82,7 +87,8 @@ def parse_to_row(path: Path, rel: str, stamp: str) -> Row:
     if parsed.item is not None:
         parsed.item.digest = digest
     light, heavy = split_record(parsed.item)
-    return Row(rel, stamp, digest, light, pickle.dumps(parsed.problems), heavy)
+    return Row(rel, stamp, digest, light, pickle.dumps(parsed.problems), words.key,
+               pickle.dumps(textrules.file_errors(str(path), words, data)), heavy)
 
 
 class ParseCache:
@@ -109,9 +115,9 @@ class ParseCache:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (ENGINE_VERSION,))
             scanned = self._db.execute("SELECT value FROM meta WHERE key='scanned'").fetchone()
             self.trusted_before = int(scanned[0]) - RACY_MARGIN_NS if scanned else 0
-            for rel, stamp, digest, light, problems in self._db.execute(
-                    "SELECT rel, stamp, digest, light, problems FROM entries"):
-                self.rows[rel] = Row(rel, stamp, digest, light, problems)
+            for rel, stamp, digest, light, problems, words, text_problems in self._db.execute(
+                    "SELECT rel, stamp, digest, light, problems, words, text_problems FROM entries"):
+                self.rows[rel] = Row(rel, stamp, digest, light, problems, words, text_problems)
         except sqlite3.DatabaseError:
             # A damaged cache is only a lost speed-up: start over with an empty one.
             if self._db is not None:
@@ -149,8 +155,9 @@ class ParseCache:
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(r.rel, r.stamp, r.digest, r.light, r.heavy["body"], r.heavy["index"], r.problems) for r in rows])
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.rel, r.stamp, r.digest, r.light, r.heavy["body"], r.heavy["index"], r.problems, r.words,
+                  r.text_problems) for r in rows])
             self._db.executemany("DELETE FROM entries WHERE rel = ?", [(rel,) for rel in gone])
         for row in rows:  # stored: later loads read the database, and memory is not held twice
             row.heavy = {}
@@ -162,12 +169,21 @@ class ParseCache:
         if self._db is not None:
             self._db.execute("UPDATE entries SET stamp = ? WHERE rel = ?", (stamp, rel))
 
-    def record(self, rel: str) -> Parsed:
-        """A fresh record from the light part (the site stage may change records it is given)."""
+    def recheck(self, rel: str, path: Path, words: WordList) -> None:
+        """The site's word list changed: run the text rules again (the record itself stands)."""
+        row = self.rows[rel]
+        row.words, row.text_problems = words.key, pickle.dumps(textrules.file_errors(str(path), words))
+        if self._db is not None:
+            self._db.execute("UPDATE entries SET words = ?, text_problems = ? WHERE rel = ?",
+                             (row.words, row.text_problems, rel))
+
+    def record(self, rel: str) -> tuple[Parsed, list[Problem]]:
+        """A fresh record from the light part (the site stage may change records it is given),
+        and what the build's text rules found in the file."""
         row = self.rows[rel]
         item = pickle.loads(row.light)
         problems: list[Problem] = pickle.loads(row.problems)
-        return Parsed(item, problems)
+        return Parsed(item, problems), pickle.loads(row.text_problems) if row.text_problems else []
 
     def _reader(self) -> sqlite3.Connection | None:
         """The connection to read with. A forked render worker must not use its parent's

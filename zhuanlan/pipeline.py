@@ -23,6 +23,7 @@ from .problems import BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
 from .render import PageJob, Renderer, TemplateProblem, theme_dirs
 from .site import Site, build_site
+from .textrules import WordList
 from .workers import count as worker_count, fork_pool
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
@@ -158,13 +159,37 @@ def _digest(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+@dataclass
+class Scanned:
+    """site.yaml and what the content and theme folders hold, with a digest of every input."""
+
+    config: Config
+    dirs: list[Path]
+    sources: Sources
+    scanned_ns: int
+    config_digest: str
+    inputs: str
+    newest: int  # modification time of the youngest input file (ns)
+
+
+@dataclass
+class Checked:
+    """A site parsed, linked and validated: what rendering (or `check`) works from."""
+
+    scanned: Scanned
+    site: Site
+    gallery: images.Gallery
+    renderer: Renderer
+    parsed: int  # content files parsed (not taken from the cache)
+
+
 # -- parallel stages --------------------------------------------------------------------------
 
-def _parse_row(args: tuple[Path, str, str]) -> Row:
+def _parse_row(args: tuple[Path, str, str, WordList]) -> Row:
     return parse_to_row(*args)
 
 
-def parse_rows(todo: list[tuple[Path, str, str]], workers: int, progress: Progress | None = None):
+def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progress: Progress | None = None):
     """Parsed rows in batches, as they come, so that the caller can store them and let go."""
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         batch: list[Row] = []
@@ -249,51 +274,70 @@ class Builder:
         if self.cache is not None:
             self.cache.close()
 
-    def _build(self, out_dir: Path) -> BuildResult:
-        options = self.options
-        clock = _Clock()
-        problems = Problems()
-        config = load_config(options.site_dir, problems)
+    def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None) -> Checked:
+        """Everything a build checks before it writes: read, parse (cached), link, images, templates.
+
+        Problems are collected, not raised, so that `check` can go on to its own rules.
+        Raises BuildFailed only when there is no site to speak of (site.yaml missing or unreadable).
+        """
+        clock = clock or _Clock()
+        found = found or self._scan(problems)
+        config, options = found.config, self.options
+        records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
+                                      found.scanned_ns)
+        clock.lap("parse")
+        site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts)
+        clock.lap("link")
+        gallery = images.prepare(site, worker_count(options.workers), problems)  # derivatives; cached
+        clock.lap("images")
+        if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
+            problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
+                                           f"不需要自定义主题时请写 theme: default")
+        renderer = Renderer(site, found.dirs, gallery)
+        renderer.check_templates(problems)
+        clock.lap("link")
+        return Checked(found, site, gallery, renderer, parsed)
+
+    def _scan(self, problems: Problems) -> Scanned:
+        config = load_config(self.options.site_dir, problems)
         if config is None:
             raise BuildFailed(problems)
-        workers = worker_count(options.workers)
         dirs = theme_dirs(config.root, config.theme)
         scanned_ns = time.time_ns()  # before any stamp is read: later changes count as new
         sources = scan_content(config.content_dir, problems)
         config_digest = source_digest(config.path.read_bytes())
         stamps = [f"{rel}\x1e{stamp}" for _, rel, stamp in sources.documents] + sources.asset_stamps
         stamps += [f"{p}\x1e{file_stamp(p)}" for p in theme_files(dirs)]
-        inputs = _digest(ENGINE_VERSION, config_digest, str(options.drafts), str(dirs), *stamps)
+        inputs = _digest(ENGINE_VERSION, config_digest, str(self.options.drafts), str(dirs), *stamps)
         newest = max((stamp_mtime(s) for s in stamps), default=0)
+        return Scanned(config, dirs, sources, scanned_ns, config_digest, inputs, newest)
+
+    def _build(self, out_dir: Path) -> BuildResult:
+        options = self.options
+        clock = _Clock()
+        problems = Problems()
+        found = self._scan(problems)
+        config = found.config
         if self.manifest is None or self.manifest.path != manifest_path(config, out_dir):
             self.manifest = Manifest(manifest_path(config, out_dir))
         manifest = self.manifest
         clock.lap("scan")
-        settled = newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
-        if not options.clean and settled and manifest.inputs == inputs and manifest.complete(out_dir):
+        settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
+        if not options.clean and settled and manifest.inputs == found.inputs and manifest.complete(out_dir):
             problems.extend([Problem(*p) for p in manifest.warnings])
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)
 
-        records, parsed_count = self._parse(config, sources, workers, problems, scanned_ns)
-        clock.lap("parse")
-        site = build_site(config, records, sources.assets, problems, drafts=options.drafts)
-        clock.lap("link")
-        gallery = images.prepare(site, workers, problems)  # derivatives, sizes and share images; cached
-        clock.lap("images")
-        if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
-            problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
-                                           f"不需要自定义主题时请写 theme: default")
-        renderer = Renderer(site, dirs, gallery)
-        renderer.check_templates(problems)
+        checked = self.validate(problems, clock, found)
         if problems.has_errors():
             raise BuildFailed(problems)
-        clock.lap("link")
+        site, gallery, renderer, dirs = checked.site, checked.gallery, checked.renderer, found.dirs
+        workers = worker_count(options.workers)
 
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            _digest(ENGINE_VERSION, config_digest, str(options.drafts), repr(renderer.env.globals["nav"])),
+            _digest(ENGINE_VERSION, found.config_digest, str(options.drafts), repr(renderer.env.globals["nav"])),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
@@ -339,15 +383,15 @@ class Builder:
             for rel, source in gallery.output_files(site.assets).items():
                 staged.append(stager.stage_copy(rel, source, immutable=derived in source.parents))
             clock.lap("extras")
-            warnings = [(p.path, p.line, p.level, p.message, p.col) for p in problems.items]
-            stats = stager.commit(staged, pages=pages, inputs=inputs, warnings=warnings, stories=len(site.stories),
-                                  scanned=scanned_ns, stages=stages)
+            warnings = [(p.path, p.line, p.level, p.message, p.col, p.rule) for p in problems.items]
+            stats = stager.commit(staged, pages=pages, inputs=found.inputs, warnings=warnings,
+                                  stories=len(site.stories), scanned=found.scanned_ns, stages=stages)
             self.manifest = stager.manifest
             clock.lap("write")
         except BaseException:
             stager.discard(staged)
             raise
-        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=parsed_count,
+        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=checked.parsed,
                            stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
                            images=gallery.stats)
 
@@ -360,14 +404,18 @@ class Builder:
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))
-        todo: list[tuple[Path, str, str]] = []
+        words = config.check.words  # the site's word list, for the text rules a build enforces
+        todo: list[tuple[Path, str, str, WordList]] = []
         for path, rel, stamp in sources.documents:
             if cache.fresh(rel, stamp) is None:
                 row = cache.rows.get(rel)
                 if row is not None and _same_bytes(path, row.digest):
                     cache.restamp(rel, stamp)  # touched, not changed
                 else:
-                    todo.append((path, rel, stamp))
+                    todo.append((path, rel, stamp, words))
+                    continue
+            if cache.rows[rel].words != words.key:
+                cache.recheck(rel, path, words)
         for batch in parse_rows(todo, workers, self.options.progress):
             cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
         present = {rel for _, rel, _ in sources.documents}
@@ -375,10 +423,12 @@ class Builder:
         cache.mark_scanned(scanned_ns)
         records: list[Entry] = []
         for _, rel, _ in sources.documents:
-            parsed = cache.record(rel)
+            parsed, text_problems = cache.record(rel)
             problems.extend(parsed.problems)
             if parsed.item is not None:
                 records.append(parsed.item)
+                if not (getattr(parsed.item, "draft", False) and not self.options.drafts):
+                    problems.extend(text_problems)  # drafts are checked when they are built
         return records, len(todo)
 
 
