@@ -87,9 +87,10 @@ class Attachment:
     size: int = 0
 
 
-# Fields that only rendering and the search index need; the parse cache stores them apart and
-# loads them on demand.
-HEAVY_FIELDS = ("html", "text", "headings", "search")
+# Fields that only rendering ("body") or the search index ("index") need; the parse cache stores
+# each part apart and loads it only for the records that need it.
+HEAVY_PARTS = {"body": ("html", "headings"), "index": ("text", "search")}
+HEAVY_FIELDS = tuple(name for names in HEAVY_PARTS.values() for name in names)
 
 
 @dataclass

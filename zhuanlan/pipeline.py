@@ -8,7 +8,6 @@ keeps its parse cache and output manifest between builds, which `serve` relies o
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from .problems import BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
 from .render import PageJob, Renderer, TemplateProblem, theme_dirs
 from .site import Site, build_site
+from .textrules import WordList
+from .workers import count as worker_count, fork_pool
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64
@@ -76,10 +77,6 @@ class _Clock:
     @property
     def total(self) -> float:
         return time.perf_counter() - self.started
-
-
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -162,34 +159,69 @@ def _digest(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+@dataclass
+class Scanned:
+    """site.yaml and what the content and theme folders hold, with a digest of every input."""
+
+    config: Config
+    dirs: list[Path]
+    sources: Sources
+    scanned_ns: int
+    config_digest: str
+    inputs: str
+    newest: int  # modification time of the youngest input file (ns)
+
+
+@dataclass
+class Checked:
+    """A site parsed, linked and validated: what rendering (or `check`) works from."""
+
+    scanned: Scanned
+    site: Site
+    gallery: images.Gallery
+    renderer: Renderer
+    parsed: int  # content files parsed (not taken from the cache)
+
+
 # -- parallel stages --------------------------------------------------------------------------
 
-def _parse_row(args: tuple[Path, str, str]) -> Row:
+def _parse_row(args: tuple[Path, str, str, WordList]) -> Row:
     return parse_to_row(*args)
 
 
-def parse_rows(todo: list[tuple[Path, str, str]], workers: int, progress: Progress | None = None) -> list[Row]:
+def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progress: Progress | None = None):
+    """Parsed rows in batches, as they come, so that the caller can store them and let go."""
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        rows: list[Row] = []
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        batch: list[Row] = []
+        done = 0
+        with fork_pool(workers) as pool:
             for row in pool.imap(_parse_row, todo, chunksize=CHUNK):
-                rows.append(row)
-                if progress and len(rows) % CHUNK == 0:
-                    progress("parse", len(rows), len(todo))
-        return rows
-    return [_parse_row(item) for item in todo]
+                batch.append(row)
+                done += 1
+                if len(batch) == 4 * CHUNK:
+                    yield batch
+                    batch = []
+                    if progress:
+                        progress("parse", done, len(todo))
+        if batch:
+            yield batch
+    elif todo:
+        yield [_parse_row(item) for item in todo]
 
 
 # State handed to forked render workers; set in the parent just before the pool starts.
-_RENDER_STATE: tuple[Renderer, list[PageJob], Stager] | None = None
+_RENDER_STATE: tuple[Renderer, list[PageJob], Stager, ParseCache | None] | None = None
 
 
 def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
     """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
-    renderer, jobs, stager = _RENDER_STATE  # type: ignore[misc]
+    renderer, jobs, stager, cache = _RENDER_STATE  # type: ignore[misc]
+    chunk = jobs[bounds[0]: bounds[1]]
+    if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
+        cache.fill([job.entry for job in chunk if job.entry is not None], "body")
     staged = []
     try:
-        for job in jobs[bounds[0]: bounds[1]]:
+        for job in chunk:
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
@@ -197,14 +229,14 @@ def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]
 
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
-               progress: Progress | None = None) -> list[Staged]:
+               progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
     global _RENDER_STATE
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    _RENDER_STATE = (renderer, jobs, stager)
+    _RENDER_STATE = (renderer, jobs, stager, cache)
     results: list = []
     try:
         if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
                     results.append(result)
                     if progress:
@@ -246,52 +278,71 @@ class Builder:
         if self.cache is not None:
             self.cache.close()
 
-    def _build(self, out_dir: Path) -> BuildResult:
-        options = self.options
-        clock = _Clock()
-        problems = Problems()
-        config = load_config(options.site_dir, problems)
+    def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None) -> Checked:
+        """Everything a build checks before it writes: read, parse (cached), link, images, templates.
+
+        Problems are collected, not raised, so that `check` can go on to its own rules.
+        Raises BuildFailed only when there is no site to speak of (site.yaml missing or unreadable).
+        """
+        clock = clock or _Clock()
+        found = found or self._scan(problems)
+        config, options = found.config, self.options
+        records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
+                                      found.scanned_ns)
+        clock.lap("parse")
+        site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts)
+        clock.lap("link")
+        gallery = images.prepare(site, worker_count(options.workers), problems)  # derivatives; cached
+        clock.lap("images")
+        if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
+            problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
+                                           f"不需要自定义主题时请写 theme: default")
+        renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(config.root / ".cache" / "qr.sqlite",
+                                                                   reuse=not options.clean))
+        renderer.check_templates(problems)
+        clock.lap("link")
+        return Checked(found, site, gallery, renderer, parsed)
+
+    def _scan(self, problems: Problems) -> Scanned:
+        config = load_config(self.options.site_dir, problems)
         if config is None:
             raise BuildFailed(problems)
-        workers = worker_count(options.workers)
         dirs = theme_dirs(config.root, config.theme)
         scanned_ns = time.time_ns()  # before any stamp is read: later changes count as new
         sources = scan_content(config.content_dir, problems)
         config_digest = source_digest(config.path.read_bytes())
         stamps = [f"{rel}\x1e{stamp}" for _, rel, stamp in sources.documents] + sources.asset_stamps
         stamps += [f"{p}\x1e{file_stamp(p)}" for p in theme_files(dirs)]
-        inputs = _digest(ENGINE_VERSION, config_digest, str(options.drafts), str(dirs), *stamps)
+        inputs = _digest(ENGINE_VERSION, config_digest, str(self.options.drafts), str(dirs), *stamps)
         newest = max((stamp_mtime(s) for s in stamps), default=0)
+        return Scanned(config, dirs, sources, scanned_ns, config_digest, inputs, newest)
+
+    def _build(self, out_dir: Path) -> BuildResult:
+        options = self.options
+        clock = _Clock()
+        problems = Problems()
+        found = self._scan(problems)
+        config = found.config
         if self.manifest is None or self.manifest.path != manifest_path(config, out_dir):
             self.manifest = Manifest(manifest_path(config, out_dir))
         manifest = self.manifest
         clock.lap("scan")
-        settled = newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
-        if not options.clean and settled and manifest.inputs == inputs and manifest.complete(out_dir):
+        settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
+        if not options.clean and settled and manifest.inputs == found.inputs and manifest.complete(out_dir):
             problems.extend([Problem(*p) for p in manifest.warnings])
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)
 
-        records, parsed_count = self._parse(config, sources, workers, problems, scanned_ns)
-        clock.lap("parse")
-        site = build_site(config, records, sources.assets, problems, drafts=options.drafts)
-        clock.lap("link")
-        gallery = images.prepare(site, workers, problems)  # derivatives, sizes and share images; cached
-        clock.lap("images")
-        if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
-            problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
-                                           f"不需要自定义主题时请写 theme: default")
-        renderer = Renderer(site, dirs, gallery, qr.QrCodes(config.root / ".cache" / "qr.sqlite",
-                                                             reuse=not options.clean))
-        renderer.check_templates(problems)
+        checked = self.validate(problems, clock, found)
         if problems.has_errors():
             raise BuildFailed(problems)
-        clock.lap("link")
+        site, gallery, renderer, dirs = checked.site, checked.gallery, checked.renderer, found.dirs
+        workers = worker_count(options.workers)
 
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            _digest(ENGINE_VERSION, config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
+            _digest(ENGINE_VERSION, found.config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
                     qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
@@ -309,12 +360,11 @@ class Builder:
         clock.lap("plan")
 
         if self.cache is not None:
-            self.cache.fill_heavy([job.entry for job in todo if job.entry is not None])
-            self.cache.fill_heavy(feeds.entries_needed(site))
+            self.cache.fill(feeds.entries_needed(site), "body")
         stager = Stager(out_dir, manifest, force=options.clean)
         staged: list[Staged] = []
         try:
-            staged = render_all(renderer, todo, stager, workers, options.progress)
+            staged = render_all(renderer, todo, stager, workers, options.progress, self.cache)
             renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in jobs})
             clock.lap("render")
             staged += kept
@@ -323,7 +373,7 @@ class Builder:
                 manifest.kept(search.INDEX_DIR, out_dir)
             if previous is None:
                 if self.cache is not None:
-                    self.cache.fill_heavy(site.stories)
+                    self.cache.fill(site.stories, "index")
                 staged += search.stage_index(site, stager, workers)
             else:
                 page_files = {urls.output_file(job.url) for job in jobs}  # /search/ itself is a page
@@ -340,15 +390,15 @@ class Builder:
             for rel, source in gallery.output_files(site.assets).items():
                 staged.append(stager.stage_copy(rel, source, immutable=derived in source.parents))
             clock.lap("extras")
-            warnings = [(p.path, p.line, p.level, p.message, p.col) for p in problems.items]
-            stats = stager.commit(staged, pages=pages, inputs=inputs, warnings=warnings, stories=len(site.stories),
-                                  scanned=scanned_ns, stages=stages)
+            warnings = [(p.path, p.line, p.level, p.message, p.col, p.rule) for p in problems.items]
+            stats = stager.commit(staged, pages=pages, inputs=found.inputs, warnings=warnings,
+                                  stories=len(site.stories), scanned=found.scanned_ns, stages=stages)
             self.manifest = stager.manifest
             clock.lap("write")
         except BaseException:
             stager.discard(staged)
             raise
-        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=parsed_count,
+        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=checked.parsed,
                            stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
                            images=gallery.stats)
 
@@ -361,24 +411,31 @@ class Builder:
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))
-        todo: list[tuple[Path, str, str]] = []
+        words = config.check.words  # the site's word list, for the text rules a build enforces
+        todo: list[tuple[Path, str, str, WordList]] = []
         for path, rel, stamp in sources.documents:
             if cache.fresh(rel, stamp) is None:
                 row = cache.rows.get(rel)
                 if row is not None and _same_bytes(path, row.digest):
                     cache.restamp(rel, stamp)  # touched, not changed
                 else:
-                    todo.append((path, rel, stamp))
-        rows = parse_rows(todo, workers, self.options.progress)
+                    todo.append((path, rel, stamp, words))
+                    continue
+            if cache.rows[rel].words != words.key:
+                cache.recheck(rel, path, words)
+        for batch in parse_rows(todo, workers, self.options.progress):
+            cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
         present = {rel for _, rel, _ in sources.documents}
-        cache.store(rows, [rel for rel in cache.rows if rel not in present])
+        cache.store([], [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)
         records: list[Entry] = []
         for _, rel, _ in sources.documents:
-            parsed = cache.record(rel)
+            parsed, text_problems = cache.record(rel)
             problems.extend(parsed.problems)
             if parsed.item is not None:
                 records.append(parsed.item)
+                if not (getattr(parsed.item, "draft", False) and not self.options.drafts):
+                    problems.extend(text_problems)  # drafts are checked when they are built
         return records, len(todo)
 
 

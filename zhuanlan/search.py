@@ -331,9 +331,9 @@ def index_files(site: Site, workers: int = 1) -> dict[str, bytes]:
     _GRAMS = grams
     try:
         if workers > 1 and len(grams) >= PARALLEL_MIN_STORIES:
-            import multiprocessing
+            from .workers import fork_pool
 
-            with multiprocessing.get_context("fork").Pool(min(workers, len(LEVELS))) as pool:
+            with fork_pool(min(workers, len(LEVELS))) as pool:
                 levels = pool.map(_level_files, [2, 1, 0], chunksize=1)[::-1]  # biggest first
         else:
             levels = [_level_files(level) for level in range(len(LEVELS))]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import posixpath
 import xml.etree.ElementTree as ET
@@ -24,6 +23,7 @@ from .. import urls
 from ..content import Column, Entry, Story
 from ..problems import Problems
 from ..site import REF_LABELS, Site
+from ..workers import fork_pool
 from . import process
 from .process import MIME, Job, Options, Outcome, Record, Spec, digest, is_raster_name, plan
 
@@ -305,7 +305,7 @@ def _run(jobs: list[Job], workers: int) -> list[Outcome]:
     jobs = sorted(jobs, key=lambda job: -_size(job.path))  # big ones first: the pool ends together
     if workers > 1 and len(jobs) > 1:
         process.load_plugins()  # once, before the fork, rather than in every worker
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+        with fork_pool(min(workers, len(jobs))) as pool:
             return list(pool.imap_unordered(process.make, jobs))
     return [process.make(job) for job in jobs]
 
