@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, run_cli, serve
 
 SHOTS = REPO / "test-artifacts"
 AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -482,6 +482,44 @@ def test_read_aloud_speaks_pauses_resumes_and_stops(viewport, example_server):
     assert page.locator(".reading-now").count() == 0
     assert [c for c in speech_calls(page)[before:] if c[0] == "speak"] == []  # a cancel does not read on
     assert not page.errors, page.errors
+
+
+def test_read_aloud_reads_everything_once_in_short_pieces(viewport, make_site):
+    long = "".join(f"第{i}句话讲的是麟湖镇党员志愿服务队的一件小事，大家都说好。" for i in range(12))
+    site = make_site({"content/stories/first.md": f"""---
+title: 朗读测试
+date: 2022-03-15
+---
+{long}
+
+- 外层一
+  - 内层甲
+  - 内层乙
+- 外层二
+
+| 项目 | 数量 |
+|---|---|
+| 走访 | 12 |
+"""})
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    server = serve(site / "output", "/dangjian/")
+    try:
+        page = viewport("phone")
+        page.add_init_script(SPEECH_STUB)
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/dangjian/stories/first/")
+        page.locator(".read-toggle").click()
+        for _ in range(100):
+            if page.locator(".read-toggle").inner_text() == "朗读全文":
+                break
+            page.evaluate("window.__speech.synth.end()")
+        pieces = [c[1] for c in speech_calls(page) if c[0] == "speak"]
+    finally:
+        server.shutdown()
+    assert pieces[0] == "朗读测试"
+    assert "".join(p for p in pieces if p.startswith("第")) == long  # split, nothing lost or repeated
+    assert all(len(p) <= 120 for p in pieces) and len([p for p in pieces if p.startswith("第")]) >= 3
+    assert [p for p in pieces if p.startswith(("外层", "内层"))] == ["外层一", "内层甲", "内层乙", "外层二"]
+    assert pieces[-4:] == ["项目", "数量", "走访", "12"]
 
 
 def test_read_aloud_is_hidden_without_speech_synthesis(viewport, example_server):

@@ -157,7 +157,13 @@
       each('.story-heading, .story-body p, .story-body h2, .story-body h3, .story-body h4, ' +
            '.story-body li, .story-body figcaption, .story-body th, .story-body td', function (block) {
         if (block.querySelector('p')) return; // its paragraphs are read on their own
-        var text = (block.textContent || '').replace(/\s+/g, ' ').replace(/^\s+|\s+$/g, '');
+        var own = block;
+        if (block.querySelector('ul, ol')) { // a nested list's items are read on their own
+          own = block.cloneNode(true);
+          var lists = own.querySelectorAll('ul, ol');
+          for (var n = 0; n < lists.length; n++) lists[n].parentNode.removeChild(lists[n]);
+        }
+        var text = (own.textContent || '').replace(/\s+/g, ' ').replace(/^\s+|\s+$/g, '');
         if (!text) return;
         var pieces = text.match(/[^。！？!?；;]+[。！？!?；;]*[”’」』）)]*/g) || [text];
         var piece = '';
