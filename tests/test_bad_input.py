@@ -126,3 +126,17 @@ def test_huge_story_builds(built_site, capsys):
     assert code == 0, err
     html = (site / "output/stories/huge/index.html").read_text("utf-8")
     assert html.count("五单工作法") >= 40000
+
+
+def test_an_image_without_alt_text_is_a_warning_at_its_line(make_site, capsys):
+    from imagefiles import jpeg
+
+    site = make_site({
+        "content/images/a.jpg": jpeg(640, 480),
+        "content/stories/pic.md": "---\ntitle: 图\ndate: 2023-01-01\n---\n第一段。\n\n![](../images/a.jpg)\n\n"
+                                  "![有说明](../images/a.jpg)\n",
+    })
+    assert run_cli("--site", str(site), "--jobs", "1") == 0  # a warning, not an error
+    err = capsys.readouterr().err
+    assert re.search(r"content/stories/pic\.md:7: 警告: 图片 \"\.\./images/a\.jpg\" 没有说明文字", err), err
+    assert err.count("没有说明文字") == 1

@@ -23,8 +23,13 @@ def test_url_contract_pages_exist(example_output):
                 "tags/zhi-yuan-fu-wu/index.html", "tags/index.html", "archive/index.html", "archive/2023/index.html",
                 "search/index.html", "sitemap/index.html", "sitemap.xml", "feed.xml",
                 "columns/banshishi/feed.xml", "404.html", "robots.txt", "about/index.html",
-                "static/css/site.css", "images/cover-wudan.jpg", "files/wudan-gongzuofa.pdf"]:
+                "static/css/site.css", "files/wudan-gongzuofa.pdf"]:
         assert (example_output / rel).is_file(), rel
+    # Photos are published only as derivatives with content-hashed names, never as uploaded.
+    assert not (example_output / "images/cover-wudan.jpg").exists()
+    for pattern in ("cover-wudan-480x360.*.webp", "cover-wudan-480x360.*.jpg", "photo-jiedan-960.*.webp",
+                    "photo-jiedan-960.*.jpg", "logo-wucai.*.svg"):
+        assert re.fullmatch(r"[\w-]+\.[0-9a-f]{10}\.\w+", next((example_output / "images").glob(pattern)).name)
 
 
 def test_drafts_are_not_built(example_output):
@@ -80,7 +85,8 @@ def test_story_page(example_output):
     assert info.meta["ArticleTitle"] == "“五单工作法”让群众的小心愿有人接、有回音"
     assert info.meta["PubDate"] == "2023-03-15 09:30"
     assert info.meta["ContentSource"] == "麟湖镇党建工作办公室"
-    assert info.meta["og:image"] == BASE + "images/cover-wudan.jpg"
+    assert re.fullmatch(re.escape(BASE) + r"images/cover-wudan-1200\.[0-9a-f]{10}\.jpg", info.meta["og:image"])
+    assert (info.meta["og:image:width"], info.meta["og:image:height"]) == ("1200", "675")
     assert "<link rel=\"canonical\" href=\"" + BASE + "stories/wu-dan-gong-zuo-fa/\">" in html
     assert "2023-03-15 09:30" in html and "来源：麟湖镇党建工作办公室" in html
     assert "作者：陈晓岚" in html and "责任编辑：王一鸣" in html
@@ -130,7 +136,8 @@ def test_home_has_brand_matrix_columns_pinned_and_latest(example_output):
     for words in ("品牌矩阵", "五彩麟湖·五美党建", "鼎麟", "鼎力为民 麟跃争先", "网格连心", "置顶", "最新案例",
                   "七讲七比·争先攀高", "我为群众办实事", "--brand: #8a5a00"):
         assert words in html, words
-    assert 'src="/dangjian/images/logo-dinglin.svg"' in html
+    assert re.search(r'<img src="/dangjian/images/logo-dinglin\.[0-9a-f]{10}\.svg" width="120" height="120" '
+                     r'alt="鼎麟标志" class="brand-logo"', html)
 
 
 def test_brand_page_lists_sub_brand_stories_under_the_parent(example_output):

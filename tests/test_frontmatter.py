@@ -70,3 +70,8 @@ def test_chinese_unknown_key_suggests_the_chinese_alias():
     problems = Problems()
     canonicalize(doc, STORY_KEYS, problems)
     assert '是不是 "摘要"' in problems.warnings[0].message
+
+
+def test_times_and_ratios_stay_text_not_base_60_numbers():
+    doc = read("---\ntitle: 甲\ntime: 9:30\nratio: 4:3\norder: 12\n---\n")
+    assert doc.meta == {"title": "甲", "time": "9:30", "ratio": "4:3", "order": 12}

@@ -8,7 +8,8 @@ import threading
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from PIL import Image
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import MINIMAL_SITE, run_cli, write_site
 from zhuanlan.output import output_lock
@@ -21,7 +22,7 @@ WORDS = ["麟湖镇党委", "坚持为民服务", "创新推出新办法", "群�
 
 
 def story_text(title: str, day: int, tags: list[str], columns: list[str], brand: str | None, body: str,
-               pinned: bool, link: str | None) -> str:
+               pinned: bool, link: str | None, picture: str | None = None) -> str:
     lines = [f"title: {title}", f"date: 2023-05-{day:02d} 09:00", f"tags: [{', '.join(tags)}]",
              f"columns: [{', '.join(columns)}]"]
     if brand:
@@ -29,6 +30,10 @@ def story_text(title: str, day: int, tags: list[str], columns: list[str], brand:
     if pinned:
         lines.append("pinned: true")
     extra = f"\n\n[相关文章]({link}.md)" if link else ""
+    if picture == "cover":
+        lines.append("cover: ../images/pic.png")
+    elif picture == "body":
+        extra += '\n\n![现场照片](../images/pic.png "图注")'
     return "---\n" + "\n".join(lines) + f"\n---\n{body}{extra}\n"
 
 
@@ -42,6 +47,7 @@ story_strategy = st.builds(
     body=st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(lambda w: "，".join(w) + "。"),
     pinned=st.booleans(),
     link=st.sampled_from([None, None, "alpha", "beta"]),
+    picture=st.sampled_from([None, None, "cover", "body"]),
 )
 
 operation = st.one_of(
@@ -52,6 +58,8 @@ operation = st.one_of(
     st.tuples(st.just("column"), st.just("news"), st.sampled_from(["工作动态", "最新动态"])),
     st.tuples(st.just("template"), st.just("story.html"), st.sampled_from(["甲", "乙"])),
     st.tuples(st.just("site"), st.just("site.yaml"), st.sampled_from(["测试站", "另一个站"])),
+    st.tuples(st.just("picture"), st.just("pic"), st.tuples(st.sampled_from([(40, 30), (30, 40), (64, 64)]),
+                                                           st.sampled_from(["red", "green"]))),
 )
 
 
@@ -76,6 +84,11 @@ def apply(site: Path, op) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{% extends 'default/story.html' %}{% block main %}<p>" + value +
                         "</p>{{ super() }}{% endblock %}", "utf-8")
+    elif kind == "picture":
+        (size, colour) = value
+        path = site / "content/images/pic.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", size, colour).save(path)
     elif kind == "site":
         (site / "site.yaml").write_text(f"title: {value}\nbase_url: https://a.gov.cn/x/\ntheme: mine\n", "utf-8")
 
@@ -101,6 +114,9 @@ def fresh_site(root: Path) -> Path:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operation, min_size=1, max_size=6))
+# Found by this test once: the /search/ page shares its folder with the index files kept from the
+# previous build, and must not be taken for one of them.
+@example(ops=[("site", "site.yaml", "另一个站"), ("site", "site.yaml", "测试站")])
 def test_incremental_output_equals_a_clean_build(tmp_path_factory, ops):
     root = tmp_path_factory.mktemp("incremental")
     site = fresh_site(root / "site")

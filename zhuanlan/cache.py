@@ -2,27 +2,31 @@
 version, kept in `.cache/parse.sqlite` in the site folder.
 
 A record is stored in two parts: the light part (front matter, summary, refs: everything the site
-graph needs, loaded for every build) and the heavy part (the body's HTML and text, loaded only for
-the pages that are rendered). A file whose size and modification time are unchanged is not even
+graph needs, loaded for every build) and two heavy parts (the body's HTML, loaded only for the pages
+that are rendered; the text and search grams, loaded only when the search index is rebuilt). A file whose size and modification time are unchanged is not even
 read; one whose bytes are unchanged is not parsed again.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import pickle
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ENGINE_VERSION
-from .content import HEAVY_FIELDS, Entry, Parsed, parse_file
+from . import textrules
+from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, parse_file
 from .problems import Problem
+from .textrules import WordList
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS entries (
-    rel TEXT PRIMARY KEY, stamp TEXT, digest TEXT, light BLOB, heavy BLOB, problems BLOB
+    rel TEXT PRIMARY KEY, stamp TEXT, digest TEXT, light BLOB, body BLOB, "index" BLOB, problems BLOB,
+    words TEXT, text_problems BLOB
 );
 """
 
@@ -35,8 +39,10 @@ class Row:
     stamp: str  # "size:mtime_ns" of the source when it was parsed
     digest: str  # hash of the source bytes
     light: bytes  # pickled record without its heavy fields (None when the file could not be read)
-    heavy: bytes | None  # pickled heavy fields; None until needed when loaded from disk
     problems: bytes  # pickled list[Problem]
+    words: str = ""  # key of the word list the text rules ran with
+    text_problems: bytes = b""  # pickled list[Problem] of the build's text rules (textrules.scan_errors)
+    heavy: dict[str, bytes] = field(default_factory=dict)  # part → pickled fields, while not yet stored
 
 
 # File times come from a coarse clock, so a file changed twice within one tick keeps its stamp
@@ -58,18 +64,19 @@ def source_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def split_record(item: Entry | None) -> tuple[bytes, bytes]:
-    """(light, heavy) pickles of a parsed record."""
+def split_record(item: Entry | None) -> tuple[bytes, dict[str, bytes]]:
+    """The light pickle of a parsed record, and a pickle of each heavy part."""
     if item is None:
-        return pickle.dumps(None), pickle.dumps(None)
+        return pickle.dumps(None), {part: pickle.dumps(None) for part in HEAVY_PARTS}
     light = copy.copy(item)
     for name in HEAVY_FIELDS:
         setattr(light, name, None)
-    heavy = tuple(getattr(item, name) for name in HEAVY_FIELDS)
-    return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), pickle.dumps(heavy, protocol=pickle.HIGHEST_PROTOCOL)
+    heavy = {part: pickle.dumps(tuple(getattr(item, name) for name in names), protocol=pickle.HIGHEST_PROTOCOL)
+             for part, names in HEAVY_PARTS.items()}
+    return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), heavy
 
 
-def parse_to_row(path: Path, rel: str, stamp: str) -> Row:
+def parse_to_row(path: Path, rel: str, stamp: str, words: WordList) -> Row:
     """Read and parse one file into a cache row (runs in worker processes on cold builds)."""
     try:
         data = path.read_bytes()
@@ -80,7 +87,8 @@ def parse_to_row(path: Path, rel: str, stamp: str) -> Row:
     if parsed.item is not None:
         parsed.item.digest = digest
     light, heavy = split_record(parsed.item)
-    return Row(rel, stamp, digest, light, heavy, pickle.dumps(parsed.problems))
+    return Row(rel, stamp, digest, light, pickle.dumps(parsed.problems), words.key,
+               pickle.dumps(textrules.file_errors(str(path), words, data)), heavy)
 
 
 class ParseCache:
@@ -90,8 +98,9 @@ class ParseCache:
         self.path = path
         self.rows: dict[str, Row] = {}
         self.trusted_before = 0  # stamps of files modified before this (ns) are trusted
-        self._heavy: dict[str, tuple] = {}
+        self._heavy: dict[str, dict[str, tuple]] = {part: {} for part in HEAVY_PARTS}  # loaded parts
         self._db: sqlite3.Connection | None = None
+        self._pid = os.getpid()
         if path is not None:
             self._open(path)
 
@@ -106,9 +115,9 @@ class ParseCache:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (ENGINE_VERSION,))
             scanned = self._db.execute("SELECT value FROM meta WHERE key='scanned'").fetchone()
             self.trusted_before = int(scanned[0]) - RACY_MARGIN_NS if scanned else 0
-            for rel, stamp, digest, light, problems in self._db.execute(
-                    "SELECT rel, stamp, digest, light, problems FROM entries"):
-                self.rows[rel] = Row(rel, stamp, digest, light, None, problems)
+            for rel, stamp, digest, light, problems, words, text_problems in self._db.execute(
+                    "SELECT rel, stamp, digest, light, problems, words, text_problems FROM entries"):
+                self.rows[rel] = Row(rel, stamp, digest, light, problems, words, text_problems)
         except sqlite3.DatabaseError:
             # A damaged cache is only a lost speed-up: start over with an empty one.
             if self._db is not None:
@@ -135,18 +144,23 @@ class ParseCache:
     def store(self, rows: list[Row], gone: list[str]) -> None:
         for row in rows:
             self.rows[row.rel] = row
-            self._heavy.pop(row.rel, None)
+            for loaded in self._heavy.values():
+                loaded.pop(row.rel, None)
         for rel in gone:
             self.rows.pop(rel, None)
-            self._heavy.pop(rel, None)
+            for loaded in self._heavy.values():
+                loaded.pop(rel, None)
         if self._db is None or not (rows or gone):
             return
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)",
-                [(r.rel, r.stamp, r.digest, r.light, r.heavy, r.problems) for r in rows])
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.rel, r.stamp, r.digest, r.light, r.heavy["body"], r.heavy["index"], r.problems, r.words,
+                  r.text_problems) for r in rows])
             self._db.executemany("DELETE FROM entries WHERE rel = ?", [(rel,) for rel in gone])
+        for row in rows:  # stored: later loads read the database, and memory is not held twice
+            row.heavy = {}
 
     def restamp(self, rel: str, stamp: str) -> None:
         """The file was touched but its bytes are the same: remember the new stamp."""
@@ -155,32 +169,51 @@ class ParseCache:
         if self._db is not None:
             self._db.execute("UPDATE entries SET stamp = ? WHERE rel = ?", (stamp, rel))
 
-    def record(self, rel: str) -> Parsed:
-        """A fresh record from the light part (the site stage may change records it is given)."""
+    def recheck(self, rel: str, path: Path, words: WordList) -> None:
+        """The site's word list changed: run the text rules again (the record itself stands)."""
+        row = self.rows[rel]
+        row.words, row.text_problems = words.key, pickle.dumps(textrules.file_errors(str(path), words))
+        if self._db is not None:
+            self._db.execute("UPDATE entries SET words = ?, text_problems = ? WHERE rel = ?",
+                             (row.words, row.text_problems, rel))
+
+    def record(self, rel: str) -> tuple[Parsed, list[Problem]]:
+        """A fresh record from the light part (the site stage may change records it is given),
+        and what the build's text rules found in the file."""
         row = self.rows[rel]
         item = pickle.loads(row.light)
         problems: list[Problem] = pickle.loads(row.problems)
-        return Parsed(item, problems)
+        return Parsed(item, problems), pickle.loads(row.text_problems) if row.text_problems else []
 
-    def fill_heavy(self, entries: list[Entry]) -> None:
-        """Load the body HTML and text of these records (only what is missing)."""
-        missing = [e.rel for e in entries if e.rel not in self._heavy]
+    def _reader(self) -> sqlite3.Connection | None:
+        """The connection to read with. A forked render worker must not use its parent's
+        connection (SQLite forbids carrying one across fork), so it opens its own."""
+        if self._db is not None and os.getpid() != self._pid:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._pid = os.getpid()
+        return self._db
+
+    def fill(self, entries: list[Entry], part: str) -> None:
+        """Load one heavy part ("body" or "index") of these records, where it is not loaded yet."""
+        names = HEAVY_PARTS[part]
+        loaded = self._heavy[part]
+        missing = [e.rel for e in entries if e.rel not in loaded]
         for rel in missing:
             row = self.rows.get(rel)
-            if row is not None and row.heavy is not None:
-                self._heavy[rel] = pickle.loads(row.heavy)
-                row.heavy = None  # keep one copy: the unpickled one
-        missing = [rel for rel in missing if rel not in self._heavy]
-        if missing and self._db is not None:
+            if row is not None and part in row.heavy:  # parsed in this build, not stored yet
+                loaded[rel] = pickle.loads(row.heavy[part])
+        missing = [rel for rel in missing if rel not in loaded]
+        db = self._reader()
+        if missing and db is not None:
             for start in range(0, len(missing), 500):
                 batch = missing[start:start + 500]
                 marks = ",".join("?" * len(batch))
-                for rel, heavy in self._db.execute(f"SELECT rel, heavy FROM entries WHERE rel IN ({marks})", batch):
-                    self._heavy[rel] = pickle.loads(heavy)
+                query = f'SELECT rel, "{part}" FROM entries WHERE rel IN ({marks})'
+                for rel, blob in db.execute(query, batch):
+                    loaded[rel] = pickle.loads(blob)
         for entry in entries:
-            if entry.html is None:
-                for name, value in zip(HEAVY_FIELDS, self._heavy[entry.rel]):
-                    setattr(entry, name, value)
+            for name, value in zip(names, loaded[entry.rel]):
+                setattr(entry, name, value)
 
     def close(self) -> None:
         if self._db is not None:

@@ -1,4 +1,4 @@
-"""Command line: `python build.py [build] [--site DIR] [--output DIR] [--drafts]`, `new DIR`."""
+"""Command line: `python build.py [build] [--site DIR] [--output DIR] [--drafts]`, `new DIR`, `check`, `import`."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +9,7 @@ from .pipeline import BuildOptions, build
 from .problems import BuildFailed, Problems
 from .progress import ProgressBar
 
-COMMANDS = ("build", "new", "serve")
+COMMANDS = ("build", "new", "serve", "check", "import")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +31,24 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="监听地址，默认只允许本机访问（127.0.0.1）")
     serve_cmd.add_argument("--jobs", type=int, default=0, help="并行进程数，默认使用全部 CPU 核心")
+    _add_quality_commands(commands)
     return parser
+
+
+def _add_quality_commands(commands) -> None:
+    """`check` and `import` (issue 6): content quality before publishing, old articles into stories."""
+    check_cmd = commands.add_parser("check", help="发布前检查内容（错别提法、个人信息、乱码、死链、空白和长期未更新的专栏等）")
+    check_cmd.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
+    check_cmd.add_argument("--external", action="store_true", help="同时检查指向其他网站的链接（需要联网）")
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
+    check_cmd.add_argument("--drafts", action="store_true", help="连草稿一起检查")
+    import_cmd = commands.add_parser("import", help="把旧文章（.txt、.html、.docx）导入为 content/stories/ 中的文章")
+    import_cmd.add_argument("paths", nargs="+", metavar="PATH", help="要导入的文件或文件夹")
+    import_cmd.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
+    import_cmd.add_argument("--column", help="导入的文章放进哪个专栏（专栏 id）")
+    import_cmd.add_argument("--brand", help="导入的文章属于哪个品牌（品牌 id）")
+    import_cmd.add_argument("--simplified", action="store_true", help="把繁体字转为简体字（OpenCC）")
+    import_cmd.add_argument("--dry-run", action="store_true", help="只显示将会写入什么，不写任何文件")
 
 
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +78,17 @@ def main(argv: list[str] | None = None) -> int:
         from .serve import serve
 
         return serve(Path(args.site).resolve(), args.host, args.port, args.jobs)
+    if args.command == "check":
+        from .check import CheckOptions, main as check_main
+
+        return check_main(CheckOptions(Path(args.site).resolve(), external=args.external, drafts=args.drafts),
+                          args.format)
+    if args.command == "import":
+        from .importer import ImportOptions, main as import_main
+
+        return import_main(ImportOptions(site_dir=Path(args.site).resolve(), paths=[Path(p) for p in args.paths],
+                                         column=args.column, brand=args.brand, simplified=args.simplified,
+                                         dry_run=args.dry_run))
     return run_build(args)
 
 
@@ -94,5 +122,7 @@ def summary(result, out: Path) -> str:
     warn = f"，{len(result.problems.warnings)} 个警告" if result.problems.warnings else ""
     if result.nothing_changed:
         return f"没有变化：{result.stories} 篇文章，{result.pages} 个页面均为最新；用时 {result.seconds:.2f} 秒{warn}。"
-    return (f"完成：{result.stories} 篇文章，{result.pages} 个页面；写入 {stats.written} 个文件，"
+    pictures = result.images
+    made = f"；图片 {pictures.sources} 张，新处理 {pictures.decoded} 张" if pictures and pictures.sources else ""
+    return (f"完成：{result.stories} 篇文章，{result.pages} 个页面{made}；写入 {stats.written} 个文件，"
             f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.2f} 秒{warn}。输出在 {out}")

@@ -87,9 +87,10 @@ class Attachment:
     size: int = 0
 
 
-# Fields that only rendering and the search index need; the parse cache stores them apart and
-# loads them on demand.
-HEAVY_FIELDS = ("html", "text", "headings", "search")
+# Fields that only rendering ("body") or the search index ("index") need; the parse cache stores
+# each part apart and loads it only for the records that need it.
+HEAVY_PARTS = {"body": ("html", "headings"), "index": ("text", "search")}
+HEAVY_FIELDS = tuple(name for names in HEAVY_PARTS.values() for name in names)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Entry:
     digest: str = ""  # hash of the source file's bytes
     url: str = ""  # site-relative URL, filled in by the site stage ("stories/x/")
     ref_urls: list[str] = field(default_factory=list)  # filled in by the site stage
+    image_digest: str = ""  # of the pictures this record shows, filled in by the images stage
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.fm_line)
@@ -270,8 +272,13 @@ class _Fields:
         return len(refs) - 1
 
 
-def _body(doc: Document, fields: _Fields) -> markdown.Rendered:
-    return markdown.render(doc.body, doc.rel, doc.body_line)
+def _body(doc: Document, problems: Problems) -> markdown.Rendered:
+    rendered = markdown.render(doc.body, doc.rel, doc.body_line)
+    for line, src in rendered.unlabelled:
+        # Screen readers read an image's alt text; without it elderly and blind readers hear nothing.
+        problems.warning(doc.path, line, f"图片 \"{src}\" 没有说明文字：请写成 ![图片内容的简短说明]({src})，"
+                                         f"读屏软件会把这段说明读给视障读者")
+    return rendered
 
 
 def _entry_args(doc: Document, rendered: markdown.Rendered) -> dict:
@@ -296,7 +303,7 @@ def _slug(doc: Document, fields: _Fields) -> str:
 
 def _story(doc: Document, problems: Problems) -> Story:
     f = _Fields(doc, canonicalize(doc, STORY_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc, problems)
     refs = rendered.refs
     title = f.text("title", "标题", required=True)
     date = datetime(1970, 1, 1)
@@ -394,7 +401,7 @@ def _attachments(f: _Fields, refs: list[Ref], rel: str) -> list[Attachment]:
 
 def _brand(doc: Document, problems: Problems) -> Brand:
     f = _Fields(doc, canonicalize(doc, BRAND_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc, problems)
     color = f.text("color", "颜色")
     if color and not _COLOR.match(color):
         f.error("color", f"颜色 \"{color}\" 应写成 #c8161d 这样的十六进制色值（请用引号括起来：\"#c8161d\"）")
@@ -416,7 +423,7 @@ def _brand(doc: Document, problems: Problems) -> Brand:
 
 def _column(doc: Document, problems: Problems) -> Column:
     f = _Fields(doc, canonicalize(doc, COLUMN_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc, problems)
     stem = Path(doc.rel).stem
     column = Column(
         **_entry_args(doc, rendered),
@@ -433,7 +440,7 @@ def _column(doc: Document, problems: Problems) -> Column:
 
 def _page(doc: Document, problems: Problems) -> Page:
     f = _Fields(doc, canonicalize(doc, PAGE_KEYS, problems), problems)
-    rendered = _body(doc, f)
+    rendered = _body(doc, problems)
     slug = _slug(doc, f)
     if slug in RESERVED_SLUGS:
         f.error("slug", f"页面网址 \"{slug}\" 与网站的固定栏目重名：请在 front matter 中另写 slug:")

@@ -44,6 +44,7 @@ class Rendered:
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, text, id)
     refs: list[Ref] = field(default_factory=list)
     images: list[int] = field(default_factory=list)  # indexes into refs, in reading order
+    unlabelled: list[tuple[int, str]] = field(default_factory=list)  # (line, src) of images without alt text
 
 
 def resolve_path(raw: str, doc_rel: str) -> str | None:
@@ -119,6 +120,7 @@ class _Collector:
         self.headings: list[tuple[int, str, str]] = []
         self.text: list[str] = []
         self.lead: list[str] = []
+        self.unlabelled: list[tuple[int, str]] = []
 
     def line_for(self, block_map, raw: str) -> int:
         if not block_map:
@@ -180,6 +182,9 @@ def _core_rule(state) -> None:
                         child.attrSet("href", collector.add_ref("link", href, token.map))
                 elif child.type == "image":
                     src = child.attrGet("src") or ""
+                    if not _inline_text(child.children or []).strip():
+                        raw = unquote(src)
+                        collector.unlabelled.append((collector.line_for(token.map, raw), raw))
                     if is_local(src):
                         child.attrSet("src", collector.add_ref("image", src, token.map))
                         collector.images.append(len(collector.refs) - 1)
@@ -245,6 +250,7 @@ def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
         headings=collector.headings,
         refs=collector.refs,
         images=collector.images,
+        unlabelled=collector.unlabelled,
     )
 
 

@@ -152,11 +152,12 @@ class Stager:
             handle.write(data)
         return Staged(rel, stamp, temp)
 
-    def stage_copy(self, rel: str, source: Path) -> Staged:
+    def stage_copy(self, rel: str, source: Path, immutable: bool = False) -> Staged:
+        """Copy a file; `immutable` sources (named by their content hash) are never re-checked."""
         info = source.stat()
         stamp = f"{info.st_size}:{info.st_mtime_ns}"
         target = os.path.join(self._out, rel)
-        settled = info.st_mtime_ns < self.manifest.scanned - RACY_MARGIN_NS
+        settled = immutable or info.st_mtime_ns < self.manifest.scanned - RACY_MARGIN_NS
         if settled and self._unchanged(rel, stamp, target):
             return Staged(rel, stamp, None)
         temp = self._temp_for(target)

@@ -8,14 +8,13 @@ keeps its parse cache and output manifest between builds, which `serve` relies o
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, minify, searchindex, urls
+from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, kind_of
@@ -24,6 +23,8 @@ from .problems import BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
 from .render import PageJob, Renderer, TemplateProblem, theme_dirs
 from .site import Site, build_site
+from .textrules import WordList
+from .workers import count as worker_count, fork_pool
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64
@@ -58,6 +59,7 @@ class BuildResult:
     site: Site | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for benchmarks
     nothing_changed: bool = False
+    images: images.ImageStats | None = None
 
 
 class _Clock:
@@ -77,10 +79,6 @@ class _Clock:
         return time.perf_counter() - self.started
 
 
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
-
-
 @dataclass
 class Sources:
     """What the content folder holds: .md documents and other files, with size:mtime stamps."""
@@ -95,26 +93,38 @@ def scan_content(content_dir: Path, problems: Problems) -> Sources:
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "找不到 content 文件夹：文章放在 content/stories/，品牌放在 content/brands/")
         return found
-    for folder, dirnames, filenames in os.walk(content_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        for name in sorted(filenames):
-            if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
-                continue
-            path = Path(folder) / name
-            rel = path.relative_to(content_dir).as_posix()
-            try:
-                stamp = file_stamp(path)
-            except OSError:
-                continue  # removed while we looked
-            if name.lower().endswith(".md"):
-                if kind_of(rel) is None:
-                    problems.warning(path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
-                    continue
-                found.documents.append((path, rel, stamp))
-            else:
-                found.assets[rel] = path
-                found.asset_stamps.append(f"{rel}\x1e{stamp}")
+    _scan(str(content_dir), "", found, problems)
     return found
+
+
+def _scan(folder: str, prefix: str, found: Sources, problems: Problems) -> None:
+    """Walk with os.scandir (its entries carry stat results cheaply); plain strings until needed."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
+            continue
+        rel = prefix + name
+        try:
+            if entry.is_dir():
+                if not name.startswith("_"):
+                    _scan(entry.path, rel + "/", found, problems)
+                continue
+            info = entry.stat()
+        except OSError:
+            continue  # removed while we looked
+        stamp = f"{info.st_size}:{info.st_mtime_ns}"
+        if name.lower().endswith(".md"):
+            if kind_of(rel) is None:
+                problems.warning(entry.path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
+                continue
+            found.documents.append((Path(entry.path), rel, stamp))
+        else:
+            found.assets[rel] = Path(entry.path)
+            found.asset_stamps.append(f"{rel}\x1e{stamp}")
 
 
 def theme_files(dirs: list[Path]) -> list[Path]:
@@ -149,43 +159,84 @@ def _digest(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+@dataclass
+class Scanned:
+    """site.yaml and what the content and theme folders hold, with a digest of every input."""
+
+    config: Config
+    dirs: list[Path]
+    sources: Sources
+    scanned_ns: int
+    config_digest: str
+    inputs: str
+    newest: int  # modification time of the youngest input file (ns)
+
+
+@dataclass
+class Checked:
+    """A site parsed, linked and validated: what rendering (or `check`) works from."""
+
+    scanned: Scanned
+    site: Site
+    gallery: images.Gallery
+    renderer: Renderer
+    parsed: int  # content files parsed (not taken from the cache)
+
+
 # -- parallel stages --------------------------------------------------------------------------
 
-def _parse_row(args: tuple[Path, str, str]) -> Row:
+def _parse_row(args: tuple[Path, str, str, WordList]) -> Row:
     return parse_to_row(*args)
 
 
-def parse_rows(todo: list[tuple[Path, str, str]], workers: int) -> list[Row]:
+def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progress: Progress | None = None):
+    """Parsed rows in batches, as they come, so that the caller can store them and let go."""
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_parse_row, todo, chunksize=CHUNK)
-    return [_parse_row(item) for item in todo]
+        batch: list[Row] = []
+        done = 0
+        with fork_pool(workers) as pool:
+            for row in pool.imap(_parse_row, todo, chunksize=CHUNK):
+                batch.append(row)
+                done += 1
+                if len(batch) == 4 * CHUNK:
+                    yield batch
+                    batch = []
+                    if progress:
+                        progress("parse", done, len(todo))
+        if batch:
+            yield batch
+    elif todo:
+        yield [_parse_row(item) for item in todo]
 
 
 # State handed to forked render workers; set in the parent just before the pool starts.
-_RENDER_STATE: tuple[Renderer, list[PageJob], Stager] | None = None
+_RENDER_STATE: tuple[Renderer, list[PageJob], Stager, ParseCache | None] | None = None
 
 
-def _render_range(bounds: tuple[int, int]) -> list[Staged] | TemplateProblem:
-    renderer, jobs, stager = _RENDER_STATE  # type: ignore[misc]
+def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
+    """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
+    renderer, jobs, stager, cache = _RENDER_STATE  # type: ignore[misc]
+    chunk = jobs[bounds[0]: bounds[1]]
+    if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
+        cache.fill([job.entry for job in chunk if job.entry is not None], "body")
     staged = []
     try:
-        for job in jobs[bounds[0]: bounds[1]]:
+        for job in chunk:
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
-    return staged
+    return staged, renderer.qr.take_new()
 
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
-               progress: Progress | None = None) -> list[Staged]:
+               progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
     global _RENDER_STATE
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    _RENDER_STATE = (renderer, jobs, stager)
+    _RENDER_STATE = (renderer, jobs, stager, cache)
     results: list = []
     try:
         if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
                     results.append(result)
                     if progress:
@@ -195,12 +246,15 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
     finally:
         _RENDER_STATE = None
     staged: list[Staged] = []
+    codes: dict[str, str] = {}
     for result in results:
         if isinstance(result, TemplateProblem):
             problems = Problems()
             problems.error(result.path, result.line, result.message)
             raise BuildFailed(problems)
-        staged.extend(result)
+        staged.extend(result[0])
+        codes.update(result[1])
+    renderer.qr.new.update(codes)
     return staged
 
 
@@ -224,48 +278,72 @@ class Builder:
         if self.cache is not None:
             self.cache.close()
 
-    def _build(self, out_dir: Path) -> BuildResult:
-        options = self.options
-        clock = _Clock()
-        problems = Problems()
-        config = load_config(options.site_dir, problems)
+    def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None) -> Checked:
+        """Everything a build checks before it writes: read, parse (cached), link, images, templates.
+
+        Problems are collected, not raised, so that `check` can go on to its own rules.
+        Raises BuildFailed only when there is no site to speak of (site.yaml missing or unreadable).
+        """
+        clock = clock or _Clock()
+        found = found or self._scan(problems)
+        config, options = found.config, self.options
+        records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
+                                      found.scanned_ns)
+        clock.lap("parse")
+        site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts)
+        clock.lap("link")
+        gallery = images.prepare(site, worker_count(options.workers), problems)  # derivatives; cached
+        clock.lap("images")
+        if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
+            problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
+                                           f"不需要自定义主题时请写 theme: default")
+        renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(config.root / ".cache" / "qr.sqlite",
+                                                                   reuse=not options.clean))
+        renderer.check_templates(problems)
+        clock.lap("link")
+        return Checked(found, site, gallery, renderer, parsed)
+
+    def _scan(self, problems: Problems) -> Scanned:
+        config = load_config(self.options.site_dir, problems)
         if config is None:
             raise BuildFailed(problems)
-        workers = worker_count(options.workers)
         dirs = theme_dirs(config.root, config.theme)
         scanned_ns = time.time_ns()  # before any stamp is read: later changes count as new
         sources = scan_content(config.content_dir, problems)
         config_digest = source_digest(config.path.read_bytes())
         stamps = [f"{rel}\x1e{stamp}" for _, rel, stamp in sources.documents] + sources.asset_stamps
         stamps += [f"{p}\x1e{file_stamp(p)}" for p in theme_files(dirs)]
-        inputs = _digest(ENGINE_VERSION, config_digest, str(options.drafts), str(dirs), *stamps)
+        inputs = _digest(ENGINE_VERSION, config_digest, str(self.options.drafts), str(dirs), *stamps)
         newest = max((stamp_mtime(s) for s in stamps), default=0)
+        return Scanned(config, dirs, sources, scanned_ns, config_digest, inputs, newest)
+
+    def _build(self, out_dir: Path) -> BuildResult:
+        options = self.options
+        clock = _Clock()
+        problems = Problems()
+        found = self._scan(problems)
+        config = found.config
         if self.manifest is None or self.manifest.path != manifest_path(config, out_dir):
             self.manifest = Manifest(manifest_path(config, out_dir))
         manifest = self.manifest
         clock.lap("scan")
-        settled = newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
-        if not options.clean and settled and manifest.inputs == inputs and manifest.complete(out_dir):
+        settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
+        if not options.clean and settled and manifest.inputs == found.inputs and manifest.complete(out_dir):
             problems.extend([Problem(*p) for p in manifest.warnings])
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)
 
-        records, parsed_count = self._parse(config, sources, workers, problems, scanned_ns)
-        clock.lap("parse")
-        site = build_site(config, records, sources.assets, problems, drafts=options.drafts)
-        if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
-            problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
-                                           f"不需要自定义主题时请写 theme: default")
-        renderer = Renderer(site, dirs)
-        renderer.check_templates(problems)
+        checked = self.validate(problems, clock, found)
         if problems.has_errors():
             raise BuildFailed(problems)
-        clock.lap("link")
+        site, gallery, renderer, dirs = checked.site, checked.gallery, checked.renderer, found.dirs
+        workers = worker_count(options.workers)
 
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            _digest(ENGINE_VERSION, config_digest, str(options.drafts), repr(renderer.env.globals["nav"])),
+            _digest(ENGINE_VERSION, found.config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
+                    qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
@@ -282,20 +360,20 @@ class Builder:
         clock.lap("plan")
 
         if self.cache is not None:
-            self.cache.fill_heavy([job.entry for job in todo if job.entry is not None])
-            self.cache.fill_heavy(feeds.entries_needed(site))
+            self.cache.fill(feeds.entries_needed(site), "body")
         stager = Stager(out_dir, manifest, force=options.clean)
         staged: list[Staged] = []
         try:
-            staged = render_all(renderer, todo, stager, workers, options.progress)
+            staged = render_all(renderer, todo, stager, workers, options.progress, self.cache)
+            renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in jobs})
             clock.lap("render")
             staged += kept
             stages = {"search": searchindex.index_digest(site)}
             previous = None if options.clean or manifest.stages.get("search") != stages["search"] else \
                 manifest.kept(searchindex.INDEX_FILES, out_dir)
             if previous is None:  # built whole, or the last build's index updated where stories changed
-                staged += searchindex.stage_index(site, stager, out_dir, options.clean,
-                                                  self.cache.fill_heavy if self.cache is not None else None, workers)
+                fill = (lambda stories: self.cache.fill(stories, "index")) if self.cache is not None else None
+                staged += searchindex.stage_index(site, stager, out_dir, options.clean, fill, workers)
             else:
                 staged += previous  # nothing the index is made of has changed
             clock.lap("search")
@@ -306,19 +384,21 @@ class Builder:
                 staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
             for rel, source in static_files(dirs).items():
                 staged.append(minify.stage_static(stager, rel, source))
-            for asset in site.assets.values():
-                staged.append(stager.stage_copy(asset.rel, asset.path))
+            derived = images.cache_dir(config)  # derivatives there are named by their content hash
+            for rel, source in gallery.output_files(site.assets).items():
+                staged.append(stager.stage_copy(rel, source, immutable=derived in source.parents))
             clock.lap("extras")
-            warnings = [(p.path, p.line, p.level, p.message, p.col) for p in problems.items]
-            stats = stager.commit(staged, pages=pages, inputs=inputs, warnings=warnings, stories=len(site.stories),
-                                  scanned=scanned_ns, stages=stages)
+            warnings = [(p.path, p.line, p.level, p.message, p.col, p.rule) for p in problems.items]
+            stats = stager.commit(staged, pages=pages, inputs=found.inputs, warnings=warnings,
+                                  stories=len(site.stories), scanned=found.scanned_ns, stages=stages)
             self.manifest = stager.manifest
             clock.lap("write")
         except BaseException:
             stager.discard(staged)
             raise
-        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=parsed_count,
-                           stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages)
+        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=checked.parsed,
+                           stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
+                           images=gallery.stats)
 
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
                scanned_ns: int) -> tuple[list[Entry], int]:
@@ -329,24 +409,31 @@ class Builder:
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))
-        todo: list[tuple[Path, str, str]] = []
+        words = config.check.words  # the site's word list, for the text rules a build enforces
+        todo: list[tuple[Path, str, str, WordList]] = []
         for path, rel, stamp in sources.documents:
             if cache.fresh(rel, stamp) is None:
                 row = cache.rows.get(rel)
                 if row is not None and _same_bytes(path, row.digest):
                     cache.restamp(rel, stamp)  # touched, not changed
                 else:
-                    todo.append((path, rel, stamp))
-        rows = parse_rows(todo, workers)
+                    todo.append((path, rel, stamp, words))
+                    continue
+            if cache.rows[rel].words != words.key:
+                cache.recheck(rel, path, words)
+        for batch in parse_rows(todo, workers, self.options.progress):
+            cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
         present = {rel for _, rel, _ in sources.documents}
-        cache.store(rows, [rel for rel in cache.rows if rel not in present])
+        cache.store([], [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)
         records: list[Entry] = []
         for _, rel, _ in sources.documents:
-            parsed = cache.record(rel)
+            parsed, text_problems = cache.record(rel)
             problems.extend(parsed.problems)
             if parsed.item is not None:
                 records.append(parsed.item)
+                if not (getattr(parsed.item, "draft", False) and not self.options.drafts):
+                    problems.extend(text_problems)  # drafts are checked when they are built
         return records, len(todo)
 
 

@@ -19,6 +19,7 @@ class Problem:
     level: str
     message: str
     col: int = 0
+    rule: str = ""  # which check found it (e.g. "id-number"), for tools reading `check --format json`
 
     def format(self, cwd: str | None = None) -> str:
         where = display_path(self.path, cwd) if self.path else ""
@@ -52,6 +53,9 @@ class Problems:
     def notice(self, path: str | Path, line: int, message: str) -> None:
         self.items.append(Problem(str(path), line, NOTICE, message))
 
+    def add(self, level: str, path: str | Path, line: int, message: str, col: int = 0, rule: str = "") -> None:
+        self.items.append(Problem(str(path), line, level, message, col, rule))
+
     def extend(self, other: "Problems | list[Problem]") -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
@@ -67,7 +71,7 @@ class Problems:
         return any(p.level == ERROR for p in self.items)
 
     def sorted(self) -> list[Problem]:
-        return sorted(self.items, key=lambda p: (p.path, p.line, _LEVEL_ORDER.get(p.level, 9), p.message))
+        return sorted(self.items, key=lambda p: (p.path, p.line, p.col, _LEVEL_ORDER.get(p.level, 9), p.message))
 
     def __len__(self) -> int:
         return len(self.items)

@@ -17,8 +17,10 @@ from markupsafe import Markup
 from . import urls
 from .content import Entry, Story
 from .dates import format_minute
+from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
+from .qr import QrCodes
 from .site import Site
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -88,14 +90,18 @@ def filesize(size: int) -> str:
     return f"{size} B"
 
 
-def body_html(entry: Entry) -> Markup:
-    """The entry's Markdown HTML with its local links and images pointed at their final URLs."""
-    return Markup(resolve_placeholders(entry.html, entry.ref_urls))
+def body_html(entry: Entry, pictures: Pictures | None = None) -> Markup:
+    """The entry's Markdown HTML with its local links and images pointed at their final URLs;
+    with `pictures`, its images become <picture> markup."""
+    html = pictures.body(entry, entry.html) if pictures is not None else entry.html
+    return Markup(resolve_placeholders(html, entry.ref_urls))
 
 
 class Renderer:
-    def __init__(self, site: Site, dirs: list[Path]):
+    def __init__(self, site: Site, dirs: list[Path], gallery: Gallery | None = None, qr: QrCodes | None = None):
         self.site = site
+        self.pictures = Pictures(gallery)
+        self.qr = qr or QrCodes(None)
         bytecode_dir = site.config.root / ".cache" / "templates"
         bytecode_dir.mkdir(parents=True, exist_ok=True)
         self.env = make_environment(dirs, bytecode_dir)
@@ -108,7 +114,9 @@ class Renderer:
             absolute_url=self.linker.absolute,
             nav=self._nav(),
             fixed=urls.FIXED,
-            body_html=body_html,
+            body_html=lambda entry: body_html(entry, self.pictures),
+            picture=self.pictures.picture,
+            qr_code=self.qr.svg,  # qr_code(url, label): inline SVG, drawn once per URL and cached
         )
 
     def _nav(self) -> list[dict]:
@@ -170,15 +178,18 @@ class Renderer:
 
     # -- contexts ---------------------------------------------------------------------------
 
-    def _meta(self, url: str, title: str, description: str, image: str = "", **extra: Any) -> dict:
+    def _meta(self, url: str, title: str, description: str, share: Variant | None = None, **extra: Any) -> dict:
         config = self.site.config
         full_title = title if title == config.title else f"{title} - {config.title}"
+        share = share or self.pictures.share()
         return {
             "title": full_title,
             "heading": title,
             "description": description or config.description,
             "canonical": self.linker.absolute(url),
-            "image": image or (self.linker.absolute(urls.asset(config.logo)) if config.logo else ""),
+            # the share image: og:image (absolute) and the first <img> WeChat looks for (share)
+            "image": self.linker.absolute_from_path(share.url) if share else "",
+            "share": share,
             "url": url,
             **extra,
         }
@@ -200,9 +211,8 @@ class Renderer:
     def _story(self, story: Story) -> dict:
         site = self.site
         older, newer = site.prev_next.get(story.slug, (None, None))
-        image = story.ref_url(story.cover if story.cover is not None else story.first_image)
-        meta = self._meta(story.url, story.title, story.summary,
-                          image=self.linker.absolute_from_path(image),
+        share = self.pictures.share(story, story.cover if story.cover is not None else story.first_image)
+        meta = self._meta(story.url, story.title, story.summary, share=share,
                           article={"title": story.title, "pub_date": format_minute(story.date),
                                    "source": story.source or site.config.footer.host or site.config.title},
                           keywords=story.tags)
@@ -232,7 +242,7 @@ class Renderer:
     def _column(self, column, page: dict) -> dict:
         return {
             "meta": self._meta(page["url"], _paged_title(column.title, page), column.description,
-                               image=self._absolute_ref(column, column.cover),
+                               share=self.pictures.share(column, column.cover),
                                column={"name": column.title, "description": column.description,
                                        "keywords": "，".join(column.keywords or [column.title]),
                                        "type": column.type}),
@@ -276,9 +286,6 @@ class Renderer:
         return {"meta": self._meta(urls.FIXED["not_found"], "页面未找到", ""),
                 "latest": self.site.stories[:5]}
 
-    def _absolute_ref(self, entry: Entry, index: int | None) -> str:
-        return self.linker.absolute_from_path(entry.ref_url(index))
-
     # -- rendering --------------------------------------------------------------------------
 
     def check_templates(self, problems: Problems) -> None:
@@ -290,6 +297,7 @@ class Renderer:
                 problems.error(exc.filename or name, exc.lineno or 0, f"模板语法错误：{exc.message}")
 
     def render(self, job: PageJob) -> str:
+        self.pictures.start_page()
         try:
             return self.env.get_template(job.template).render(job.data())
         except jinja2.TemplateSyntaxError as exc:

@@ -16,11 +16,19 @@ base_url: https://www.example.gov.cn/dangjian/
 description: 这里写一两句网站简介。
 theme: default
 site_id_code: ""          # 网站标识码
+# 没有配图的页面分享到微信时用的缩略图（放在 content/images/ 中，至少 300×300 像素）：
+# images:
+#   share: images/share.jpg
 footer:
   主办单位: 中共某某委员会
   联系方式: 0000-00000000
   ICP备案号: ""
   公安机关备案号: ""
+# 发布前检查（python build.py check）：禁用词、规范提法等，说明见 docs/检查与导入.md
+# check:
+#   禁用词: [XXX, 此处填写]
+#   规范提法:
+#     错误写法: 正确写法
 """
 
 BRAND = """\

@@ -351,9 +351,9 @@ class IndexBuilder:
             if self.workers > 1 and n >= PARALLEL_MIN_STORIES:
                 # the biggest level in a worker, while this process writes the records (mostly the
                 # kernel's work) and builds the other levels
-                import multiprocessing
+                from .workers import fork_pool
 
-                with multiprocessing.get_context("fork").Pool(1) as pool:
+                with fork_pool(1) as pool:
                     last = pool.apply_async(_build_level, (len(LEVELS) - 1,))
                     staged += self._stage_records(lights, range(n))
                     levels = [_build_level(index) for index in range(len(LEVELS) - 1)] + [last.get()]

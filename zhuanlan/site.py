@@ -316,14 +316,18 @@ def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str]
                 attachment.url = entry.ref_url(attachment.ref)
                 asset = site.assets.get(entry.refs[attachment.ref].target or "")
                 attachment.size = asset.size if asset else 0
-    logo = site.config.logo.lstrip("/")
-    if logo:
-        if logo in asset_files:
-            path = asset_files[logo]
-            site.assets[logo] = Asset(logo, path, path.stat().st_size, linker.path(urls.asset(logo)))
+    config = site.config
+    for value, line, label, example in ((config.logo, config.line_of("logo"), "网站标志", "logo: images/logo.svg"),
+                                        (config.images.share, config.line_of("images"), "默认分享图",
+                                         "share: images/share.jpg")):
+        rel = value.lstrip("/")
+        if not rel:
+            continue
+        if rel in asset_files:
+            path = asset_files[rel]
+            site.assets[rel] = Asset(rel, path, path.stat().st_size, linker.path(urls.asset(rel)))
         else:
-            problems.error(site.config.path, 0, f"网站标志 \"{site.config.logo}\" 不存在：路径从 content/ 算起，"
-                                                f"例如 logo: images/logo.svg")
+            problems.error(config.path, line, f"{label} \"{value}\" 不存在：路径从 content/ 算起，例如 {example}")
 
 
 def _resolve_one(ref: Ref, entry: Entry, site: Site, by_rel, known_urls, asset_files, draft_rels,

@@ -1,0 +1,113 @@
+"""QR codes of story URLs: drawn at build time, once per URL, cached in .cache/qr.sqlite across
+builds and across the forked render workers. (The browser test reads a code back from a
+screenshot: tests/test_a11y_browser.py.)"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import run_cli
+from zhuanlan import qr
+
+BASE = "https://example.gov.cn/dangjian/"
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """URLs drawn in this process (forked workers draw in their own copy: see the parallel test)."""
+    urls: list[str] = []
+    real = qr.draw
+
+    def counting(url: str) -> str:
+        urls.append(url)
+        return real(url)
+
+    monkeypatch.setattr(qr, "draw", counting)
+    return urls
+
+
+def cached(site) -> dict[str, str]:
+    with sqlite3.connect(site / ".cache" / "qr.sqlite") as db:
+        return dict(db.execute("SELECT url, svg FROM codes"))
+
+
+def story_svg(site, slug: str) -> str:
+    html = (site / "output" / "stories" / slug / "index.html").read_text("utf-8")
+    found = re.findall(r"<svg class=\"qr-code\".*?</svg>", html, re.S)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_a_story_shows_the_code_of_its_own_address(make_site, drawn):
+    site = make_site()
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    svg = story_svg(site, "first")
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img" and root.get("aria-label") == "本文网址的二维码"
+    assert root.get("viewBox") and not root.get("width")  # sized by the stylesheet
+    assert drawn == [BASE + "stories/first/"]
+    assert svg.split(">", 1)[1] == qr.draw(BASE + "stories/first/").split(">", 1)[1]
+    assert list(cached(site)) == [BASE + "stories/first/"]
+    # only story pages carry one
+    assert "qr-code" not in (site / "output" / "index.html").read_text("utf-8")
+
+
+def test_codes_are_drawn_once_and_forgotten_when_the_story_goes(make_site, drawn):
+    site = make_site()
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    first = story_svg(site, "first")
+    story = site / "content/stories/first.md"
+    story.write_text(story.read_text("utf-8") + "\n又一段。\n", "utf-8")  # the page is rendered again
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    assert "又一段" in (site / "output/stories/first/index.html").read_text("utf-8")
+    assert story_svg(site, "first") == first
+    assert drawn == [BASE + "stories/first/"]  # looked up, not drawn again
+
+    story.rename(site / "content/stories/renamed.md")
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    assert drawn[-1] == BASE + "stories/renamed/"
+    assert list(cached(site)) == [BASE + "stories/renamed/"]
+
+    assert run_cli("--site", str(site), "--jobs", "1", "--clean") == 0  # --clean trusts no cache
+    assert drawn[-1] == BASE + "stories/renamed/" and len(drawn) == 3
+
+
+def test_a_damaged_cache_is_only_a_lost_speed_up(make_site, drawn):
+    site = make_site()
+    (site / ".cache").mkdir()
+    (site / ".cache" / "qr.sqlite").write_bytes(b"not a database" * 100)
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    assert story_svg(site, "first")
+    assert list(cached(site)) == [BASE + "stories/first/"]
+
+
+def test_codes_drawn_in_forked_workers_are_cached_by_the_parent(make_site, monkeypatch):
+    stories = {f"content/stories/s{i:03d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-01\n---\n正文{i}。\n"
+               for i in range(200)}
+    site = make_site(stories)
+    assert run_cli("--site", str(site), "--jobs", "2") == 0  # ≥ 200 pages: rendered by a pool
+    codes = cached(site)
+    assert len(codes) == 201 and BASE + "stories/s123/" in codes
+    assert story_svg(site, "s123").split(">", 1)[1] == codes[BASE + "stories/s123/"].split(">", 1)[1]
+
+    def refuse(url):
+        raise AssertionError(f"drew {url} again")
+
+    monkeypatch.setattr(qr, "draw", refuse)  # forked workers inherit it
+    yaml = site / "site.yaml"
+    yaml.write_text(yaml.read_text("utf-8").replace("测试站", "改名的站"), "utf-8")  # every page again
+    assert run_cli("--site", str(site), "--jobs", "2") == 0
+    assert "改名的站" in (site / "output/stories/s123/index.html").read_text("utf-8")
+
+
+def test_the_cache_class_alone():
+    codes = qr.QrCodes(None)
+    svg = codes.svg("https://example.gov.cn/a/", "标签")
+    assert svg.startswith('<svg class="qr-code" focusable="false" role="img" aria-label="标签" ')
+    assert codes.svg("https://example.gov.cn/a/") .endswith("</svg>") and codes.drawn == 1
+    assert 'aria-hidden="true"' in codes.svg("https://example.gov.cn/a/")
+    assert list(codes.take_new()) == ["https://example.gov.cn/a/"] and codes.take_new() == {}
+

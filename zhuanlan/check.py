@@ -1,0 +1,320 @@
+"""`python build.py check`: content quality before publishing.
+
+Everything the build validates, then what the national spot checks of government and party
+websites look at: blank and long-unupdated columns, duplicate titles, dates in the future,
+images without alt text, links that lead nowhere (outside ones too with --external), and the
+text rules of `textrules` (personal data, mojibake, pinyin, mixed scripts, punctuation, the
+site's word list). Nothing is written.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import linkcheck, textrules
+from .config import Config
+from .content import Entry, Story
+from .dates import SHANGHAI
+from .frontmatter import SourceError, decode
+from .pipeline import CHUNK, PARALLEL_MIN_FILES, BuildOptions, Builder
+from .workers import count as worker_count, fork_pool
+from .problems import ERROR, NOTICE, WARNING, BuildFailed, Problem, Problems, display_path
+from .site import Site
+
+LEVEL_KEYS = {ERROR: "error", WARNING: "warning", NOTICE: "notice"}
+_LEVEL_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
+
+# Rule ids of the site-level checks (the text rules have theirs in textrules).
+EMPTY_COLUMN = "empty-column"
+EMPTY_BRAND = "empty-brand"
+STALE_COLUMN = "stale-column"
+DUPLICATE_TITLE = "duplicate-title"
+FUTURE_DATE = "future-date"
+IMAGE_ALT = "image-alt"
+EXTERNAL_IMAGE = "external-image"
+NO_SUMMARY = "no-summary"
+NO_COVER = "no-cover"
+EXTERNAL_LINK = "external-link"
+
+_MD_IMAGE_NO_ALT = re.compile(r"!\[[ \t]*\]")
+_HTML_IMG = re.compile(r"<img\b[^<>]*>", re.I)
+_HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_MD_EXTERNAL = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?((?:https?:)?//[^)\s>]+)>?")
+_HTML_EXTERNAL = re.compile(r"""<(a|img)\b[^<>]*?\b(?:href|src)\s*=\s*["']((?:https?:)?//[^"']+)["']""", re.I)
+_AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>")
+_REF_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*<?(https?://\S+?)>?(?:[ \t]|$)", re.M)
+
+
+@dataclass
+class CheckOptions:
+    site_dir: Path
+    external: bool = False
+    drafts: bool = False
+    workers: int = 0
+    now: datetime | None = None  # local (Asia/Shanghai) time to judge dates by; tests fix it
+
+
+@dataclass
+class CheckResult:
+    problems: Problems
+    files: int = 0  # content files and site.yaml looked at
+    links: int = 0  # outside links checked
+    site: Site | None = None
+    external: dict[str, linkcheck.LinkResult] = field(default_factory=dict)
+
+
+def run_check(options: CheckOptions) -> CheckResult:
+    problems = Problems()
+    builder = Builder(BuildOptions(site_dir=options.site_dir, drafts=options.drafts, workers=options.workers))
+    try:
+        checked = builder.validate(problems)  # everything the build checks, with its caches
+    except BuildFailed:
+        return CheckResult(problems)  # no site.yaml, or one that cannot be read
+    finally:
+        builder.close()
+    config, site = checked.scanned.config, checked.site
+    result = CheckResult(problems, files=1, site=site)
+    entries = list(site.entries())
+    result.files += len(entries)
+    now = options.now or datetime.now(SHANGHAI).replace(tzinfo=None)
+    words = config.check.words
+    for found in _scan_all([entry.path for entry in entries], words, worker_count(options.workers)):
+        problems.extend(found)
+    yaml_source = _read(str(config.path))
+    if yaml_source is not None:
+        own_list = _block_lines(yaml_source, ("check", "检查"))  # the word list names the words it forbids
+        for finding in textrules.scan(yaml_source, words, yaml=True):
+            if finding.line not in own_list:
+                problems.items.append(textrules.as_problem(str(config.path), finding))
+    _columns(site, config, now, problems)
+    _brands(site, problems)
+    _stories(site, now, problems)
+    if options.external:
+        links = external_links(entries, {entry.path: _read(entry.path) for entry in entries})
+        result.links = len(links)
+        result.external = linkcheck.check_urls(list(links), config.check.link_timeout, config.check.link_workers)
+        for url, link in result.external.items():
+            if link.ok:
+                continue
+            for path, line, col in links[url]:
+                problems.add(link.level, path, line, f"外部链接 {url} 打不开：{link.reason}", col, EXTERNAL_LINK)
+    # The build's own text rules came with validation and ran again here with all the others.
+    problems.items = list(dict.fromkeys(problems.items))
+    return result
+
+
+def file_problems(path: str, words: textrules.WordList) -> list[Problem]:
+    """Every text rule and the image rules for one content file (a function of its bytes and the word list)."""
+    source = _read(path)
+    if source is None:
+        return []
+    found = [textrules.as_problem(path, finding) for finding in textrules.scan(source, words)]
+    return found + image_problems(path, source)
+
+
+_SCAN_WORDS: textrules.WordList = textrules.NO_WORDS  # handed to forked workers
+
+
+def _scan_one(path: str) -> list[Problem]:
+    return file_problems(path, _SCAN_WORDS)
+
+
+def _scan_all(paths: list[str], words: textrules.WordList, workers: int) -> list[list[Problem]]:
+    """file_problems for every path, on all cores when there are enough files to pay for the workers."""
+    global _SCAN_WORDS
+    _SCAN_WORDS = words
+    try:
+        if workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
+            with fork_pool(workers) as pool:
+                return pool.map(_scan_one, paths, chunksize=CHUNK)
+        return [_scan_one(path) for path in paths]
+    finally:
+        _SCAN_WORDS = textrules.NO_WORDS
+
+
+def _block_lines(yaml_text: str, keys: tuple[str, ...]) -> set[int]:
+    """1-based lines of the top-level YAML blocks named `keys` (the key line and its indented lines)."""
+    lines, inside = set(), False
+    for number, line in enumerate(yaml_text.split("\n"), 1):
+        if line and not line[0].isspace() and not line.startswith("#"):
+            inside = line.split(":", 1)[0].strip().strip("\"'") in keys
+        if inside:
+            lines.add(number)
+    return lines
+
+
+def _read(path: str) -> str | None:
+    try:
+        return decode(Path(path).read_bytes())
+    except (OSError, SourceError):
+        return None  # already reported by the parser
+
+
+# ---------------------------------------------------------------- site-level rules
+
+def _columns(site: Site, config: Config, now: datetime, problems: Problems) -> None:
+    stale_days = config.check.stale_days
+    for column in site.columns.values():
+        stories = site.column_stories.get(column.id, [])
+        if not stories:
+            problems.add(ERROR, column.path, 1, f"专栏“{column.title}”还没有文章：空白栏目在政府网站抽查中会被判为"
+                                                f"不合格，请先发布文章，或暂时删除（移出）这个专栏文件", rule=EMPTY_COLUMN)
+            continue
+        latest = max(story.date for story in stories)
+        days = (now - latest).days
+        if stale_days and days > stale_days:
+            problems.add(WARNING, column.path, 1,
+                         f"专栏“{column.title}”已 {days} 天没有更新（最近一篇是 {latest:%Y-%m-%d}），超过了 "
+                         f"check.stale_days 设定的 {stale_days} 天：长期不更新的栏目在抽查中会被判为不合格",
+                         rule=STALE_COLUMN)
+
+
+def _brands(site: Site, problems: Problems) -> None:
+    for brand in site.brands.values():
+        if not site.brand_stories.get(brand.id):
+            problems.add(WARNING, brand.path, 1, f"品牌“{brand.name}”及其子品牌还没有文章：品牌页面只有介绍，"
+                                                 f"请发布文章时写 brand: {brand.id}", rule=EMPTY_BRAND)
+
+
+def _stories(site: Site, now: datetime, problems: Problems) -> None:
+    by_title: dict[str, list[Story]] = defaultdict(list)
+    for story in sorted(site.stories, key=lambda s: s.rel):
+        by_title[re.sub(r"\s+", "", story.title)].append(story)
+    for same in by_title.values():
+        for story in same[1:]:
+            problems.add(WARNING, story.path, story.line_of("title"),
+                         f"标题“{story.title}”与 content/{same[0].rel} 相同：重复发布的文章会被抽查视为重复内容，"
+                         f"请删除其中一篇或改标题", rule=DUPLICATE_TITLE)
+    for story in site.stories:
+        if story.date > now:
+            problems.add(WARNING, story.path, story.line_of("date"),
+                         f"日期 {story.date:%Y-%m-%d %H:%M} 在将来：网站会照样显示这个日期，请确认没有写错年份",
+                         rule=FUTURE_DATE)
+        if "summary" not in story.lines:
+            problems.add(NOTICE, story.path, story.fm_line,
+                         f"没有摘要：列表和分享卡片将用正文开头“{_short(story.summary)}”，"
+                         f"如需另写请加 summary:", rule=NO_SUMMARY)
+        if story.cover is None and story.first_image is None:
+            problems.add(NOTICE, story.path, story.fm_line,
+                         "没有封面图，正文中也没有图片：列表中这篇文章没有配图，可加 cover: 图片路径", rule=NO_COVER)
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[:limit] + "……"
+
+
+def image_problems(path: str, source: str) -> list[Problem]:
+    """Images without alt text (screen readers have nothing to read) and images from other hosts."""
+    problems = Problems()
+    view = textrules.prose_view(source)
+    at = textrules.Positions(source)
+    for match in _MD_IMAGE_NO_ALT.finditer(view):
+        if source[match.end():match.end() + 1] not in ("(", "["):
+            continue
+        line, col = at(match.start())
+        problems.add(WARNING, path, line, "图片没有说明文字：请在 ![ ] 的方括号中写一句图片内容，"
+                                                "读屏软件会读给视障读者听", col, IMAGE_ALT)
+    for match in _HTML_IMG.finditer(source):
+        alt = _HTML_ALT.search(match.group())
+        if alt and any(g and g.strip() for g in alt.groups()):
+            continue
+        line, col = at(match.start())
+        problems.add(WARNING, path, line, "图片没有说明文字：请给 <img> 加上 alt=\"图片内容\"", col, IMAGE_ALT)
+    for match in list(_MD_EXTERNAL.finditer(source)) + list(_HTML_EXTERNAL.finditer(source)):
+        if match.group(1).lower() not in ("!", "img"):
+            continue
+        line, col = at(match.start())
+        problems.add(WARNING, path, line,
+                     f"图片 {match.group(2)} 来自其他网站：网页不应从外站加载内容（常被拦截、会失效），"
+                     f"请把图片下载后放进 content/images/ 再引用", col, EXTERNAL_IMAGE)
+    return problems.items
+
+
+def external_links(entries: list[Entry], sources: dict[str, str | None]) -> dict[str, list[tuple[str, int, int]]]:
+    """Outside http(s) URLs the pages link to or show → where each is written (path, line, col)."""
+    found: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for entry in entries:
+        source = sources.get(entry.path)
+        if not source:
+            continue
+        at = textrules.Positions(source)
+        spans = [(m.start(2), m.group(2)) for m in _MD_EXTERNAL.finditer(source)]
+        spans += [(m.start(2), m.group(2)) for m in _HTML_EXTERNAL.finditer(source)]
+        spans += [(m.start(1), m.group(1)) for m in _AUTOLINK.finditer(source)]
+        spans += [(m.start(1), m.group(1)) for m in _REF_DEFINITION.finditer(source)]
+        for offset, url in sorted(spans):
+            url = "https:" + url if url.startswith("//") else url
+            line, col = at(offset)
+            found[url].append((entry.path, line, col))
+    return dict(found)
+
+
+# ---------------------------------------------------------------- output
+
+def _grouped(problems: Problems) -> list[tuple[str, list[Problem]]]:
+    groups: dict[str, list[Problem]] = defaultdict(list)
+    for problem in problems.items:
+        groups[problem.path].append(problem)
+    ordered = []
+    for path in sorted(groups, key=lambda p: (p != "", display_path(p) if p else "")):
+        items = sorted(groups[path], key=lambda p: (p.line, p.col, _LEVEL_ORDER.get(p.level, 9), p.message))
+        ordered.append((path, items))
+    return ordered
+
+
+def _counts(items: list[Problem]) -> dict[str, int]:
+    return {LEVEL_KEYS[level]: sum(1 for p in items if p.level == level) for level in LEVEL_KEYS}
+
+
+def _count_text(counts: dict[str, int], skip_zero: bool = False) -> str:
+    parts = [(counts["error"], "错误"), (counts["warning"], "警告"), (counts["notice"], "提示")]
+    return "、".join(f"{n} 个{label}" for n, label in parts if n or not skip_zero)
+
+
+def format_text(result: CheckResult) -> str:
+    out = []
+    for path, items in _grouped(result.problems):
+        counts = _counts(items)
+        shown = display_path(path) if path else "（全站）"
+        out.append(f"{shown}（{_count_text(counts, skip_zero=True)}）")
+        out.extend(problem.format() for problem in items)
+        out.append("")
+    totals = _counts(result.problems.items)
+    with_problems = len({p.path for p in result.problems.items})
+    links = f"、{result.links} 个外部链接" if result.links else ""
+    summary = f"检查完成：共 {result.files} 个文件{links}，{with_problems} 个文件有问题；{_count_text(totals)}。"
+    if not result.files:
+        summary = "无法检查：请先按上面的提示改正。"
+    elif totals["error"]:
+        summary += "有错误，请按提示修改后再发布。"
+    elif not result.problems.items:
+        summary = f"检查完成：共 {result.files} 个文件{links}，没有发现问题。"
+    out.append(summary)
+    return "\n".join(out)
+
+
+def format_json(result: CheckResult) -> str:
+    files = []
+    for path, items in _grouped(result.problems):
+        files.append({
+            "path": display_path(path) if path else "",
+            "counts": _counts(items),
+            "problems": [{"line": p.line, "col": p.col, "level": LEVEL_KEYS.get(p.level, "error"), "label": p.level,
+                          "rule": p.rule or "build", "message": p.message} for p in items],
+        })
+    totals = _counts(result.problems.items)
+    data = {"ok": totals["error"] == 0, "counts": totals, "files_checked": result.files,
+            "external_links_checked": result.links, "files": files}
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def main(options: CheckOptions, output_format: str = "text", stream=None) -> int:
+    stream = stream or sys.stdout
+    result = run_check(options)
+    print(format_json(result) if output_format == "json" else format_text(result), file=stream)
+    return 1 if result.problems.has_errors() else 0

@@ -1,0 +1,124 @@
+"""QR codes of page URLs (扫码在手机上阅读), drawn at build time as inline SVG by segno.
+
+Drawing one costs about 10 ms (segno scores all eight masks in pure Python), so on a big site
+the codes are drawn in the render workers, and kept between builds in `.cache/qr.sqlite`, keyed
+by the URL and the drawing options: a page that is rendered again looks its code up rather than
+drawing it. Forked workers open their own read-only connection; the codes they draw are handed
+back to the parent (`take_new`), which alone writes (`save`).
+
+A code is a function of its URL, so a page that shows the code of its own URL needs no extra
+fingerprint: the URL is part of the page's data (meta.canonical).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+import segno
+from markupsafe import Markup, escape
+
+# Medium error correction: still reads with a smudge or a glare on a screen; 4 modules of quiet
+# zone, as the standard asks, inside the SVG so no stylesheet can take it away.
+ERROR = "m"
+BORDER = 4
+OPTIONS = f"segno {segno.__version__}; error {ERROR}; border {BORDER}; svg 1"
+OPTIONS_KEY = hashlib.blake2b(OPTIONS.encode(), digest_size=8).hexdigest()
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS codes (key TEXT PRIMARY KEY, url TEXT, svg TEXT)"
+
+
+def draw(url: str) -> str:
+    """The SVG of a QR code of `url`: one path, no size (the stylesheet sets it), black on white."""
+    code = segno.make_qr(url, error=ERROR)
+    svg = code.svg_inline(border=BORDER, omitsize=True, svgclass=None, lineclass=None, dark="#000", light="#fff")
+    return svg.replace("<path ", '<path shape-rendering="crispEdges" ', 1)
+
+
+def _key(url: str) -> str:
+    return f"{OPTIONS_KEY}:{url}"
+
+
+class QrCodes:
+    """Codes by URL: from this build, from the cache, or drawn now."""
+
+    def __init__(self, path: Path | None, reuse: bool = True):
+        self.path = path
+        self.reuse = reuse  # False: draw every code again (build --clean), and store the new ones
+        self.new: dict[str, str] = {}  # drawn in this process since the last take_new()
+        self.drawn = 0  # codes drawn by this process (for tests and benchmarks)
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def svg(self, url: str, label: str = "") -> Markup:
+        """Inline SVG markup of the code of `url`; `label` names it for screen readers."""
+        found = self.new.get(url)
+        if found is None:
+            found = self._lookup(url) if self.reuse else None
+            if found is None:
+                found = self.new[url] = draw(url)
+                self.drawn += 1
+        role = f' role="img" aria-label="{escape(label)}"' if label else ' aria-hidden="true"'
+        return Markup(found.replace("<svg ", f'<svg class="qr-code" focusable="false"{role} ', 1))
+
+    # -- the cache --------------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection | None:
+        """A connection of this process's own: one opened before a fork must not be used after it."""
+        if self.path is None or not self.path.exists():
+            return None
+        if self._db is None or self._pid != os.getpid():
+            try:
+                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+                self._pid = os.getpid()
+            except sqlite3.Error:
+                return None
+        return self._db
+
+    def _lookup(self, url: str) -> str | None:
+        db = self._connection()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT svg FROM codes WHERE key = ?", (_key(url),)).fetchone()
+        except sqlite3.Error:  # damaged or from another version: only a lost speed-up
+            return None
+        return row[0] if row else None
+
+    def take_new(self) -> dict[str, str]:
+        """The codes drawn since the last call (a worker hands them to the parent)."""
+        new, self.new = self.new, {}
+        return new
+
+    def save(self, codes: dict[str, str], keep_urls: set[str] | None = None) -> None:
+        """Store `codes`; with `keep_urls`, forget codes of URLs the site no longer has."""
+        if self.path is None or (not codes and keep_urls is None):
+            return
+        self.close()
+        try:
+            self._write(codes, keep_urls)
+        except sqlite3.DatabaseError:
+            self.path.unlink(missing_ok=True)  # damaged: start again
+            self._write(codes, keep_urls)
+
+    def _write(self, codes: dict[str, str], keep_urls: set[str] | None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            db.execute(SCHEMA)
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO codes VALUES (?, ?, ?)",
+                           [(_key(url), url, svg) for url, svg in codes.items()])
+            if keep_urls is not None:
+                keep = {_key(url) for url in keep_urls}
+                gone = [(key,) for (key,) in db.execute("SELECT key FROM codes") if key not in keep]
+                db.executemany("DELETE FROM codes WHERE key = ?", gone)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
