@@ -4,7 +4,7 @@
     python benchmarks/bench_search.py --skip-pagefind    # only our own numbers
     python benchmarks/bench_search.py --runs 3
 
-Needs `pip install 'pagefind[extended]'` (requirements-dev.txt) and Debian's chromium. Prints
+Needs `pip install -r benchmarks/requirements.txt` (Pagefind's extended build) and Debian's chromium. Prints
 Markdown tables:
   1. index build time on the 10,000-story site: our tokenising (done in the parse stage and
      cached per story) plus our index stage (shards, records, writing), against Pagefind's run on
