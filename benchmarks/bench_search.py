@@ -47,7 +47,7 @@ PAGEFIND_ROOT = ["--root-selector", "article.story", "--exclude-selectors", ".st
 
 
 class _SearchClock:
-    """Wall and CPU seconds of the search index stage (CPU: this process and its forked worker)."""
+    """Wall and CPU seconds of the search index stage (CPU: this process and any child process)."""
 
     def __init__(self):
         self.wall = self.cpu = 0.0

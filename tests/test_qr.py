@@ -111,3 +111,44 @@ def test_the_cache_class_alone():
     assert 'aria-hidden="true"' in codes.svg("https://example.gov.cn/a/")
     assert list(codes.take_new()) == ["https://example.gov.cn/a/"] and codes.take_new() == {}
 
+
+
+def path_modules(svg: str) -> list[list[bool]]:
+    """Read the dark modules back out of a drawn code's path (M/m moves and h runs)."""
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    grid = [[False] * side for _ in range(side)]
+    d = re.search(r'stroke="#000" d="([^"]+)"', svg).group(1)
+    x = y = 0.0
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", d):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            for col in range(int(x), int(x) + int(a)):
+                assert not grid[int(y)][col], "runs never overlap"
+                grid[int(y)][col] = True
+            x += int(a)
+    return grid
+
+
+@pytest.mark.parametrize("url", [
+    "https://a.cn/",
+    BASE + "stories/wu-dan-gong-zuo-fa/",
+    BASE + "stories/2023-03-15-wu-dan-gong-zuo-fa-rang-qun-zhong-de-xiao-xin-yuan-you-ren-jie-you-hui-yin/",
+    BASE + "tags/%E5%85%9A%E5%BB%BA/?q=网格连心",
+])
+def test_the_drawn_path_is_the_code_and_reads_back_as_the_url(url):
+    import numpy as np
+    import zxingcpp
+    from PIL import Image
+
+    svg = qr.draw(url)
+    grid = np.array(path_modules(svg))
+    border = qr.BORDER
+    assert not grid[:border].any() and not grid[-border:].any()  # the quiet zone is drawn white
+    assert not grid[:, :border].any() and not grid[:, -border:].any()
+    assert (grid[border:-border, border:-border] == qr.modules(url)).all()
+    pixels = np.where(grid, 0, 255).astype(np.uint8).repeat(8, axis=0).repeat(8, axis=1)
+    found = zxingcpp.read_barcodes(Image.fromarray(pixels))
+    assert [(r.text, r.ec_level) for r in found] == [(url, qr.ERROR)]

@@ -373,7 +373,7 @@ class Builder:
                 manifest.kept(searchindex.INDEX_FILES, out_dir)
             if previous is None:  # built whole, or the last build's index updated where stories changed
                 fill = (lambda stories: self.cache.fill(stories, "index")) if self.cache is not None else None
-                staged += searchindex.stage_index(site, stager, out_dir, options.clean, fill, workers)
+                staged += searchindex.stage_index(site, stager, out_dir, options.clean, fill)
             else:
                 staged += previous  # nothing the index is made of has changed
             clock.lap("search")
