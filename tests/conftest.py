@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 from textwrap import dedent
@@ -162,6 +163,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+    # Without a Chinese font each character is drawn as a narrow box, and widths measured are not a reader's.
+    chinese_fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    assert chinese_fonts.strip(), "no Chinese font for Chromium: apt-get install fonts-noto-cjk"
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
