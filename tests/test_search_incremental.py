@@ -24,14 +24,15 @@ SLUGS = ["a", "b", "c", "d", "e", "f"]
 
 
 @contextmanager
-def small_shards(target: int = 60):
-    """Shard targets of a few dozen bytes, so that a handful of stories fill many shards."""
-    saved = searchindex.SHARD_TARGET
-    searchindex.SHARD_TARGET = target
+def small_shards(target: int = 60, group: int = 40):
+    """Shard targets of a few dozen bytes, so that a handful of stories fill many shards, and
+    groups of a few shards, so that building and updating go through many groups."""
+    saved = searchindex.SHARD_TARGET, searchindex.GROUP_ENTRIES
+    searchindex.SHARD_TARGET, searchindex.GROUP_ENTRIES = target, group
     try:
         yield
     finally:
-        searchindex.SHARD_TARGET = saved
+        searchindex.SHARD_TARGET, searchindex.GROUP_ENTRIES = saved
 
 
 @contextmanager
@@ -197,6 +198,35 @@ def test_editing_a_story_rewrites_its_record_and_the_shards_of_its_old_and_new_g
     changed = {rel for rel, mtime in _mtimes(out).items() if old_times.get(rel) != mtime}
     assert f"search/d/{number}.bin" in changed
     assert changed - {f"search/d/{number}.bin"} <= touched
+    assert search_files(out) == files
+    check_queries(out, clean_docs, ["老周说", "变化真大", "老周", "网格连心", "党建引领"])
+
+
+def test_an_edit_reads_back_the_shards_it_touches_a_group_at_a_time(tmp_path, monkeypatch):
+    """An edited story's grams reach many shards; decoding them all at once took most of a gigabyte
+    on 10,000 stories, so they are read, merged and written a bounded group at a time."""
+    site = site_with(tmp_path / "site", _stories(30))
+    out = site / "output"
+    group = 300
+    with small_shards(200, group), counting_updates() as calls:
+        build(BuildOptions(site, out, workers=1))
+        decoded = []
+        real = search.decode_shards
+
+        def decode(blobs, width):
+            decoded.append([len(b) for b in blobs])
+            return real(blobs, width)
+
+        monkeypatch.setattr(search, "decode_shards", decode)
+        path = site / "content/stories/s07.md"
+        path.write_text(path.read_text("utf-8").replace("。", "，老周说：变化真大。"), "utf-8")
+        second = build(BuildOptions(site, out, workers=1))
+        monkeypatch.undo()
+        files, clean_docs = clean_copy(site, tmp_path, "clean")
+    assert calls["updated"] == 1 and second.site is not None
+    assert len(decoded) > len(search.LEVELS)  # more than one group in some level
+    for sizes in decoded:  # each group within the budget, or a single shard bigger than it
+        assert sum(sizes) <= group * searchindex.BYTES_PER_ENTRY or len(sizes) == 1, sizes
     assert search_files(out) == files
     check_queries(out, clean_docs, ["老周说", "变化真大", "老周", "网格连心", "党建引领"])
 
