@@ -9,6 +9,7 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,22 @@ def test_normalisation_works_per_character_so_substrings_stay_substrings():
     for start in range(len(text)):
         for end in range(start + 1, len(text) + 1):
             assert search.normalize(text[start:end]) in search.normalize(text)
+
+
+def test_the_table_lookup_folds_every_bmp_character_as_normalize_does():
+    """The parse stage folds texts through a table filled as code points turn up; it must agree
+    with normalize for every character, met alone or among others, and in any order."""
+    points = [cp for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
+    random.Random(7).shuffle(points)
+    for start in range(0, len(points), 4096):
+        chunk = points[start:start + 4096]
+        text = "".join(map(chr, chunk))
+        expected = search.utf16_units(search.normalize(text))
+        got = search._folded_units(text, np.asarray(chunk, np.uint32))
+        assert got.tolist() == expected.tolist()
+    for text in ("㈱公司", "黨建", "ﬁx", "Ａ", "\u200b党建\u00ad", "𠀀字"):
+        points = np.frombuffer(text.encode("utf-32-le"), "<u4")
+        assert search._folded_units(text, points).tolist() == search.utf16_units(search.normalize(text)).tolist()
 
 
 def test_drop_ranges_are_exactly_the_control_format_and_separator_characters():
