@@ -144,3 +144,50 @@ def test_the_open_page_reloads_itself_and_shows_problems_in_the_browser(served, 
     story.write_text(good, "utf-8")
     phone.wait_for_function("document.querySelector('h1').textContent === '第一篇'", timeout=10000)
     assert phone.locator("#zhuanlan-problems").count() == 0
+
+
+def test_watches_site_yaml_content_and_a_themes_folder_made_later_but_not_output(served):
+    site, host = served
+    version = get(host + "/dangjian/")[1].split('data-version="')[1].split('"')[0]
+    events = EventStream(host, version)
+    # Files appearing in the published output/ or the cache are not edits: no rebuild, no reload.
+    for folder in ("output/stories/x", ".cache/serve/stories/x"):
+        (site / folder).mkdir(parents=True, exist_ok=True)
+        (site / folder / "index.html").write_text("<p>旧</p>", "utf-8")
+    time.sleep(1.0)
+    assert not [kind for kind, _ in events.events if kind == "reload"]
+    # A site theme made after the server started is watched like content/.
+    templates = site / "themes/default/templates"
+    templates.mkdir(parents=True)
+    wait_for(lambda: any(kind == "reload" for kind, _ in events.events))  # the new folder is a change
+    (templates / "404.html").write_text('{% extends "default/404.html" %}{% block main %}<p>找不到了</p>{% endblock %}',
+                                        "utf-8")
+    wait_for(lambda: "找不到了" in get(host + "/dangjian/no-such-page/")[1])
+    config = site / "site.yaml"
+    config.write_text(config.read_text("utf-8").replace("title: 测试站", "title: 改名的测试站"), "utf-8")
+    wait_for(lambda: "改名的测试站" in get(host + "/dangjian/")[1])
+    events.close()
+
+
+def test_only_site_yaml_content_and_themes_are_watched_never_the_output_folders(tmp_path):
+    """A recursive watch on the whole site folder took in the preview output's folder per page:
+    on 10,000 stories the kernel's event queue overflowed and saves went unnoticed."""
+    from zhuanlan.serve import _Changes, _Watches
+
+    class Recorder:
+        def __init__(self):
+            self.scheduled = []
+
+        def schedule(self, handler, path, recursive):
+            self.scheduled.append((path, recursive))
+
+    (tmp_path / "content").mkdir()
+    (tmp_path / "output/stories").mkdir(parents=True)
+    (tmp_path / ".cache/serve").mkdir(parents=True)
+    observer = Recorder()
+    watches = _Watches(observer, _Changes(tmp_path), tmp_path)
+    assert observer.scheduled == [(str(tmp_path), False), (str(tmp_path / "content"), True)]
+    (tmp_path / "themes").mkdir()
+    watches.update()
+    watches.update()
+    assert observer.scheduled[2:] == [(str(tmp_path / "themes"), True)]

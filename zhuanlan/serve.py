@@ -28,6 +28,7 @@ EVENTS_PATH = "/__zhuanlan/events"
 SCRIPT_PATH = "/__zhuanlan/live.js"
 QUIET_SECONDS = 0.08  # rapid saves within this gap become one rebuild
 IGNORED_PARTS = {".cache", "output", ".git", "__pycache__"}
+WATCHED_DIRS = ("content", "themes")  # and site.yaml
 EDITOR_LEFTOVERS = (".swp", ".swx", ".tmp", "~", ".DS_Store", "4913")
 
 LIVE_SCRIPT = """\
@@ -198,7 +199,28 @@ class _Changes(FileSystemEventHandler):
             return False
         if not rel.parts or rel.parts[0] in IGNORED_PARTS or rel.name.endswith(EDITOR_LEFTOVERS):
             return False
-        return rel.parts[0] in ("content", "themes") or rel.as_posix() == CONFIG_FILE
+        return rel.parts[0] in WATCHED_DIRS or rel.as_posix() == CONFIG_FILE
+
+
+class _Watches:
+    """Watches site.yaml (the site folder, not recursively) and content/ and themes/ recursively.
+
+    Never the whole folder: the preview output in .cache/serve/ and a published output/ hold a
+    folder per page, and on a site of 10,000 stories their events overflowed the kernel's queue
+    (watchdog then rescans, and saves went unnoticed for a minute)."""
+
+    def __init__(self, observer: Observer, changes: _Changes, site_dir: Path):
+        self.observer, self.changes, self.site_dir = observer, changes, site_dir
+        observer.schedule(changes, str(site_dir), recursive=False)
+        self.watched: set[str] = set()
+        self.update()
+
+    def update(self) -> None:
+        for name in WATCHED_DIRS:
+            folder = self.site_dir / name
+            if name not in self.watched and folder.is_dir():
+                self.observer.schedule(self.changes, str(folder), recursive=True)
+                self.watched.add(name)
 
 
 def _build(builder: Builder, state: ServeState) -> BuildResult | None:
@@ -242,7 +264,7 @@ def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threadi
     server.daemon_threads = True
     changes = _Changes(site_dir)
     observer = Observer()
-    observer.schedule(changes, str(site_dir), recursive=True)
+    watches = _Watches(observer, changes, site_dir)
     observer.start()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
@@ -258,6 +280,7 @@ def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threadi
             while time.monotonic() - changes.last < QUIET_SECONDS:
                 time.sleep(QUIET_SECONDS / 4)
             changes.pending.clear()
+            watches.update()  # content/ or themes/ may have been created since
             new_base = _base_path(site_dir)
             _build(builder, state)
             if new_base != base_path:  # site.yaml moved the site to another sub-path
