@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import MINIMAL_SITE, run_cli, write_site
 from zhuanlan.output import output_lock
-from zhuanlan.pipeline import BuildOptions, build
+from zhuanlan import urls
+from zhuanlan.pipeline import BuildOptions, Builder, build
 from zhuanlan.problems import BuildFailed
 
 SLUGS = ["alpha", "beta", "gamma", "delta", "epsilon"]
@@ -131,6 +132,69 @@ def test_incremental_output_equals_a_clean_build(tmp_path_factory, ops):
         assert (incremental is None) == (clean is None), f"step {step}: {op}"
         if clean is not None:
             assert contents(out) == contents(root / f"clean-out{step}"), f"step {step}: {op}"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(operation, min_size=1, max_size=5))
+def test_serve_preview_then_build_equals_a_clean_build(tmp_path_factory, ops):
+    """serve writes a saved story's own page at once (Builder.preview), then builds; whatever the
+    preview wrote, the build after it leaves the output a clean build's."""
+    root = tmp_path_factory.mktemp("preview")
+    site = fresh_site(root / "site")
+    out = root / "out"
+    builder = Builder(BuildOptions(site_dir=site, output_dir=out, workers=1))
+    try:
+        try:
+            builder.build()
+        except BuildFailed:
+            pass
+        for step, op in enumerate(ops):
+            before = contents(out)
+            apply(site, op)
+            shown = builder.preview(sorted((site / "content/stories").glob("*.md")))
+            after = contents(out)
+            assert {rel for rel in after if after[rel] != before.get(rel)} <= {urls.output_file(u) for u in shown}
+            try:
+                builder.build()
+                incremental = True
+            except BuildFailed:
+                incremental = False
+            clean_site = root / f"clean{step}"
+            shutil.copytree(site, clean_site, ignore=shutil.ignore_patterns(".cache"))
+            clean = try_build(clean_site, root / f"clean-out{step}", clean=True)
+            assert incremental == (clean is not None), f"step {step}: {op}"
+            if clean is not None:
+                assert contents(out) == contents(root / f"clean-out{step}"), f"step {step}: {op}"
+    finally:
+        builder.close()
+
+
+def test_preview_writes_an_edited_story_page_at_once_and_refuses_what_it_cannot_show(make_site):
+    site = make_site({})
+    out = site / ".cache/serve"
+    builder = Builder(BuildOptions(site_dir=site, output_dir=out, drafts=True, workers=1))
+    try:
+        builder.build()
+        story = site / "content/stories/first.md"
+        good = story.read_text("utf-8")
+        before = contents(out)
+        story.write_text(good.replace("第一句话。", "第一句话改好了。"), "utf-8")
+        assert builder.preview([story]) == ["stories/first/"]
+        after = contents(out)
+        assert [rel for rel in after if after[rel] != before[rel]] == ["stories/first/index.html"]
+        assert "第一句话改好了" in after["stories/first/index.html"].decode("utf-8")
+        builder.build()
+        for text in (good.replace("title: 第一篇", "title: 第一篇\nslug: other"),  # a new URL
+                     good.replace("第一句话。", "[链接](nowhere.md)第一句话。"),  # a new link
+                     "---\ntitle: 坏了\n",  # front matter never closed
+                     good.replace("brand: dinglin", "brand: nosuch")):  # an unknown brand
+            story.write_text(text, "utf-8")
+            assert builder.preview([story]) == [], text
+        new = site / "content/stories/new.md"
+        new.write_text(good.replace("第一篇", "新的一篇"), "utf-8")
+        assert builder.preview([new]) == []  # a new story: only the build knows where it goes
+    finally:
+        builder.close()
 
 
 def test_unchanged_files_are_not_parsed_again_and_touching_is_not_a_change(make_site):

@@ -36,6 +36,7 @@ class WriteStats:
     written: int = 0
     unchanged: int = 0
     removed: int = 0
+    changed: list[str] = field(default_factory=list)  # files written or removed (serve reloads what shows them)
 
 
 def digest(data: bytes) -> str:
@@ -176,11 +177,13 @@ class Stager:
             else:
                 os.replace(item.temp, item.temp[: -len(TEMP_SUFFIX)])
                 stats.written += 1
+                stats.changed.append(item.rel)
         for rel in set(self.manifest.entries) - set(new_entries):
             target = self.out_dir / rel
             try:
                 target.unlink()
                 stats.removed += 1
+                stats.changed.append(rel)
             except FileNotFoundError:
                 continue
             _prune_empty_dirs(target.parent, self.out_dir)

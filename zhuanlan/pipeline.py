@@ -17,12 +17,12 @@ from typing import Callable
 from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
 from .config import Config, load_config
-from .content import Entry, kind_of
+from .content import Entry, Story, kind_of, parse_file
 from .output import Manifest, Stager, Staged, WriteStats, output_lock
-from .problems import BuildFailed, Problem, Problems
+from .problems import ERROR, BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
 from .render import PageJob, Renderer, TemplateProblem, theme_dirs
-from .site import Site, build_site
+from .site import Site, build_site, relink_story
 from .textrules import WordList
 from .workers import count as worker_count, fork_pool
 
@@ -267,6 +267,7 @@ class Builder:
         self.options = options
         self.cache: ParseCache | None = None
         self.manifest: Manifest | None = None
+        self.last: Checked | None = None  # the last successful build's site (serve's preview works from it)
 
     def build(self) -> BuildResult:
         """Build the site. Raises BuildFailed (with every problem) and leaves output/ untouched."""
@@ -277,6 +278,50 @@ class Builder:
     def close(self) -> None:
         if self.cache is not None:
             self.cache.close()
+
+    def preview(self, paths: list[Path]) -> list[str]:
+        """Serve's first look at a save: the saved stories' own pages, rendered from the last
+        build's site and written at once, before the full build that follows (and decides).
+
+        Returns the URLs written; none when this is not a plain edit of stories the last build
+        had (a new or broken file, a changed slug or link…): those wait for the build. Pages
+        that list the story (column, home, related) catch up with the build a moment later.
+        """
+        last, manifest = self.last, self.manifest
+        if last is None or manifest is None:
+            return []
+        site, renderer = last.site, last.renderer
+        known = {story.rel: story for story in site.stories}
+        jobs = []
+        for path in paths:
+            try:
+                rel = path.resolve().relative_to(site.config.content_dir.resolve()).as_posix()
+                data = path.read_bytes()
+            except (ValueError, OSError):
+                return []
+            old = known.get(rel)
+            parsed = parse_file(path, rel, data) if old is not None else None
+            story = parsed.item if parsed is not None else None
+            if not isinstance(story, Story) or any(p.level == ERROR for p in parsed.problems) \
+                    or not relink_story(site, story, old):
+                return []
+            jobs.append(renderer.story_job(story))
+        out = self.options.out.resolve()
+        written = []
+        with output_lock(out):
+            stager = Stager(out, manifest)
+            for job in jobs:
+                try:
+                    html = renderer.render(job)
+                except TemplateProblem:
+                    break  # the build will say where
+                staged = stager.stage_bytes(urls.output_file(job.url), html.encode("utf-8"))
+                if staged.temp is not None:
+                    os.replace(staged.temp, os.path.join(out, staged.rel))
+                manifest.entries[staged.rel] = staged.stamp  # what the file holds now, for the build to compare
+                manifest.pages.pop(job.url, None)  # so that the build renders the page again
+                written.append(job.url)
+        return written
 
     def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None) -> Checked:
         """Everything a build checks before it writes: read, parse (cached), link, images, templates.
@@ -392,6 +437,7 @@ class Builder:
             stats = stager.commit(staged, pages=pages, inputs=found.inputs, warnings=warnings,
                                   stories=len(site.stories), scanned=found.scanned_ns, stages=stages)
             self.manifest = stager.manifest
+            self.last = checked
             clock.lap("write")
         except BaseException:
             stager.discard(staged)

@@ -133,8 +133,7 @@ class Renderer:
     def jobs(self) -> list[PageJob]:
         site = self.site
         jobs = [PageJob("", "index.html", self._home)]
-        for story in site.stories:
-            jobs.append(PageJob(story.url, "story.html", lambda s=story: self._story(s), story))
+        jobs += [self.story_job(story) for story in site.stories]
         for brand in site.brands.values():
             jobs += self._paged(brand.url, "brand.html", site.brand_stories[brand.id],
                                 lambda page, b=brand: self._brand(b, page), brand)
@@ -155,6 +154,9 @@ class Renderer:
             PageJob(urls.FIXED["not_found"], "404.html", self._not_found),
         ]
         return jobs
+
+    def story_job(self, story: Story) -> PageJob:
+        return PageJob(story.url, "story.html", lambda: self._story(story), story)
 
     def _paged(self, base: str, template: str, stories: list[Story], make: Callable[[dict], dict],
                entry: Entry | None = None) -> list[PageJob]:

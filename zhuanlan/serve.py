@@ -48,8 +48,12 @@ LIVE_SCRIPT = """\
     }
     box.textContent = "生成失败（修改保存后自动重试）：\\n" + lines.join("\\n");
   }
-  source.addEventListener("reload", function () { location.reload(); });
-  source.addEventListener("problems", function (event) { overlay(JSON.parse(event.data)); });
+  var troubled = false;
+  source.addEventListener("reload", function (event) {
+    var pages = JSON.parse(event.data).pages, here = decodeURI(location.pathname);
+    if (troubled || !pages || pages.indexOf(here) >= 0) { location.reload(); }
+  });
+  source.addEventListener("problems", function (event) { troubled = true; overlay(JSON.parse(event.data)); });
 })();
 """
 
@@ -61,12 +65,27 @@ class ServeState:
         self.version = 0
         self.problems: list[str] = []
         self.changed = threading.Condition()
+        self.pages: dict[int, list[str] | None] = {}  # per version: the URL paths it changed; None: any
 
-    def succeeded(self) -> None:
+    def succeeded(self, pages: list[str] | None = None) -> None:
         with self.changed:
             self.version += 1
+            self.pages[self.version] = pages
+            self.pages.pop(self.version - 100, None)
             self.problems = []
             self.changed.notify_all()
+
+    def pages_since(self, seen: str) -> list[str] | None:
+        """The URL paths changed after version `seen`; None when any page may have changed."""
+        if not seen.isdigit():
+            return None
+        changed: list[str] = []
+        for version in range(int(seen) + 1, self.version + 1):
+            pages = self.pages.get(version)
+            if pages is None:
+                return None
+            changed += pages
+        return changed
 
     def failed(self, lines: list[str]) -> None:
         with self.changed:
@@ -159,12 +178,14 @@ def make_handler(out_dir: Path, base_path: str, state: ServeState):
                         if str(state.version) == seen and state.problems == shown:
                             state.changed.wait(timeout=15)
                         version, problems = str(state.version), list(state.problems)
+                        pages = state.pages_since(seen)
                     if problems and problems != shown:
                         data = json.dumps(problems, ensure_ascii=False)
                         self.wfile.write(f"event: problems\ndata: {data}\n\n".encode())
                         shown = problems
                     elif not problems and version != seen:
-                        self.wfile.write(b"event: reload\ndata: {}\n\n")
+                        data = json.dumps({} if pages is None else {"pages": pages}, ensure_ascii=False)
+                        self.wfile.write(f"event: reload\ndata: {data}\n\n".encode())
                         seen, shown = version, []
                     else:
                         shown = problems
@@ -183,14 +204,25 @@ class _Changes(FileSystemEventHandler):
         self.site_dir = site_dir
         self.pending = threading.Event()
         self.last = 0.0
+        self.paths: set[Path] = set()
+        self.lock = threading.Lock()
 
     def on_any_event(self, event) -> None:
         if event.event_type in (EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE):
             return
         paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(self._relevant(p) for p in paths if p):
+        relevant = [p for p in paths if p and self._relevant(p)]
+        if relevant:
+            with self.lock:
+                self.paths.update(Path(os.fsdecode(p)) for p in relevant)
             self.last = time.monotonic()
             self.pending.set()
+
+    def take(self) -> set[Path]:
+        """The paths changed since the last call."""
+        with self.lock:
+            paths, self.paths = self.paths, set()
+        return paths
 
     def _relevant(self, path: str) -> bool:
         try:
@@ -223,7 +255,7 @@ class _Watches:
                 self.watched.add(name)
 
 
-def _build(builder: Builder, state: ServeState) -> BuildResult | None:
+def _build(builder: Builder, state: ServeState, base_path: str) -> BuildResult | None:
     try:
         result = builder.build()
     except BuildFailed as failed:
@@ -238,8 +270,35 @@ def _build(builder: Builder, state: ServeState) -> BuildResult | None:
         return None
     report(result.problems)
     print(summary(result, builder.options.out), flush=True)
-    state.succeeded()
+    state.succeeded(_changed_pages(result.stats.changed, base_path))
     return result
+
+
+def _changed_pages(files: list[str], base_path: str) -> list[str] | None:
+    """The URL paths of the HTML pages among these output files, or None when a file every page
+    uses changed (a style sheet, a script, an image, the 404 page)."""
+    pages = []
+    for rel in files:
+        if rel.endswith("index.html"):
+            pages.append(base_path + rel[: -len("index.html")])
+        elif not (rel.startswith("search/") or rel.endswith((".xml", ".txt"))):  # no open page shows those
+            return None
+    return pages
+
+
+def _preview(builder: Builder, changes: set[Path], site_dir: Path, state: ServeState, base_path: str) -> None:
+    """Show saved stories' own pages at once when only stories were saved (see Builder.preview)."""
+    content = site_dir / "content"
+    stories = [p for p in changes if p.suffix == ".md" and p.is_file()]
+    if not stories or any(content not in p.parents for p in changes):
+        return
+    try:
+        shown = builder.preview(stories)
+    except Exception as exc:  # the full build that follows reports whatever this was
+        print(f"预览时出错（稍后的完整生成为准）：{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return
+    if shown:
+        state.succeeded([base_path + url for url in shown])
 
 
 def _base_path(site_dir: Path) -> str:
@@ -254,8 +313,8 @@ def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threadi
     out_dir = site_dir / ".cache" / "serve"
     builder = Builder(BuildOptions(site_dir=site_dir, output_dir=out_dir, drafts=True, workers=workers))
     state = ServeState()
-    _build(builder, state)  # a broken site still starts the server: the page shows the problems
     base_path = _base_path(site_dir)
+    _build(builder, state, base_path)  # a broken site still starts the server: the page shows the problems
     try:
         server = http.server.ThreadingHTTPServer((host, port), make_handler(out_dir, base_path, state))
     except OSError as exc:
@@ -281,8 +340,11 @@ def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threadi
                 time.sleep(QUIET_SECONDS / 4)
             changes.pending.clear()
             watches.update()  # content/ or themes/ may have been created since
+            saved = changes.take()
             new_base = _base_path(site_dir)
-            _build(builder, state)
+            if new_base == base_path:
+                _preview(builder, saved, site_dir, state, base_path)
+            _build(builder, state, new_base)
             if new_base != base_path:  # site.yaml moved the site to another sub-path
                 base_path = new_base
                 server.RequestHandlerClass = make_handler(out_dir, base_path, state)

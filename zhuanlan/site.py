@@ -133,6 +133,25 @@ def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path],
     return site
 
 
+def relink_story(site: Site, story: Story, old: Story) -> bool:
+    """Give a re-parsed story what the site stage gave its last version, for serve's first look at
+    a save. False when that is not enough (its slug or what it links to changed, or its brand or
+    columns no longer resolve): then only the full build can show it."""
+    same_refs = [(r.kind, r.target, r.fragment, r.raw) for r in story.refs] == \
+        [(r.kind, r.target, r.fragment, r.raw) for r in old.refs]
+    if story.slug != old.slug or not same_refs or len(story.attachments) != len(old.attachments):
+        return False
+    problems = Problems()
+    _resolve_story_ids([story], site.brands, site.columns, problems)
+    if problems.has_errors():
+        return False
+    story.url = old.url
+    story.ref_urls = list(old.ref_urls)
+    for new, last in zip(story.attachments, old.attachments):
+        new.url, new.size = last.url, last.size
+    return True
+
+
 def _index_by_id(records, label: str, problems: Problems) -> dict:
     result: dict = {}
     for record in sorted(records, key=_order_key):
