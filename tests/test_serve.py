@@ -147,6 +147,9 @@ def test_the_open_page_reloads_itself_and_shows_problems_in_the_browser(served, 
     story.write_text(good, "utf-8")
     phone.wait_for_function("document.querySelector('h1').textContent === '第一篇'", timeout=10000)
     assert phone.locator("#zhuanlan-problems").count() == 0
+    # Leave the page (and its event stream) before the browser context closes: closing it while
+    # a reload from the build after the preview was under way hung Chromium now and then.
+    phone.goto("about:blank")
 
 
 def test_watches_site_yaml_content_and_a_themes_folder_made_later_but_not_output(served):
@@ -194,3 +197,17 @@ def test_only_site_yaml_content_and_themes_are_watched_never_the_output_folders(
     watches.update()
     watches.update()
     assert observer.scheduled[2:] == [(str(tmp_path / "themes"), True)]
+
+
+def test_reload_events_name_the_pages_a_build_changed():
+    from zhuanlan.serve import ServeState, _changed_pages
+
+    files = ["stories/a/index.html", "index.html", "404.html", "search/i1/0.bin", "feed.xml", "columns/n/feed.xml"]
+    assert _changed_pages(files, "/x/") == ["/x/stories/a/", "/x/", "/x/404.html"]
+    assert _changed_pages(["stories/a/index.html", "static/css/site.css"], "/x/") is None  # every page uses it
+    state = ServeState()
+    state.succeeded(["/x/a/"])
+    state.succeeded(["/x/b/"])
+    assert state.pages_since("0") == ["/x/a/", "/x/b/"] and state.pages_since("1") == ["/x/b/"]
+    state.succeeded(None)
+    assert state.pages_since("1") is None and state.pages_since("") is None

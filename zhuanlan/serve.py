@@ -276,11 +276,11 @@ def _build(builder: Builder, state: ServeState, base_path: str) -> BuildResult |
 
 def _changed_pages(files: list[str], base_path: str) -> list[str] | None:
     """The URL paths of the HTML pages among these output files, or None when a file every page
-    uses changed (a style sheet, a script, an image, the 404 page)."""
+    may use changed (a style sheet, a script, an image)."""
     pages = []
     for rel in files:
-        if rel.endswith("index.html"):
-            pages.append(base_path + rel[: -len("index.html")])
+        if rel.endswith(".html"):
+            pages.append(base_path + (rel[: -len("index.html")] if rel.endswith("index.html") else rel))
         elif not (rel.startswith("search/") or rel.endswith((".xml", ".txt"))):  # no open page shows those
             return None
     return pages
