@@ -9,6 +9,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -229,6 +230,42 @@ def test_an_edit_reads_back_the_shards_it_touches_a_group_at_a_time(tmp_path, mo
         assert sum(sizes) <= group * searchindex.BYTES_PER_ENTRY or len(sizes) == 1, sizes
     assert search_files(out) == files
     check_queries(out, clean_docs, ["老周说", "变化真大", "老周", "网格连心", "党建引领"])
+
+
+def test_an_edited_story_is_diffed_against_its_last_version_so_few_shards_are_read(tmp_path, monkeypatch):
+    """Appending a sentence changes a few dozen grams: only their shards are read and rewritten,
+    not every shard the story's grams are in."""
+    stories = _stories(30)
+    long_body = "".join(ALPHABET[(i * 7) % len(ALPHABET)] + ALPHABET[(i * 11) % len(ALPHABET)] for i in range(400))
+    stories["s07"] = story("第7篇：很长的一篇", long_body, 8)
+    site = site_with(tmp_path / "site", stories)
+    out = site / "output"
+    with small_shards(60), counting_updates() as calls:
+        first = build(BuildOptions(site, out, workers=1))
+        docs = search.doc_order(first.site.stories)
+        number = next(i for i, s in enumerate(docs) if s.rel == "stories/s07.md")
+        meta = json.loads((out / "search/meta.json").read_text("utf-8"))
+        old = docs[number].search
+        read = []
+        real = search.decode_shards
+        monkeypatch.setattr(search, "decode_shards", lambda blobs, width: read.append(len(blobs)) or real(blobs, width))
+        path = site / "content/stories/s07.md"
+        path.write_text(path.read_text("utf-8").rstrip("\n") + "老周说变化真大。\n", "utf-8")
+        second = build(BuildOptions(site, out, workers=1))
+        monkeypatch.undo()
+        files, clean_docs = clean_copy(site, tmp_path, "clean")
+    assert calls["updated"] == 1 and second.site is not None
+    new = next(st for st in second.site.stories if st.rel == "stories/s07.md").search
+    expected = everywhere = 0
+    for (_, width, hashed), count in zip(search.LEVELS, meta["shards"]):
+        before, after = (dict(zip(g.level(width)[0].tolist(), g.level(width)[1].tolist())) for g in (old, new))
+        changed = np.array(sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k)), np.uint64)
+        expected += len(set((search.hash_keys(changed, width, hashed) % count).tolist()))
+        everywhere += len(set((search.hash_keys(np.array(sorted(before.keys() | after.keys()), np.uint64),
+                                                width, hashed) % count).tolist()))
+    assert sum(read) == expected < everywhere, (sum(read), expected, everywhere)
+    assert search_files(out) == files
+    check_queries(out, clean_docs, ["老周说", "变化真大", "大。", "党建引领", "网格连心"])
 
 
 @pytest.mark.parametrize("damage", ["shard", "state", "record"])

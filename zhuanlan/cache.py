@@ -48,6 +48,7 @@ class Row:
 # File times come from a coarse clock, so a file changed twice within one tick keeps its stamp
 # ("racy git"). A stamp is trusted only when the file is older than the last scan by this margin;
 # younger files are hashed again.
+REPLACED_MAX = 1000  # replaced rows kept for the search update (see ParseCache.replaced)
 RACY_MARGIN_NS = 2_000_000_000
 
 
@@ -99,6 +100,9 @@ class ParseCache:
         self.rows: dict[str, Row] = {}
         self.trusted_before = 0  # stamps of files modified before this (ns) are trusted
         self._heavy: dict[str, dict[str, tuple]] = {part: {} for part in HEAVY_PARTS}  # loaded parts
+        # Source digest → pickled "index" part of rows this process replaced with a new version of
+        # the file: the search update diffs a story's old grams against its new ones.
+        self.replaced: dict[str, bytes] = {}
         self._db: sqlite3.Connection | None = None
         self._pid = os.getpid()
         if path is not None:
@@ -142,6 +146,7 @@ class ParseCache:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('scanned', ?)", (str(scanned_ns),))
 
     def store(self, rows: list[Row], gone: list[str]) -> None:
+        self._keep_replaced(rows)
         for row in rows:
             self.rows[row.rel] = row
             for loaded in self._heavy.values():
@@ -161,6 +166,23 @@ class ParseCache:
             self._db.executemany("DELETE FROM entries WHERE rel = ?", [(rel,) for rel in gone])
         for row in rows:  # stored: later loads read the database, and memory is not held twice
             row.heavy = {}
+
+    def _keep_replaced(self, rows: list[Row]) -> None:
+        if self._db is None:
+            return
+        old = [(self.rows[r.rel].digest, r.rel) for r in rows
+               if r.rel in self.rows and self.rows[r.rel].digest != r.digest]
+        if not old or len(old) + len(self.replaced) > REPLACED_MAX:
+            return  # many changed: the search index is built whole anyway
+        for digest, rel in old:
+            found = self._db.execute('SELECT "index" FROM entries WHERE rel = ?', (rel,)).fetchone()
+            if found is not None:
+                self.replaced[digest] = found[0]
+
+    def old_grams(self, digest: str):
+        """The search grams of a file version this process replaced, or None."""
+        blob = self.replaced.get(digest)
+        return None if blob is None else pickle.loads(blob)[HEAVY_PARTS["index"].index("search")]
 
     def restamp(self, rel: str, stamp: str) -> None:
         """The file was touched but its bytes are the same: remember the new stamp."""

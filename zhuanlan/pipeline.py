@@ -418,7 +418,8 @@ class Builder:
                 manifest.kept(searchindex.INDEX_FILES, out_dir)
             if previous is None:  # built whole, or the last build's index updated where stories changed
                 fill = (lambda stories: self.cache.fill(stories, "index")) if self.cache is not None else None
-                staged += searchindex.stage_index(site, stager, out_dir, options.clean, fill)
+                old_grams = self.cache.old_grams if self.cache is not None else None
+                staged += searchindex.stage_index(site, stager, out_dir, options.clean, fill, old_grams)
             else:
                 staged += previous  # nothing the index is made of has changed
             clock.lap("search")
@@ -438,6 +439,8 @@ class Builder:
                                   stories=len(site.stories), scanned=found.scanned_ns, stages=stages)
             self.manifest = stager.manifest
             self.last = checked
+            if self.cache is not None:
+                self.cache.replaced.clear()  # the index now holds the new versions
             clock.lap("write")
         except BaseException:
             stager.discard(staged)

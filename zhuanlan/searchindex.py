@@ -196,6 +196,16 @@ def _merge(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> tuple[np
     return tuple(np.insert(a, where, b) for a, b in zip(old, new))
 
 
+def _changed_keys(old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Keys in one level of a story's grams that it gained, lost, or holds with another value
+    (both lists sorted and distinct)."""
+    (old_keys, old_values), (new_keys, new_values) = old, new
+    both, at_old, at_new = np.intersect1d(old_keys, new_keys, assume_unique=True, return_indices=True)
+    return np.concatenate([np.setdiff1d(old_keys, new_keys, assume_unique=True),
+                           np.setdiff1d(new_keys, old_keys, assume_unique=True),
+                           both[old_values[at_old] != new_values[at_new]]]).astype(np.uint64)
+
+
 @dataclass
 class _Level:
     files: dict[int, bytes]  # shard number → file, for the shards written
@@ -235,13 +245,15 @@ class IndexBuilder:
     """Stages every file of output/search/ for one build (see the module docstring)."""
 
     def __init__(self, site: Site, stager: Stager, out_dir: Path, clean: bool = False,
-                 fill_heavy: Callable[[list], None] | None = None):
+                 fill_heavy: Callable[[list], None] | None = None,
+                 old_grams: Callable[[str], search.StoryGrams | None] | None = None):
         self.site = site
         self.stager = stager
         self.manifest = stager.manifest
         self.out_dir = Path(out_dir)
         self.clean = clean
         self.fill_heavy = fill_heavy or (lambda stories: None)
+        self.old_grams = old_grams or (lambda source: None)
         self.docs = search.doc_order(site.stories)
         from . import urls
 
@@ -299,7 +311,13 @@ class IndexBuilder:
         counts = [shard_count(int(total)) for total in sizes.sum(axis=0)]
         if counts != state.counts:
             raise _Rebuild
-        levels = [self._update_level(index, state, changed_old, changed_new, counts[index], old_files)
+        # A story edited in place whose last version's grams are known is diffed against them.
+        diffed = {}
+        for i in sorted(set(changed_old) & set(changed_new)):
+            grams = self.old_grams(state.sources[i])
+            if grams is not None:
+                diffed[i] = grams
+        levels = [self._update_level(index, state, changed_old, changed_new, counts[index], old_files, diffed)
                   for index in range(len(LEVELS))]
         staged = self._stage_levels(levels)
         staged += self._stage_records(lights, record_todo)
@@ -309,16 +327,34 @@ class IndexBuilder:
         return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
 
     def _update_level(self, index: int, state: State, changed_old: list[int], changed_new: list[int],
-                      count: int, old_files: set[str]) -> _Level:
+                      count: int, old_files: set[str], diffed: dict[int, search.StoryGrams]) -> _Level:
+        """Rewrites the shards a change touches: for a story diffed against its last version, the
+        shards of the grams it gained, lost or counts differently; for any other changed story,
+        every shard its old and new grams are in. A touched shard drops all the changed stories'
+        old postings and takes their new ones."""
         folder, width, hashed = LEVELS[index]
         n = len(self.docs)
         touched = np.zeros(count, bool)
-        if changed_old:
-            rows = np.unpackbits(state.members[index][changed_old], axis=1, count=count, bitorder="little")
+        whole_old = [i for i in changed_old if i not in diffed]
+        if whole_old:
+            rows = np.unpackbits(state.members[index][whole_old], axis=1, count=count, bitorder="little")
             touched |= rows.any(axis=0)
         keys, numbers, values = _entries([self.docs[i] for i in changed_new], changed_new, width)
         shard = (search.hash_keys(keys, width, hashed) % np.uint32(count)).astype(np.int64)
-        touched[shard] = True
+        members = np.zeros((n, state.members[index].shape[1]), np.uint8)
+        unchanged = min(n, len(state.sources))
+        members[:unchanged] = state.members[index][:unchanged]
+        if changed_new:
+            rows = np.searchsorted(np.asarray(changed_new), numbers)
+            members[changed_new] = _members(rows, shard, len(changed_new), count)
+        is_diffed = np.zeros(n, bool)
+        is_diffed[list(diffed)] = True
+        touched[shard[~is_diffed[numbers]]] = True
+        for i, old in diffed.items():
+            delta = _changed_keys(old.level(width), self.docs[i].search.level(width))
+            touched[(search.hash_keys(delta, width, hashed) % np.uint32(count)).astype(np.int64)] = True
+        keep = touched[shard]  # a diffed story's postings elsewhere are what the files hold already
+        shard, keys, numbers, values = shard[keep], keys[keep], numbers[keep], values[keep]
         order = np.lexsort((numbers, keys, shard))
         shard, keys, numbers, values = shard[order], keys[order], numbers[order], values[order]
         drop = np.zeros(len(state.sources), bool)
@@ -341,12 +377,6 @@ class IndexBuilder:
         out = str(self.out_dir)
         if not all(os.path.isfile(f"{out}/{INDEX_DIR}{folder}/{t}.bin") for t in kept):
             raise _Rebuild
-        members = np.zeros((n, state.members[index].shape[1]), np.uint8)
-        unchanged = min(n, len(state.sources))
-        members[:unchanged] = state.members[index][:unchanged]
-        if changed_new:
-            rows = np.searchsorted(np.asarray(changed_new), numbers)
-            members[changed_new] = _members(rows, shard, len(changed_new), count)
         return _Level(files, kept, members)
 
     def _groups(self, folder: str, shards: list[int], old_files: set[str]) -> list[list[int]]:
@@ -439,5 +469,6 @@ class IndexBuilder:
 
 
 def stage_index(site: Site, stager: Stager, out_dir: Path, clean: bool = False,
-                fill_heavy: Callable[[list], None] | None = None) -> list[Staged]:
-    return IndexBuilder(site, stager, out_dir, clean, fill_heavy).stage()
+                fill_heavy: Callable[[list], None] | None = None,
+                old_grams: Callable[[str], search.StoryGrams | None] | None = None) -> list[Staged]:
+    return IndexBuilder(site, stager, out_dir, clean, fill_heavy, old_grams).stage()
