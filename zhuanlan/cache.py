@@ -48,8 +48,8 @@ class Row:
 # File times come from a coarse clock, so a file changed twice within one tick keeps its stamp
 # ("racy git"). A stamp is trusted only when the file is older than the last scan by this margin;
 # younger files are hashed again.
-REPLACED_MAX = 1000  # replaced rows kept for the search update (see ParseCache.replaced)
 RACY_MARGIN_NS = 2_000_000_000
+REPLACED_MAX = 1000  # replaced rows kept for the search update (see ParseCache.replaced)
 
 
 def file_stamp(path: Path) -> str:

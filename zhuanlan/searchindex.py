@@ -140,6 +140,11 @@ def _entries_of(parts: list[tuple[np.ndarray, np.ndarray]], numbers: list[int]) 
     return keys, np.repeat(np.asarray(numbers, np.int64), sizes), values
 
 
+def _shard_of(keys: np.ndarray, width: int, hashed: int, count: int, dtype=np.int64) -> np.ndarray:
+    """Each key's shard number in a level of `count` shards."""
+    return (search.hash_keys(keys, width, hashed) % np.uint32(count)).astype(dtype)
+
+
 def _sorted_by_shard(keys: np.ndarray, width: int, hashed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
     """The order (shard, key, doc) of entries that arrive doc by doc, and each entry's shard in
     that order. Entries are sorted by key (stable, so each key's docs stay ascending; 1- and
@@ -157,7 +162,7 @@ def _sorted_by_shard(keys: np.ndarray, width: int, hashed: int, count: int) -> t
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    shard = (search.hash_keys(ordered[starts], width, hashed) % np.uint32(count)).astype(np.int64)
+    shard = _shard_of(ordered[starts], width, hashed, count)
     groups = np.argsort(shard, kind="stable")
     lengths = np.diff(starts, append=ordered.size)[groups]
     moved = np.repeat(starts[groups] - (np.cumsum(lengths) - lengths), lengths) + np.arange(ordered.size)
@@ -206,6 +211,19 @@ def _changed_keys(old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.
                            both[old_values[at_old] != new_values[at_new]]]).astype(np.uint64)
 
 
+def _groups(shards: list[int], sizes: list[int]) -> list[list[int]]:
+    """Consecutive runs of these shards whose files (of these sizes) hold about GROUP_ENTRIES entries."""
+    groups: list[list[int]] = [[]]
+    size = 0
+    for shard, length in zip(shards, sizes):
+        if groups[-1] and size + length > GROUP_ENTRIES * BYTES_PER_ENTRY:
+            groups.append([])
+            size = 0
+        groups[-1].append(shard)
+        size += length
+    return groups if groups[0] else []
+
+
 @dataclass
 class _Level:
     files: dict[int, bytes]  # shard number → file, for the shards written
@@ -222,7 +240,7 @@ def _build_level(docs: list[Story], index: int, count: int) -> _Level:
     touched, and so copied, the memory pages of every story.)"""
     folder, width, hashed = LEVELS[index]
     parts = [s.search.level(width) for s in docs]
-    shards = [(search.hash_keys(keys, width, hashed) % np.uint32(count)).astype(np.uint32) for keys, _ in parts]
+    shards = [_shard_of(keys, width, hashed, count, np.uint32) for keys, _ in parts]
     total = sum(keys.size for keys, _ in parts)
     bounds = np.linspace(0, count, min(count, -(-total // GROUP_ENTRIES)) + 1).astype(np.int64).tolist()
     files: dict[int, bytes] = {}
@@ -340,7 +358,7 @@ class IndexBuilder:
             rows = np.unpackbits(state.members[index][whole_old], axis=1, count=count, bitorder="little")
             touched |= rows.any(axis=0)
         keys, numbers, values = _entries([self.docs[i] for i in changed_new], changed_new, width)
-        shard = (search.hash_keys(keys, width, hashed) % np.uint32(count)).astype(np.int64)
+        shard = _shard_of(keys, width, hashed, count)
         members = np.zeros((n, state.members[index].shape[1]), np.uint8)
         unchanged = min(n, len(state.sources))
         members[:unchanged] = state.members[index][:unchanged]
@@ -352,7 +370,7 @@ class IndexBuilder:
         touched[shard[~is_diffed[numbers]]] = True
         for i, old in diffed.items():
             delta = _changed_keys(old.level(width), self.docs[i].search.level(width))
-            touched[(search.hash_keys(delta, width, hashed) % np.uint32(count)).astype(np.int64)] = True
+            touched[_shard_of(delta, width, hashed, count)] = True
         keep = touched[shard]  # a diffed story's postings elsewhere are what the files hold already
         shard, keys, numbers, values = shard[keep], keys[keep], numbers[keep], values[keep]
         order = np.lexsort((numbers, keys, shard))
@@ -360,16 +378,18 @@ class IndexBuilder:
         drop = np.zeros(len(state.sources), bool)
         drop[changed_old] = True
         files: dict[int, bytes] = {}
-        # The touched shards as the last build wrote them (checked against the manifest), a group
-        # at a time: an edited story's grams reach a good part of all shards, and their postings
-        # decoded at once took most of a gigabyte on 10,000 stories.
-        for group in self._groups(folder, np.flatnonzero(touched).tolist(), old_files):
-            blobs = [self._old_shard(f"{INDEX_DIR}{folder}/{t}.bin", old_files) for t in group]
-            old = search.decode_shards(blobs, width)
+        # The touched shards as the last build wrote them (checked against the manifest), read
+        # once and decoded a group at a time: a file takes about a byte an entry, its decoded
+        # postings some 30, and decoding a story's every shard at once took most of a gigabyte
+        # on 10,000 stories.
+        touched_shards = np.flatnonzero(touched).tolist()
+        blobs = {t: self._old_shard(f"{INDEX_DIR}{folder}/{t}.bin", old_files) for t in touched_shards}
+        for group in _groups(touched_shards, [len(blobs[t]) for t in touched_shards]):
+            old = search.decode_shards([blobs.pop(t) for t in group], width)
             alive = ~drop[old.docs]
             old_entries = (np.asarray(group, np.int64)[old.file][alive], old.keys[alive], old.docs[alive],
                            old.values[alive])
-            del old, alive, blobs
+            del old, alive
             low, high = np.searchsorted(shard, [group[0], group[-1] + 1])
             new_entries = (shard[low:high], keys[low:high], numbers[low:high], values[low:high])
             files.update(search.encode_shards(*_merge(old_entries, new_entries), width))
@@ -378,24 +398,6 @@ class IndexBuilder:
         if not all(os.path.isfile(f"{out}/{INDEX_DIR}{folder}/{t}.bin") for t in kept):
             raise _Rebuild
         return _Level(files, kept, members)
-
-    def _groups(self, folder: str, shards: list[int], old_files: set[str]) -> list[list[int]]:
-        """Consecutive runs of these shards whose last-build files add up to about GROUP_ENTRIES."""
-        groups: list[list[int]] = [[]]
-        size = 0
-        budget = GROUP_ENTRIES * BYTES_PER_ENTRY
-        for t in shards:
-            rel = f"{INDEX_DIR}{folder}/{t}.bin"
-            try:
-                length = (self.out_dir / rel).stat().st_size if rel in old_files else 0
-            except OSError:
-                raise _Rebuild from None
-            if groups[-1] and size + length > budget:
-                groups.append([])
-                size = 0
-            groups[-1].append(t)
-            size += length
-        return [g for g in groups if g]
 
     def _old_shard(self, rel: str, old_files: set[str]) -> bytes:
         """A shard file as the last build wrote it; b"" for a shard it did not write."""
