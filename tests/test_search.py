@@ -154,6 +154,24 @@ def test_postings_round_trip_sparse_dense_and_escaped_values():
     assert kinds == {True, False}
 
 
+def test_story_grams_survive_the_parse_cache_and_make_the_whole_record():
+    import pickle
+
+    for title, text in [("黨建标题", "正文 網格連心\n第二段 5G 😀"), ("", ""), ("一", ""), ("", "ab")]:
+        grams = search.analyse(title, text)
+        again = pickle.loads(pickle.dumps(grams))
+        for name in ("keys1", "vals1", "keys2", "vals2", "keys4", "vals4"):
+            before, after = getattr(grams, name), getattr(again, name)
+            assert before.dtype == after.dtype and before.tolist() == after.tolist(), name
+        assert (again.folds, again.record_tail) == (grams.folds, grams.record_tail)
+        head = {"t": title, "u": "/dangjian/stories/a/", "d": "2023-05-01", "c": [0, 2], "b": -1}
+        whole = dict(head, x=search.display_text(text))
+        if grams.folds:
+            whole["f"] = grams.folds
+        assert search.story_record(head, again) == search.record_bytes(whole)
+        assert search.read_record(search.story_record(head, again)) == whole
+
+
 def test_index_files_are_where_the_page_reads_them(indexed):
     out, docs, _ = indexed
     meta = json.loads((out / "search" / "meta.json").read_text("utf-8"))

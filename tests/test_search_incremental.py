@@ -268,7 +268,7 @@ def test_an_edited_story_is_diffed_against_its_last_version_so_few_shards_are_re
     check_queries(out, clean_docs, ["老周说", "变化真大", "大。", "党建引领", "网格连心"])
 
 
-@pytest.mark.parametrize("damage", ["shard", "state", "record"])
+@pytest.mark.parametrize("damage", ["shard", "state", "faulty state", "record"])
 def test_a_damaged_index_or_lost_state_is_built_whole_again(tmp_path, damage):
     site = site_with(tmp_path / "site", _stories(20))
     out = site / "output"
@@ -283,6 +283,12 @@ def test_a_damaged_index_or_lost_state_is_built_whole_again(tmp_path, damage):
         elif damage == "state":
             for state in (site / ".cache").glob("*.search-*.npz"):
                 state.unlink()
+        elif damage == "faulty state":  # as a build once wrote it: one value where a list belongs
+            for state in (site / ".cache").glob("*.search-*.npz"):
+                with np.load(state) as data:
+                    arrays = dict(data)
+                arrays["records"] = np.array("bad")
+                np.savez(state, **arrays)
         else:
             (out / "search/d/3.bin").unlink()
         path = site / "content/stories/s03.md"

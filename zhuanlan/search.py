@@ -206,9 +206,14 @@ def _folded_units(text: str, points: np.ndarray) -> np.ndarray:
     return utf16_units(normalize(text)).astype(np.uint16)
 
 
+_GRAM_ARRAYS = (("keys4", "<u8"), ("keys2", "<u4"), ("keys1", "<u2"), ("vals1", "<u2"), ("vals2", "<u2"),
+                ("vals4", "<u2"))  # widest first, so that each array in a pickled blob stays aligned
+
+
 @dataclass
 class StoryGrams:
-    """Distinct grams of one story's title and text with count·2 + in-title flag, per level.
+    """Distinct grams of one story's title and text with count·2 + in-title flag, per level,
+    and the text part of its result record.
 
     Made by content.parse_file, so the parse cache keeps it and an edit re-analyses one story.
     """
@@ -220,42 +225,62 @@ class StoryGrams:
     keys4: np.ndarray  # uint64: four units, first unit in the high bits
     vals4: np.ndarray
     folds: dict[str, str]  # traditional characters of this story → simplified (for excerpts)
+    record_tail: bytes = b""  # the record's text and folds (see record_bytes), encoded once here
 
     def level(self, width: int) -> tuple[np.ndarray, np.ndarray]:
         return getattr(self, f"keys{width}"), getattr(self, f"vals{width}")
 
+    # Pickled as one blob: six arrays pickled apart took most of the time of loading a big
+    # site's grams from the parse cache.
+    def __getstate__(self):
+        arrays = [np.ascontiguousarray(getattr(self, name), dtype) for name, dtype in _GRAM_ARRAYS]
+        return [a.size for a in arrays], b"".join(a.tobytes() for a in arrays), self.folds, self.record_tail
 
-def _level(grams: np.ndarray, valid: np.ndarray, title_units: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+    def __setstate__(self, state) -> None:
+        sizes, blob, self.folds, self.record_tail = state
+        at = 0
+        for (name, dtype), size in zip(_GRAM_ARRAYS, sizes):
+            setattr(self, name, np.frombuffer(blob, dtype, size, at))
+            at += size * np.dtype(dtype).itemsize
+
+
+def _level(grams: np.ndarray, valid: np.ndarray, title_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct valid grams, sorted, and count·2 + in-title flag of each. (Written with few
+    numpy calls: this runs three times for every story, and each call costs microseconds.)"""
     keys = grams[valid]
     if keys.size == 0:
-        return np.empty(0, dtype), np.empty(0, np.uint16)
-    ordered = np.sort(keys)
-    first = np.empty(ordered.size, bool)
-    first[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    unique = ordered[starts]
-    counts = np.diff(starts, append=ordered.size)
-    values = np.minimum(counts, MAX_COUNT).astype(np.uint16) << 1
+        return keys, np.empty(0, np.uint16)
+    keys.sort()
+    first = np.empty(keys.size + 1, bool)
+    first[0] = first[-1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:-1])
+    bounds = np.flatnonzero(first)
+    unique = keys[bounds[:-1]]
+    values = (np.minimum(bounds[1:] - bounds[:-1], MAX_COUNT) << 1).astype(np.uint16)
     in_title = grams[:title_units][valid[:title_units]]
     if in_title.size:
         values[np.searchsorted(unique, in_title)] |= 1
-    return unique.astype(dtype), values
+    return unique, values
 
 
 def analyse(title: str, text: str) -> StoryGrams:
     title_points, text_points = _code_points(title), _code_points(text)
     title_units = _folded_units(title, title_points)
-    u = np.concatenate([title_units, [0], _folded_units(text, text_points), [0]]).astype(np.uint64)
+    t = title_units.size
+    u = np.concatenate([title_units, [0], _folded_units(text, text_points), [0]]).astype(np.uint16)
     nonzero = u != 0
-    keys1, vals1 = _level(u, nonzero, title_units.size, np.uint16)
-    keys2, vals2 = _level((u[:-1] << 16) | u[1:], nonzero[:-1] & nonzero[1:], title_units.size, np.uint32)
+    keys1, vals1 = _level(u, nonzero, t)
+    wide = u.astype(np.uint32)
+    pair_ok = nonzero[:-1] & nonzero[1:]
+    keys2, vals2 = _level((wide[:-1] << 16) | wide[1:], pair_ok, t)
     if len(u) >= 4:
-        quad = (u[:-3] << 48) | (u[1:-2] << 32) | (u[2:-1] << 16) | u[3:]
-        keys4, vals4 = _level(quad, nonzero[:-3] & nonzero[1:-2] & nonzero[2:-1], title_units.size, np.uint64)
+        pairs = ((wide[:-1] << 16) | wide[1:]).astype(np.uint64)
+        quad = (pairs[:-2] << 32) | pairs[2:]
+        keys4, vals4 = _level(quad, pair_ok[:-2] & nonzero[2:-1], t)
     else:
         keys4, vals4 = np.empty(0, np.uint64), np.empty(0, np.uint16)
-    return StoryGrams(keys1, vals1, keys2, vals2, keys4, vals4, _folds(np.concatenate([title_points, text_points])))
+    folds = _folds(np.concatenate([title_points, text_points]))
+    return StoryGrams(keys1, vals1, keys2, vals2, keys4, vals4, folds, record_tail(text, folds))
 
 
 def _folds(points: np.ndarray) -> dict[str, str]:
@@ -287,9 +312,28 @@ def display_text(text: str) -> str:
 
 def record_bytes(record: dict) -> bytes:
     """A result record (d/<doc>.bin): compact JSON in UTF-16LE, two bytes for a Chinese
-    character where UTF-8 takes three; search.js reads it as an ArrayBuffer."""
-    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    character where UTF-8 takes three; search.js reads it as an ArrayBuffer. Keys in this order:
+    t (title), u (URL path), d (date), c (columns), b (brand), x (text), f (folds, if any)."""
+    return _json_utf16(record)
+
+
+def _json_utf16(value: dict) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.encode("utf-16-le", "surrogatepass")
+
+
+def record_tail(text: str, folds: dict[str, str]) -> bytes:
+    """The end of a story's record, from "x" on: the part made from its text, which the parse
+    stage encodes once (and the parse cache keeps) rather than the index stage every time."""
+    tail = {"x": display_text(text)}
+    if folds:
+        tail["f"] = folds
+    return _json_utf16(tail)[2:]  # without the opening brace (one UTF-16 unit)
+
+
+def story_record(head: dict, grams: StoryGrams) -> bytes:
+    """record_bytes(head + {"x": …, "f": …}) of a story: the site-dependent head, then the tail."""
+    return _json_utf16(head)[:-2] + ",".encode("utf-16-le") + grams.record_tail
 
 
 def read_record(data: bytes) -> dict:
@@ -348,11 +392,12 @@ def _place(out: np.ndarray, data: np.ndarray, begins: np.ndarray, lengths: np.nd
 
 def hash_keys(keys: np.ndarray, width: int, hashed: int) -> np.ndarray:
     """shard_hash of the first `hashed` units of each key (keys: first unit in the high bits)."""
-    keys = keys.astype(np.uint64)
-    h = np.full(keys.size, 0x811C9DC5, np.uint32)
+    # a key seen as `width` little-endian units holds its first unit last
+    units = np.ascontiguousarray(keys, dtype=f"<u{2 * width}").view("<u2").reshape(-1, width)
+    h = np.full(units.shape[0], 0x811C9DC5, np.uint32)
     for j in range(hashed):
-        unit = ((keys >> np.uint64(16 * (width - 1 - j))) & np.uint64(0xFFFF)).astype(np.uint32)
-        h = (h ^ unit) * np.uint32(0x01000193)
+        h ^= units[:, width - 1 - j]
+        h *= np.uint32(0x01000193)
     h ^= h >> np.uint32(15)
     h *= np.uint32(0x2C1B3C6D)
     return h ^ (h >> np.uint32(12))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -41,7 +42,8 @@ BYTES_PER_ENTRY = 1.0  # what a posting takes on average (0.8–1.25 on the benc
 LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a level may have
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
 UPDATE_MIN = 64
-GROUP_ENTRIES = 1_000_000  # entries of a level built at once (about 60 MB of work arrays)
+GROUP_ENTRIES = 500_000  # entries of a group of shards built at once (some 50 MB of work arrays)
+THREADS = 2  # groups built at once: this machine has two cores; more threads would hold more groups in memory
 
 
 # Every file the index has (search/index.html beside them is the search page, rendered as pages are).
@@ -97,10 +99,15 @@ class State:
                 header = json.loads(str(data["header"]))
                 if header != {"format": search.FORMAT, "engine": ENGINE_VERSION}:
                     return None
-                return cls([int(c) for c in data["counts"]], data["sources"].tolist(), data["records"].tolist(),
-                           data["sizes"], [data[f"members{i}"] for i in range(len(LEVELS))])
+                state = cls([int(c) for c in data["counts"]], data["sources"].tolist(), data["records"].tolist(),
+                            data["sizes"], [data[f"members{i}"] for i in range(len(LEVELS))])
         except (OSError, ValueError, KeyError):
             return None
+        n = len(state.sources)
+        if not (isinstance(state.sources, list) and isinstance(state.records, list) and len(state.records) == n and state.sizes.shape == (n, len(LEVELS))
+                and all(m.shape[0] == n for m in state.members)):
+            return None  # written by a faulty build: not to be trusted
+        return state
 
     def save(self, manifest: Manifest, meta_digest: str) -> None:
         """Written before the output is committed; the state of the committed index stays until
@@ -145,12 +152,11 @@ def _shard_of(keys: np.ndarray, width: int, hashed: int, count: int, dtype=np.in
     return (search.hash_keys(keys, width, hashed) % np.uint32(count)).astype(dtype)
 
 
-def _sorted_by_shard(keys: np.ndarray, width: int, hashed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """The order (shard, key, doc) of entries that arrive doc by doc, and each entry's shard in
-    that order. Entries are sorted by key (stable, so each key's docs stay ascending; 1- and
-    2-unit keys pack with their position into one integer and sort as numbers), only distinct
-    keys are hashed, and whole key groups are then put in shard order."""
-    if width <= 2:
+def _order_by_shard(keys: np.ndarray, shards: np.ndarray) -> np.ndarray:
+    """The order (shard, key, doc) of entries that arrive doc by doc. Entries are sorted by key
+    (stable, so each key's docs stay ascending; keys of 32 bits or less pack with their position
+    into one integer and sort as numbers), then whole key groups are put in shard order."""
+    if keys.dtype.itemsize <= 4:
         packed = (keys.astype(np.uint64) << np.uint64(32)) | np.arange(keys.size, dtype=np.uint64)
         packed.sort()
         order = (packed & np.uint64(0xFFFF_FFFF)).astype(np.int64)
@@ -161,12 +167,12 @@ def _sorted_by_shard(keys: np.ndarray, width: int, hashed: int, count: int) -> t
     first = np.empty(ordered.size, bool)
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    del ordered
     starts = np.flatnonzero(first)
-    shard = _shard_of(ordered[starts], width, hashed, count)
-    groups = np.argsort(shard, kind="stable")
-    lengths = np.diff(starts, append=ordered.size)[groups]
-    moved = np.repeat(starts[groups] - (np.cumsum(lengths) - lengths), lengths) + np.arange(ordered.size)
-    return order[moved], np.repeat(shard[groups], lengths)
+    groups = np.argsort(shards[order[starts]], kind="stable")
+    lengths = np.diff(starts, append=order.size)[groups]
+    moved = np.repeat(starts[groups] - (np.cumsum(lengths) - lengths), lengths) + np.arange(order.size)
+    return order[moved]
 
 
 def _members(docs: np.ndarray, shard: np.ndarray, rows: int, count: int) -> np.ndarray:
@@ -231,32 +237,49 @@ class _Level:
     members: np.ndarray
 
 
-def _build_level(docs: list[Story], index: int, count: int) -> _Level:
-    """One level's shard files, built a group of shards at a time: all of a big site's entries of
-    one level at once (keys, doc numbers, values and the sort's work arrays) took over a gigabyte,
-    while a key's entries all live in one shard, so a group of shards can be built alone. (The
-    levels are built one after the other in this process: a forked worker building the biggest
-    level beside the others saved 4 of 40 seconds on 10,000 stories but cost 170 MB, as it
-    touched, and so copied, the memory pages of every story.)"""
+def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> Callable[[], _Level]:
+    """Starts building one level's shard files on the pool; the returned call waits for them.
+
+    The stories' grams are put end to end once; shards are then built a group at a time: all of
+    a big site's entries of one level sorted at once took over a gigabyte of work arrays, while
+    a key's entries all live in one shard, so a group of shards can be built alone. Groups run
+    on threads (numpy lets go of the interpreter lock while it sorts and computes), which share
+    the stories' memory: forked processes copied it, 170 MB on 10,000 stories."""
     folder, width, hashed = LEVELS[index]
     parts = [s.search.level(width) for s in docs]
-    shards = [_shard_of(keys, width, hashed, count, np.uint32) for keys, _ in parts]
-    total = sum(keys.size for keys, _ in parts)
-    bounds = np.linspace(0, count, min(count, -(-total // GROUP_ENTRIES)) + 1).astype(np.int64).tolist()
-    files: dict[int, bytes] = {}
+    sizes = np.fromiter((keys.size for keys, _ in parts), np.int64, len(parts))
     bits = np.zeros((len(docs), count), bool)
-    for low, high in zip(bounds[:-1], bounds[1:]):
-        picks = [(shard >= low) & (shard < high) for shard in shards] if len(bounds) > 2 else None
-        chosen = parts if picks is None else [(k[p], v[p]) for (k, v), p in zip(parts, picks)]
-        keys, numbers, values = _entries_of(chosen, list(range(len(docs))))
-        del chosen, picks
-        order, shard = _sorted_by_shard(keys, width, hashed, count)
-        numbers, values, keys = numbers[order], values[order], keys[order]
-        del order
-        files.update(search.encode_shards(shard, keys, numbers, values, width))
-        bits[numbers, shard] = True
-        del keys, numbers, values, shard
-    return _Level(files, [], np.packbits(bits, axis=1, bitorder="little"))
+    if not sizes.sum():
+        return lambda: _Level({}, [], np.packbits(bits, axis=1, bitorder="little"))
+    all_keys = np.concatenate([keys for keys, _ in parts])
+    all_values = np.concatenate([values for _, values in parts])
+    del parts
+    doc_starts = np.cumsum(sizes) - sizes
+    all_shards = _shard_of(all_keys, width, hashed, count, np.uint16 if count <= 1 << 16 else np.uint32)
+    groups = min(count, -(-all_keys.size // GROUP_ENTRIES))
+    bounds = np.linspace(0, count, groups + 1).astype(np.int64).tolist()
+
+    def build_group(low: int, high: int) -> dict[int, bytes]:
+        """The shards low..high-1 (entries picked in place, so they stay doc by doc)."""
+        if groups == 1:
+            keys, values, shards, picked = all_keys, all_values, all_shards, np.arange(all_keys.size)
+        else:
+            picked = np.flatnonzero((all_shards >= low) & (all_shards < high))
+            keys, values, shards = all_keys[picked], all_values[picked], all_shards[picked]
+        numbers = np.searchsorted(doc_starts, picked, side="right") - 1
+        del picked
+        bits[numbers, shards] = True  # groups own disjoint columns
+        order = _order_by_shard(keys, shards)
+        return search.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
+
+    futures = [pool.submit(build_group, low, high) for low, high in zip(bounds[:-1], bounds[1:])]
+
+    def finish() -> _Level:
+        files: dict[int, bytes] = {}
+        for future in futures:
+            files.update(future.result())
+        return _Level(files, [], np.packbits(bits, axis=1, bitorder="little"))
+    return finish
 
 
 class IndexBuilder:
@@ -287,10 +310,7 @@ class IndexBuilder:
                 "b": self.brand_at.get(story.brand, -1) if story.brand else -1}
 
     def _record(self, story: Story, light: dict) -> bytes:
-        record = dict(light, x=search.display_text(story.text))
-        if story.search.folds:
-            record["f"] = story.search.folds
-        return search.record_bytes(record)
+        return search.story_record(light, story.search)
 
     # the plan ----------------------------------------------------------------------------------
 
@@ -418,13 +438,16 @@ class IndexBuilder:
         sizes = np.array([[s.search.level(width)[0].size for _, width, _ in LEVELS] for s in docs],
                          np.int64).reshape(n, len(LEVELS))
         counts = [shard_count(int(total)) for total in sizes.sum(axis=0)]
-        staged: list[Staged] = []
-        try:
-            staged += self._stage_records(lights, range(n))
-            levels = [_build_level(docs, index, counts[index]) for index in range(len(LEVELS))]
-        except BaseException:
-            self.stager.discard(staged)
-            raise
+        with ThreadPoolExecutor(THREADS) as pool:
+            written = pool.submit(self._stage_records, lights, range(n))
+            try:
+                # one level at a time: their work arrays together took 200 MB more at the peak
+                levels = [_build_level(docs, index, counts[index], pool)() for index in range(len(LEVELS))]
+                staged = written.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                self.stager.discard(written.result() if not written.exception() else [])
+                raise
         staged += self._stage_levels(levels)
         return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
 
