@@ -152,3 +152,18 @@ def test_sorting_is_newest_first():
     assert [s.slug for s in site.stories] == ["b", "c", "a"]
     assert site.stories[0].date == datetime(2023, 1, 3, 8, 0)
     assert [y.year for y in site.years] == [2023]
+
+
+def test_a_brand_without_slogan_is_described_by_its_text_in_cold_and_cached_builds(make_site):
+    import re
+
+    from conftest import run_cli
+
+    site = make_site({})
+    page = site / "output" / "brands" / "dinglin" / "index.html"
+    found = []
+    for _ in range(2):  # the second build takes every record from the parse cache
+        page.unlink(missing_ok=True)
+        assert run_cli("--site", str(site)) == 0
+        found.append(re.search(r'<meta name="description" content="([^"]*)"', page.read_text("utf-8")).group(1))
+    assert found == ["子品牌介绍。", "子品牌介绍。"]

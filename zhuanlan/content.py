@@ -153,6 +153,7 @@ class Brand(Entry):
     color: str = ""
     owner: str = ""
     order: int = 0
+    summary: str = ""  # the body's first words: the page description when there is no slogan
 
 
 @dataclass
@@ -416,6 +417,7 @@ def _brand(doc: Document, problems: Problems) -> Brand:
         color=color,
         owner=f.text("owner", "责任单位"),
         order=f.number("order", "排序"),
+        summary=summarize(rendered.lead or rendered.text),
     )
     brand.logo = f.path_ref("logo", rendered.refs, doc.rel)
     return brand

@@ -234,7 +234,7 @@ class Renderer:
         site = self.site
         parent = site.brands.get(brand.parent) if brand.parent else None
         return {
-            "meta": self._meta(page["url"], _paged_title(brand.name, page), brand.slogan or _first_line(brand.text)),
+            "meta": self._meta(page["url"], _paged_title(brand.name, page), brand.slogan or brand.summary),
             "brand": brand,
             "parent": parent,
             "children": site.brand_children[brand.id],
@@ -335,7 +335,3 @@ def _window(number: int, count: int) -> list[int]:
     """Page numbers shown around the current one: first, last and two either side."""
     shown = {1, count, *range(max(1, number - 2), min(count, number + 2) + 1)}
     return sorted(shown)
-
-
-def _first_line(text: str) -> str:
-    return text.split("\n", 1)[0][:120] if text else ""
