@@ -182,3 +182,13 @@ def phone(browser):
     page.on("request", lambda request: page.requests.append(request.url))
     yield page
     context.close()
+
+
+def with_texts(stories: list) -> list:
+    """The stories, each with its plain text parsed again from its file: builds do not keep the
+    text (the search index is made from grams), and tests check search results against it."""
+    from zhuanlan.content import parse_file
+
+    for story in stories:
+        story.text = parse_file(Path(story.path), story.rel).item.text
+    return stories

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINIMAL_SITE, REPO, write_site
+from conftest import MINIMAL_SITE, REPO, with_texts, write_site
 from zhuanlan import search
 
 STORIES = {
@@ -44,7 +44,7 @@ def indexed(tmp_path_factory):
     from zhuanlan.pipeline import BuildOptions, build
 
     result = build(BuildOptions(root, root / "output", workers=1))
-    docs = search.doc_order(result.site.stories)  # document numbers: oldest first
+    docs = with_texts(search.doc_order(result.site.stories))  # document numbers: oldest first
     texts = [(search.normalize(s.title), search.normalize(s.text)) for s in docs]
     return root / "output", docs, texts
 
@@ -262,7 +262,7 @@ def test_substrings_of_generated_text_find_their_story(tmp_path_factory, bodies,
     write_site(root, files)
     from zhuanlan.pipeline import BuildOptions, build
 
-    docs = search.doc_order(build(BuildOptions(root, root / "output", workers=1)).site.stories)
+    docs = with_texts(search.doc_order(build(BuildOptions(root, root / "output", workers=1)).site.stories))
     texts = [(search.normalize(s.title), search.normalize(s.text)) for s in docs]
     reader = search.IndexReader(root / "output")
     for _ in range(5):

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINIMAL_SITE, write_site
+from conftest import MINIMAL_SITE, with_texts, write_site
 from zhuanlan import search, searchindex
 from zhuanlan.pipeline import BuildOptions, build
 
@@ -72,11 +72,11 @@ def search_files(out: Path) -> dict[str, bytes]:
 
 def clean_copy(site: Path, root: Path, name: str) -> tuple[dict[str, bytes], list]:
     """The search files of a clean build of a copy of the site, and its stories in document order
-    (with their text: a clean build loads every story's)."""
+    with their text."""
     copy = root / name
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".cache", "output"))
     result = build(BuildOptions(copy, copy / "output", workers=1, clean=True))
-    return search_files(copy / "output"), search.doc_order(result.site.stories)
+    return search_files(copy / "output"), with_texts(search.doc_order(result.site.stories))
 
 
 def expected(docs, query: str) -> list[int]:

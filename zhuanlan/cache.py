@@ -1,10 +1,11 @@
 """The parse cache: each content file's parsed record, keyed by its content hash and the engine
 version, kept in `.cache/parse.sqlite` in the site folder.
 
-A record is stored in two parts: the light part (front matter, summary, refs: everything the site
+A record is stored in parts: the light part (front matter, summary, refs: everything the site
 graph needs, loaded for every build) and two heavy parts (the body's HTML, loaded only for the pages
-that are rendered; the text and search grams, loaded only when the search index is rebuilt). A file whose size and modification time are unchanged is not even
-read; one whose bytes are unchanged is not parsed again.
+that are rendered; the search grams and record text, loaded only when the search index is
+rebuilt). The plain text is not stored. A file whose size and modification time are unchanged is
+not even read; one whose bytes are unchanged is not parsed again.
 """
 from __future__ import annotations
 

@@ -89,8 +89,10 @@ class Attachment:
 
 # Fields that only rendering ("body") or the search index ("index") need; the parse cache stores
 # each part apart and loads it only for the records that need it.
-HEAVY_PARTS = {"body": ("html", "headings"), "index": ("text", "search")}
-HEAVY_FIELDS = tuple(name for names in HEAVY_PARTS.values() for name in names)
+# The plain text is used while parsing (summary, character count, search grams and the record's
+# text, see search.record_tail) and not kept: no later stage needs it.
+HEAVY_PARTS = {"body": ("html", "headings"), "index": ("search",)}
+HEAVY_FIELDS = (*(name for names in HEAVY_PARTS.values() for name in names), "text")
 
 
 @dataclass

@@ -42,7 +42,7 @@ BYTES_PER_ENTRY = 1.0  # what a posting takes on average (0.8–1.25 on the benc
 LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a level may have
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
 UPDATE_MIN = 64
-GROUP_ENTRIES = 500_000  # entries of a group of shards built at once (some 50 MB of work arrays)
+GROUP_ENTRIES = 125_000  # entries of a group of shards built at once (some 20 MB of work arrays)
 THREADS = 2  # groups built at once: this machine has two cores; more threads would hold more groups in memory
 
 
@@ -104,8 +104,8 @@ class State:
         except (OSError, ValueError, KeyError):
             return None
         n = len(state.sources)
-        if not (isinstance(state.sources, list) and isinstance(state.records, list) and len(state.records) == n and state.sizes.shape == (n, len(LEVELS))
-                and all(m.shape[0] == n for m in state.members)):
+        if not (isinstance(state.sources, list) and isinstance(state.records, list) and len(state.records) == n
+                and state.sizes.shape == (n, len(LEVELS)) and all(m.shape[0] == n for m in state.members)):
             return None  # written by a faulty build: not to be trusted
         return state
 
@@ -237,8 +237,8 @@ class _Level:
     members: np.ndarray
 
 
-def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> Callable[[], _Level]:
-    """Starts building one level's shard files on the pool; the returned call waits for them.
+def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> _Level:
+    """One level's shard files and members.
 
     The stories' grams are put end to end once; shards are then built a group at a time: all of
     a big site's entries of one level sorted at once took over a gigabyte of work arrays, while
@@ -250,21 +250,22 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> C
     sizes = np.fromiter((keys.size for keys, _ in parts), np.int64, len(parts))
     bits = np.zeros((len(docs), count), bool)
     if not sizes.sum():
-        return lambda: _Level({}, [], np.packbits(bits, axis=1, bitorder="little"))
+        return _Level({}, [], np.packbits(bits, axis=1, bitorder="little"))
     all_keys = np.concatenate([keys for keys, _ in parts])
     all_values = np.concatenate([values for _, values in parts])
     del parts
     doc_starts = np.cumsum(sizes) - sizes
     all_shards = _shard_of(all_keys, width, hashed, count, np.uint16 if count <= 1 << 16 else np.uint32)
     groups = min(count, -(-all_keys.size // GROUP_ENTRIES))
-    bounds = np.linspace(0, count, groups + 1).astype(np.int64).tolist()
+    bounds = np.linspace(0, count, groups + 1).astype(np.int64)
+    group_of = np.repeat(np.arange(groups, dtype=np.uint8 if groups <= 256 else np.uint16), np.diff(bounds))[all_shards]
 
-    def build_group(low: int, high: int) -> dict[int, bytes]:
-        """The shards low..high-1 (entries picked in place, so they stay doc by doc)."""
+    def build_group(group: int) -> dict[int, bytes]:
+        """The shards of one group (entries picked in place, so they stay doc by doc)."""
         if groups == 1:
             keys, values, shards, picked = all_keys, all_values, all_shards, np.arange(all_keys.size)
         else:
-            picked = np.flatnonzero((all_shards >= low) & (all_shards < high))
+            picked = np.flatnonzero(group_of == group)
             keys, values, shards = all_keys[picked], all_values[picked], all_shards[picked]
         numbers = np.searchsorted(doc_starts, picked, side="right") - 1
         del picked
@@ -272,14 +273,10 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> C
         order = _order_by_shard(keys, shards)
         return search.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
 
-    futures = [pool.submit(build_group, low, high) for low, high in zip(bounds[:-1], bounds[1:])]
-
-    def finish() -> _Level:
-        files: dict[int, bytes] = {}
-        for future in futures:
-            files.update(future.result())
-        return _Level(files, [], np.packbits(bits, axis=1, bitorder="little"))
-    return finish
+    files: dict[int, bytes] = {}
+    for built in pool.map(build_group, range(groups)):
+        files.update(built)
+    return _Level(files, [], np.packbits(bits, axis=1, bitorder="little"))
 
 
 class IndexBuilder:
@@ -441,8 +438,8 @@ class IndexBuilder:
         with ThreadPoolExecutor(THREADS) as pool:
             written = pool.submit(self._stage_records, lights, range(n))
             try:
-                # one level at a time: their work arrays together took 200 MB more at the peak
-                levels = [_build_level(docs, index, counts[index], pool)() for index in range(len(LEVELS))]
+                # one level at a time: all three levels' work arrays at once took 120 MB more at the peak
+                levels = [_build_level(docs, index, counts[index], pool) for index in range(len(LEVELS))]
                 staged = written.result()
             except BaseException:
                 pool.shutdown(cancel_futures=True)
