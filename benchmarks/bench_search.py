@@ -32,13 +32,14 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from bench_build import corpus  # noqa: E402
+from conftest import serve as serve_dir, with_texts  # noqa: E402  (the tests' helpers)
 from corpus import story_body  # noqa: E402
 from measure import median, table  # noqa: E402
 
 from zhuanlan import search, searchindex  # noqa: E402
-from zhuanlan.content import parse_file  # noqa: E402
 from zhuanlan.pipeline import BuildOptions, build  # noqa: E402
 from zhuanlan.workers import count as worker_count, fork_pool  # noqa: E402
 
@@ -83,7 +84,7 @@ def our_build(site: Path, out: Path) -> dict:
     shutil.rmtree(site / ".cache", ignore_errors=True)
     with _SearchClock() as clock:
         result = build(BuildOptions(site, out))
-    stories = _with_texts(result.site.stories)  # builds do not keep the text: parse it again
+    stories = with_texts(result.site.stories)  # builds do not keep the text: parse it again
     _FORKED[:] = [stories]
     started, cpu = time.perf_counter(), time.process_time()
     _tokenise(stories, 0, len(stories))  # what the parse stage spent on search, measured alone
@@ -97,12 +98,6 @@ def our_build(site: Path, out: Path) -> dict:
     return {"search": clock.wall, "search_cpu": clock.cpu, "tokenise": tokenise, "tokenise_cpu": tokenise_cpu,
             "tokenise_workers": time.perf_counter() - started, "workers": workers,
             "total": result.seconds, "site": result.site}
-
-
-def _with_texts(stories: list) -> list:
-    for story in stories:
-        story.text = parse_file(Path(story.path), story.rel).item.text
-    return stories
 
 
 _FORKED: list = []  # the stories a forked worker tokenises (inherited, not pickled)
@@ -169,9 +164,6 @@ def pagefind(out: Path) -> tuple[float, float]:
 
 
 def _server(out: Path):
-    sys.path.insert(0, str(REPO / "tests"))
-    from conftest import serve as serve_dir
-
     server = serve_dir(out, "/dangjian/")
     return server, f"http://127.0.0.1:{server.server_address[1]}/dangjian/"
 

@@ -271,11 +271,12 @@ def analyse(title: str, text: str) -> StoryGrams:
     nonzero = u != 0
     keys1, vals1 = _level(u, nonzero, t)
     wide = u.astype(np.uint32)
+    pairs = (wide[:-1] << 16) | wide[1:]
     pair_ok = nonzero[:-1] & nonzero[1:]
-    keys2, vals2 = _level((wide[:-1] << 16) | wide[1:], pair_ok, t)
+    keys2, vals2 = _level(pairs, pair_ok, t)
     if len(u) >= 4:
-        pairs = ((wide[:-1] << 16) | wide[1:]).astype(np.uint64)
-        quad = (pairs[:-2] << 32) | pairs[2:]
+        wide_pairs = pairs.astype(np.uint64)
+        quad = (wide_pairs[:-2] << 32) | wide_pairs[2:]
         keys4, vals4 = _level(quad, pair_ok[:-2] & nonzero[2:-1], t)
     else:
         keys4, vals4 = np.empty(0, np.uint64), np.empty(0, np.uint16)
@@ -314,11 +315,7 @@ def record_bytes(record: dict) -> bytes:
     """A result record (d/<doc>.bin): compact JSON in UTF-16LE, two bytes for a Chinese
     character where UTF-8 takes three; search.js reads it as an ArrayBuffer. Keys in this order:
     t (title), u (URL path), d (date), c (columns), b (brand), x (text), f (folds, if any)."""
-    return _json_utf16(record)
-
-
-def _json_utf16(value: dict) -> bytes:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     return text.encode("utf-16-le", "surrogatepass")
 
 
@@ -328,12 +325,12 @@ def record_tail(text: str, folds: dict[str, str]) -> bytes:
     tail = {"x": display_text(text)}
     if folds:
         tail["f"] = folds
-    return _json_utf16(tail)[2:]  # without the opening brace (one UTF-16 unit)
+    return record_bytes(tail)[2:]  # without the opening brace (one UTF-16 unit)
 
 
 def story_record(head: dict, grams: StoryGrams) -> bytes:
     """record_bytes(head + {"x": …, "f": …}) of a story: the site-dependent head, then the tail."""
-    return _json_utf16(head)[:-2] + ",".encode("utf-16-le") + grams.record_tail
+    return record_bytes(head)[:-2] + ",".encode("utf-16-le") + grams.record_tail
 
 
 def read_record(data: bytes) -> dict:
