@@ -3,6 +3,7 @@ search.js in Node), and the edge cases the issue lists."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -170,6 +171,17 @@ def test_story_grams_survive_the_parse_cache_and_make_the_whole_record():
             whole["f"] = grams.folds
         assert search.story_record(head, again) == search.record_bytes(whole)
         assert search.read_record(search.story_record(head, again)) == whole
+
+
+def test_a_story_record_is_the_same_in_every_process():
+    """Parse workers are separate processes, each with its own string hash seed."""
+    import sys
+
+    script = ("import sys; from zhuanlan import search; "
+              "sys.stdout.write(search.analyse('黨建網格', '後來，幹部們與群眾連心，這裡變了。').record_tail.hex())")
+    tails = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(tails) == 1
 
 
 def test_index_files_are_where_the_page_reads_them(indexed):

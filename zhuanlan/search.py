@@ -286,7 +286,8 @@ def analyse(title: str, text: str) -> StoryGrams:
 
 def _folds(points: np.ndarray) -> dict[str, str]:
     """Traditional characters of a text, keyed as search.js looks them up (after NFKC and lower
-    case), with their simplified forms."""
+    case), with their simplified forms, in code point order: the record must not depend on the
+    order a set happens to iterate in (it changes with each process's string hash seed)."""
     bmp = points[points < 0x10000]
     found = {chr(cp) for cp in np.unique(bmp[_source_table()[bmp]]).tolist()}
     sources = _t2s_sources()
@@ -297,7 +298,7 @@ def _folds(points: np.ndarray) -> dict[str, str]:
         for piece in unicodedata.normalize("NFKC", char).lower():
             if piece in table:
                 folds[piece] = table[piece]
-    return folds
+    return dict(sorted(folds.items()))
 
 
 # -- file formats -----------------------------------------------------------------------------
