@@ -127,6 +127,7 @@ class Stager:
     manifest: Manifest
     force: bool = False  # write every file, even when the manifest says it is unchanged
     _out: str = field(init=False)
+    _folders: set[str] = field(init=False, default_factory=set)  # folders known to exist
 
     def __post_init__(self) -> None:
         self._out = str(self.out_dir)
@@ -139,19 +140,32 @@ class Stager:
     def _unchanged(self, rel: str, stamp: str, target: str) -> bool:
         return not self.force and self.manifest.entries.get(rel) == stamp and os.path.isfile(target)
 
-    def _temp_for(self, target: str) -> str:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        return target + TEMP_SUFFIX
+    def _write_temp(self, target: str, write) -> str:
+        """write(temp) beside the target. Folders are made once per build (a makedirs for each
+        of some 25,000 files was two system calls each), and made again if they went missing."""
+        temp = target + TEMP_SUFFIX
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        try:
+            write(temp)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            write(temp)
+        return temp
 
     def stage_bytes(self, rel: str, data: bytes) -> Staged:
         stamp = digest(data)
         target = os.path.join(self._out, rel)
         if self._unchanged(rel, stamp, target):
             return Staged(rel, stamp, None)
-        temp = self._temp_for(target)
-        with open(temp, "wb") as handle:
-            handle.write(data)
-        return Staged(rel, stamp, temp)
+
+        def write(temp: str) -> None:
+            with open(temp, "wb") as handle:
+                handle.write(data)
+
+        return Staged(rel, stamp, self._write_temp(target, write))
 
     def stage_copy(self, rel: str, source: Path, immutable: bool = False) -> Staged:
         """Copy a file; `immutable` sources (named by their content hash) are never re-checked."""
@@ -161,9 +175,7 @@ class Stager:
         settled = immutable or info.st_mtime_ns < self.manifest.scanned - RACY_MARGIN_NS
         if settled and self._unchanged(rel, stamp, target):
             return Staged(rel, stamp, None)
-        temp = self._temp_for(target)
-        shutil.copyfile(source, temp)
-        return Staged(rel, stamp, temp)
+        return Staged(rel, stamp, self._write_temp(target, lambda temp: shutil.copyfile(source, temp)))
 
     def commit(self, staged: list[Staged], pages: dict[str, str] | None = None, inputs: str = "",
                warnings: list | None = None, stories: int = 0, scanned: int = 0,

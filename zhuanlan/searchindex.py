@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import deque
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,23 +261,46 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> _
     bounds = np.linspace(0, count, groups + 1).astype(np.int64)
     group_of = np.repeat(np.arange(groups, dtype=np.uint8 if groups <= 256 else np.uint16), np.diff(bounds))[all_shards]
 
-    def build_group(group: int) -> dict[int, bytes]:
-        """The shards of one group (entries picked in place, so they stay doc by doc)."""
+    def picks():
+        """Each group's entries (positions, ascending), found a block of groups at a time: one
+        pass over the level per block, then one over the block per group (a pass over the whole
+        level for every group took more time than sorting it)."""
         if groups == 1:
-            keys, values, shards, picked = all_keys, all_values, all_shards, np.arange(all_keys.size)
-        else:
-            picked = np.flatnonzero(group_of == group)
-            keys, values, shards = all_keys[picked], all_values[picked], all_shards[picked]
+            yield np.arange(all_keys.size)
+            return
+        per_block = max(1, round(groups ** 0.5))
+        block_of = group_of // group_of.dtype.type(per_block)
+        for block, low in enumerate(range(0, groups, per_block)):
+            in_block = np.flatnonzero(block_of == block)
+            block_groups = group_of[in_block]
+            for group in range(low, min(groups, low + per_block)):
+                yield in_block[block_groups == group]
+
+    def build_group(picked: np.ndarray) -> dict[int, bytes]:
+        """The shards of one group (entries picked in place, so they stay doc by doc)."""
+        keys, values, shards = all_keys[picked], all_values[picked], all_shards[picked]
         numbers = np.searchsorted(doc_starts, picked, side="right") - 1
         del picked
-        bits[numbers, shards] = True  # groups own disjoint columns
+        bits.reshape(-1)[numbers * count + shards] = True  # groups own disjoint columns
         order = _order_by_shard(keys, shards)
         return search.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
 
     files: dict[int, bytes] = {}
-    for built in pool.map(build_group, range(groups)):
+    for built in _map_ahead(pool, build_group, picks(), THREADS + 1):
         files.update(built)
     return _Level(files, [], np.packbits(bits, axis=1, bitorder="little"))
+
+
+def _map_ahead(pool: Executor, function: Callable, items, ahead: int):
+    """pool.map that takes the next item only when fewer than `ahead` are waiting (Executor.map
+    takes them all at once, and a level's picked entries all at once are a copy of the level)."""
+    waiting: deque = deque()
+    for item in items:
+        waiting.append(pool.submit(function, item))
+        if len(waiting) >= ahead:
+            yield waiting.popleft().result()
+    while waiting:
+        yield waiting.popleft().result()
 
 
 class IndexBuilder:
@@ -435,30 +459,38 @@ class IndexBuilder:
         sizes = np.array([[s.search.level(width)[0].size for _, width, _ in LEVELS] for s in docs],
                          np.int64).reshape(n, len(LEVELS))
         counts = [shard_count(int(total)) for total in sizes.sum(axis=0)]
-        with ThreadPoolExecutor(THREADS) as pool:
-            written = pool.submit(self._stage_records, lights, range(n))
+        # Files are written on a thread of their own while the levels are built: writing is
+        # mostly the kernel's work, and on one of the pool's threads it left a single thread
+        # building groups until the last record was written.
+        with ThreadPoolExecutor(1) as writer, ThreadPoolExecutor(THREADS) as pool:
+            written = [writer.submit(self._stage_records, lights, range(n))]
             try:
                 # one level at a time: all three levels' work arrays at once took 120 MB more at the peak
-                levels = [_build_level(docs, index, counts[index], pool) for index in range(len(LEVELS))]
-                staged = written.result()
+                levels = []
+                for index in range(len(LEVELS)):
+                    levels.append(_build_level(docs, index, counts[index], pool))
+                    written.append(writer.submit(self._stage_level, index, levels[-1]))
+                staged = [item for part in written for item in part.result()]
             except BaseException:
-                pool.shutdown(cancel_futures=True)
-                self.stager.discard(written.result() if not written.exception() else [])
+                writer.shutdown(cancel_futures=True)
+                done = [part for part in written if not part.cancelled()]
+                whole = all(part.exception() is None for part in done)  # else look for temporaries instead
+                self.stager.discard([item for part in done for item in part.result()] if whole else [])
                 raise
-        staged += self._stage_levels(levels)
         return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
 
     def _stage_records(self, lights: list[dict], numbers) -> list[Staged]:
         return [self.stager.stage_bytes(f"{INDEX_DIR}d/{i}.bin", self._record(self.docs[i], lights[i])) for i in numbers]
 
     def _stage_levels(self, levels: list[_Level]) -> list[Staged]:
-        staged = []
-        for (folder, _, _), level in zip(LEVELS, levels):
-            for number, data in level.files.items():
-                staged.append(self.stager.stage_bytes(f"{INDEX_DIR}{folder}/{number}.bin", data))
-            for number in level.kept:
-                rel = f"{INDEX_DIR}{folder}/{number}.bin"
-                staged.append(Staged(rel, self.manifest.entries[rel], None))
+        return [item for index, level in enumerate(levels) for item in self._stage_level(index, level)]
+
+    def _stage_level(self, index: int, level: _Level) -> list[Staged]:
+        folder = LEVELS[index][0]
+        staged = [self.stager.stage_bytes(f"{INDEX_DIR}{folder}/{number}.bin", data) for number, data in level.files.items()]
+        for number in level.kept:
+            rel = f"{INDEX_DIR}{folder}/{number}.bin"
+            staged.append(Staged(rel, self.manifest.entries[rel], None))
         return staged
 
     def _finish(self, staged: list[Staged], state: State) -> list[Staged]:
