@@ -259,7 +259,7 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> _
     all_shards = _shard_of(all_keys, width, hashed, count, np.uint16 if count <= 1 << 16 else np.uint32)
     groups = min(count, -(-all_keys.size // GROUP_ENTRIES))
     bounds = np.linspace(0, count, groups + 1).astype(np.int64)
-    group_of = np.repeat(np.arange(groups, dtype=np.uint8 if groups <= 256 else np.uint16), np.diff(bounds))[all_shards]
+    group_at = np.repeat(np.arange(groups, dtype=np.uint8 if groups <= 256 else np.uint16), np.diff(bounds))  # of a shard
 
     def picks():
         """Each group's entries (positions, ascending), found a block of groups at a time: one
@@ -269,10 +269,10 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> _
             yield np.arange(all_keys.size)
             return
         per_block = max(1, round(groups ** 0.5))
-        block_of = group_of // group_of.dtype.type(per_block)
+        block_of = (group_at // group_at.dtype.type(per_block))[all_shards]
         for block, low in enumerate(range(0, groups, per_block)):
             in_block = np.flatnonzero(block_of == block)
-            block_groups = group_of[in_block]
+            block_groups = group_at[all_shards[in_block]]
             for group in range(low, min(groups, low + per_block)):
                 yield in_block[block_groups == group]
 
