@@ -288,10 +288,16 @@ def _folds(points: np.ndarray) -> dict[str, str]:
     """Traditional characters of a text, keyed as search.js looks them up (after NFKC and lower
     case), with their simplified forms, in code point order: the record must not depend on the
     order a set happens to iterate in (it changes with each process's string hash seed)."""
-    bmp = points[points < 0x10000]
-    found = {chr(cp) for cp in np.unique(bmp[_source_table()[bmp]]).tolist()}
-    sources = _t2s_sources()
-    found.update(c for c in map(chr, points[points >= 0x10000].tolist()) if c in sources)
+    astral = points >= 0x10000
+    any_astral = bool(astral.any())
+    bmp = points[~astral] if any_astral else points
+    marked = _source_table()[bmp]
+    found = {chr(cp) for cp in np.unique(bmp[marked]).tolist()} if marked.any() else set()  # most texts have none
+    if any_astral:
+        sources = _t2s_sources()
+        found.update(c for c in map(chr, points[astral].tolist()) if c in sources)
+    if not found:
+        return {}
     table = t2s_table()
     folds = {}
     for char in found:
