@@ -173,6 +173,48 @@ def test_story_grams_survive_the_parse_cache_and_make_the_whole_record():
         assert search.read_record(search.story_record(head, again)) == whole
 
 
+def _grams_by_hand(title: str, text: str) -> dict[int, list[tuple[int, int]]]:
+    """Per level, each distinct gram of title 0 text 0 (as one integer, first unit highest) with
+    count·2 + in-title flag, counted one position at a time: the oracle of analyse_many."""
+    title_units = [int(u) for u in search.utf16_units(search.normalize(title))]
+    units = title_units + [0] + [int(u) for u in search.utf16_units(search.normalize(text))] + [0]
+    found = {}
+    for width, nonzero in ((1, 1), (2, 2), (4, 3)):
+        counts, in_title = {}, set()
+        for k in range(len(units) - width + 1):
+            gram = units[k:k + width]
+            if all(gram[:nonzero]):
+                key = 0
+                for unit in gram:
+                    key = key << 16 | unit
+                counts[key] = counts.get(key, 0) + 1
+                if k < len(title_units):
+                    in_title.add(key)
+        found[width] = [(key, min(n, search.MAX_COUNT) * 2 + (key in in_title)) for key, n in sorted(counts.items())]
+    return found
+
+
+_AWKWARD = "黨建網格連心党建网格连心乾ab AＡ５ﬁ㍿①😀𠀀\u200b\u00ad\x00\n\t，。"
+
+
+@settings(max_examples=200, deadline=None)
+@given(stories=st.lists(st.tuples(st.text(st.sampled_from(_AWKWARD) | st.characters(exclude_categories=("Cs",)), max_size=8),
+                                  st.text(st.sampled_from(_AWKWARD) | st.characters(exclude_categories=("Cs",)), max_size=40)),
+                        min_size=1, max_size=6))
+def test_grams_made_a_batch_at_a_time_are_each_storys_own(stories):
+    """Parse workers make a chunk of stories' grams at once: nothing may leak from one story to
+    the next, and each must be what counting by hand gives (and what analysing it alone gives)."""
+    batch = search.analyse_many(stories)
+    for (title, text), grams in zip(stories, batch):
+        alone = search.analyse(title, text)
+        for width, expected in _grams_by_hand(title, text).items():
+            keys, values = grams.level(width)
+            assert list(zip(keys.tolist(), values.tolist())) == expected, (width, title, text)
+            assert keys.dtype == alone.level(width)[0].dtype and keys.tolist() == alone.level(width)[0].tolist()
+        assert (grams.folds, grams.record_tail) == (alone.folds, alone.record_tail)
+        assert grams.folds == search.analyse(title + "\n" + text, "").folds  # folds do not depend on where a character is
+
+
 def test_a_story_record_is_the_same_in_every_process():
     """Parse workers are separate processes, each with its own string hash seed."""
     import sys

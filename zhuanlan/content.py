@@ -192,7 +192,9 @@ def kind_of(rel: str) -> str | None:
     return {"stories": "story", "brands": "brand", "columns": "column", "pages": "page"}.get(top)
 
 
-def parse_file(path: Path, rel: str, data: bytes | None = None) -> Parsed:
+def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool = True) -> Parsed:
+    """A content file's record and problems. A story's search grams are made here unless
+    `tokenise` is False, for a caller that makes many stories' grams at once (search.analyse_many)."""
     problems = Problems()
     try:
         doc = read_document(path, rel, data)
@@ -204,6 +206,8 @@ def parse_file(path: Path, rel: str, data: bytes | None = None) -> Parsed:
         return Parsed(None, problems.items)
     parser = {"story": _story, "brand": _brand, "column": _column, "page": _page}[kind_of(rel) or "page"]
     item = parser(doc, problems)
+    if tokenise and isinstance(item, Story):
+        item.search = analyse(item.title, item.text)
     return Parsed(item, problems.items)
 
 
@@ -343,7 +347,6 @@ def _story(doc: Document, problems: Problems) -> Story:
     )
     story.reading_minutes = reading_minutes(story.char_count)
     story.tag_slugs = [slugify(tag) for tag in story.tags]
-    story.search = analyse(title, rendered.text)
     story.cover = f.path_ref("cover", refs, doc.rel)
     story.first_image = rendered.images[0] if rendered.images else None
     story.attachments = _attachments(f, refs, doc.rel)

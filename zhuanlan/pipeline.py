@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
-from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_row, source_digest, stamp_mtime
+from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_rows, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, Story, kind_of, parse_file
 from .output import Manifest, Stager, Staged, WriteStats, output_lock
@@ -185,20 +185,17 @@ class Checked:
 
 # -- parallel stages --------------------------------------------------------------------------
 
-def _parse_row(args: tuple[Path, str, str, WordList]) -> Row:
-    return parse_to_row(*args)
-
-
 def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progress: Progress | None = None):
     """Parsed rows in batches, as they come, so that the caller can store them and let go."""
+    chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         batch: list[Row] = []
         done = 0
         with fork_pool(workers) as pool:
-            for row in pool.imap(_parse_row, todo, chunksize=CHUNK):
-                batch.append(row)
-                done += 1
-                if len(batch) == 4 * CHUNK:
+            for rows in pool.imap(parse_to_rows, chunks):
+                batch += rows
+                done += len(rows)
+                if len(batch) >= 4 * CHUNK:
                     yield batch
                     batch = []
                     if progress:
@@ -206,7 +203,7 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progre
         if batch:
             yield batch
     elif todo:
-        yield [_parse_row(item) for item in todo]
+        yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
 
 # State handed to forked render workers; set in the parent just before the pool starts.

@@ -244,44 +244,119 @@ class StoryGrams:
             at += size * np.dtype(dtype).itemsize
 
 
-def _level(grams: np.ndarray, valid: np.ndarray, title_units: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct valid grams, sorted, and count·2 + in-title flag of each. (Written with few
-    numpy calls: this runs three times for every story, and each call costs microseconds.)"""
-    keys = grams[valid]
-    if keys.size == 0:
-        return keys, np.empty(0, np.uint16)
-    keys.sort()
-    first = np.empty(keys.size + 1, bool)
+def _joined_units(strings: list[str], points: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """utf16_units(normalize(s)) of each string followed by a 0 unit, all end to end, and the
+    index of each string's 0, from the code points of the strings each followed by a NUL (at
+    `ends`). Looked up in one go where every code point folds to one BMP unit; a string with a
+    code point that does not takes the slow path alone."""
+    astral = points >= 0x10000
+    if astral.any():
+        mapped = np.full(points.size, _COMPLEX, np.uint32)
+        mapped[~astral] = _bmp_units(points[~astral])
+    else:
+        mapped = _bmp_units(points)
+    mapped[ends] = 0  # a NUL of the text itself is dropped; these stay, as the 0 units
+    slow = np.flatnonzero(mapped == _COMPLEX)
+    if not slow.size:
+        kept = mapped != _DROPPED
+        return mapped[kept].astype(np.uint16), np.cumsum(kept)[ends] - 1
+    slow_strings = set(np.searchsorted(ends, slow).tolist())
+    pieces = []
+    for i, (string, end) in enumerate(zip(strings, ends.tolist())):
+        if i in slow_strings:
+            pieces.append(np.append(utf16_units(normalize(string)), 0))
+        else:
+            piece = mapped[end - len(string):end + 1]
+            pieces.append(piece[piece != _DROPPED])
+    u = np.concatenate(pieces).astype(np.uint16)
+    return u, np.cumsum([piece.size for piece in pieces]) - 1
+
+
+def _packed_level(keys: np.ndarray, valid: np.ndarray, story: np.ndarray, title: np.ndarray, stories: int):
+    """Distinct valid grams of keys of 32 bits or less, per story: the story number packs above
+    the key, so one sort orders a whole batch. Returns the keys, count·2 + in-title flag of each,
+    and where each story's part begins and ends."""
+    packed = (story[valid] << np.uint64(32)) | keys[valid]
+    in_title = packed[title[valid]]
+    packed.sort()
+    first = np.empty(packed.size + 1, bool)
     first[0] = first[-1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:-1])
+    np.not_equal(packed[1:], packed[:-1], out=first[1:-1])
     bounds = np.flatnonzero(first)
-    unique = keys[bounds[:-1]]
-    values = (np.minimum(bounds[1:] - bounds[:-1], MAX_COUNT) << 1).astype(np.uint16)
-    in_title = grams[:title_units][valid[:title_units]]
+    unique = packed[bounds[:-1]]
+    values = (np.minimum(np.diff(bounds), MAX_COUNT) << 1).astype(np.uint16)
     if in_title.size:
         values[np.searchsorted(unique, in_title)] |= 1
-    return unique, values
+    parts = np.searchsorted(unique >> np.uint64(32), np.arange(stories + 1, dtype=np.uint64))
+    return unique & np.uint64(0xFFFF_FFFF), values, parts.tolist()
 
 
-def analyse(title: str, text: str) -> StoryGrams:
-    title_points, text_points = _code_points(title), _code_points(text)
-    title_units = _folded_units(title, title_points)
-    t = title_units.size
-    u = np.concatenate([title_units, [0], _folded_units(text, text_points), [0]]).astype(np.uint16)
+def _quad_level(quads: np.ndarray, story: np.ndarray, title: np.ndarray, stories: int):
+    """The same for 4-unit grams, which leave no room for the story number: each story's part is
+    sorted in place (valid quads come story by story)."""
+    parts = np.searchsorted(story, np.arange(stories + 1, dtype=np.uint64)).tolist()
+    in_title = quads[title]
+    for low, high in zip(parts[:-1], parts[1:]):
+        quads[low:high].sort()
+    first = np.empty(quads.size + 1, bool)
+    first[0] = first[-1] = True
+    first[1:-1] = (quads[1:] != quads[:-1]) | (story[1:] != story[:-1])
+    bounds = np.flatnonzero(first)
+    unique = quads[bounds[:-1]]
+    values = (np.minimum(np.diff(bounds), MAX_COUNT) << 1).astype(np.uint16)
+    unique_parts = np.searchsorted(story[bounds[:-1]], np.arange(stories + 1, dtype=np.uint64)).tolist()
+    title_parts = np.searchsorted(story[title], np.arange(stories + 1, dtype=np.uint64)).tolist()
+    for s in range(stories):
+        low, high = title_parts[s], title_parts[s + 1]
+        if high > low:
+            base = unique_parts[s]
+            values[base + np.searchsorted(unique[base:unique_parts[s + 1]], in_title[low:high])] |= 1
+    return unique, values, unique_parts
+
+
+def analyse_many(stories: list[tuple[str, str]]) -> list[StoryGrams]:
+    """The grams of each (title, text). A batch at a time: numpy's calls for one story cost more
+    than its sorting did, so the parse workers hand over their stories together."""
+    m = len(stories)
+    if not m:
+        return []
+    strings = [string for pair in stories for string in pair]
+    points = _code_points("\0".join(strings) + "\0")
+    ends = np.cumsum(np.fromiter(map(len, strings), np.int64, len(strings)) + 1) - 1  # the NUL after each
+    u, zeros = _joined_units(strings, points, ends)  # a story: its title, 0, its text, 0
+    title_end, story_end = zeros[0::2], zeros[1::2] + 1
+    story_start = np.concatenate(([0], story_end[:-1]))
+    story = np.repeat(np.arange(m, dtype=np.uint64), story_end - story_start)
+    title = np.repeat(np.tile([True, False], m),
+                      np.column_stack([title_end - story_start, story_end - title_end]).ravel())
     nonzero = u != 0
-    keys1, vals1 = _level(u, nonzero, t)
+    keys1, vals1, parts1 = _packed_level(u.astype(np.uint64), nonzero, story, title, m)
     wide = u.astype(np.uint32)
     pairs = (wide[:-1] << 16) | wide[1:]
     pair_ok = nonzero[:-1] & nonzero[1:]
-    keys2, vals2 = _level(pairs, pair_ok, t)
-    if len(u) >= 4:
-        wide_pairs = pairs.astype(np.uint64)
-        quad = (wide_pairs[:-2] << 32) | wide_pairs[2:]
-        keys4, vals4 = _level(quad, pair_ok[:-2] & nonzero[2:-1], t)
-    else:
-        keys4, vals4 = np.empty(0, np.uint64), np.empty(0, np.uint16)
-    folds = _folds(np.concatenate([title_points, text_points]))
-    return StoryGrams(keys1, vals1, keys2, vals2, keys4, vals4, folds, record_tail(text, folds))
+    keys2, vals2, parts2 = _packed_level(pairs.astype(np.uint64), pair_ok, story[:-1], title[:-1], m)
+    quad_ok = np.flatnonzero(pair_ok[:-2] & nonzero[2:-1])  # the fourth unit may be a story's 0
+    wide_pairs = pairs.astype(np.uint64)
+    quads = (wide_pairs[quad_ok] << np.uint64(32)) | wide_pairs[quad_ok + 2]
+    keys4, vals4, parts4 = _quad_level(quads, story[quad_ok], title[quad_ok], m)
+    keys1, keys2 = keys1.astype(np.uint16), keys2.astype(np.uint32)
+    # traditional characters: looked for per story only where the batch has some
+    bmp = points < 0x10000
+    marked = ~bmp
+    marked[bmp] = _source_table()[points[bmp]]
+    with_folds = set((np.searchsorted(ends, np.flatnonzero(marked)) // 2).tolist())
+    grams = []
+    for s, (title_text, text) in enumerate(stories):
+        folds = _folds(points[ends[2 * s] - len(title_text):ends[2 * s + 1]]) if s in with_folds else {}
+        grams.append(StoryGrams(keys1[parts1[s]:parts1[s + 1]], vals1[parts1[s]:parts1[s + 1]],
+                                keys2[parts2[s]:parts2[s + 1]], vals2[parts2[s]:parts2[s + 1]],
+                                keys4[parts4[s]:parts4[s + 1]], vals4[parts4[s]:parts4[s + 1]],
+                                folds, record_tail(text, folds)))
+    return grams
+
+
+def analyse(title: str, text: str) -> StoryGrams:
+    return analyse_many([(title, text)])[0]
 
 
 def _folds(points: np.ndarray) -> dict[str, str]:
