@@ -206,8 +206,9 @@ def _folded_units(text: str, points: np.ndarray) -> np.ndarray:
     return utf16_units(normalize(text)).astype(np.uint16)
 
 
-_GRAM_ARRAYS = (("keys4", "<u8"), ("keys2", "<u4"), ("keys1", "<u2"), ("vals1", "<u2"), ("vals2", "<u2"),
-                ("vals4", "<u2"))  # widest first, so that each array in a pickled blob stays aligned
+_GRAM_ARRAYS = tuple((name, np.dtype(code)) for name, code in (
+    ("keys4", "<u8"), ("keys2", "<u4"), ("keys1", "<u2"), ("vals1", "<u2"), ("vals2", "<u2"), ("vals4", "<u2")))
+# widest first, so that each array in a pickled blob stays aligned
 
 
 @dataclass
@@ -239,9 +240,10 @@ class StoryGrams:
     def __setstate__(self, state) -> None:
         sizes, blob, self.folds, self.record_tail = state
         at = 0
+        fields = self.__dict__
         for (name, dtype), size in zip(_GRAM_ARRAYS, sizes):
-            setattr(self, name, np.frombuffer(blob, dtype, size, at))
-            at += size * np.dtype(dtype).itemsize
+            fields[name] = np.frombuffer(blob, dtype, size, at)
+            at += size * dtype.itemsize
 
 
 def _joined_units(strings: list[str], points: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -238,8 +238,9 @@ class _Level:
     members: np.ndarray
 
 
-def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> _Level:
-    """One level's shard files and members.
+def _build_level(docs: list[Story], index: int, count: int, pool: Executor,
+                 write: Callable[[dict[int, bytes]], None]) -> np.ndarray:
+    """One level's shard files, handed to `write` a group at a time, and its members.
 
     The stories' grams are put end to end once; shards are then built a group at a time: all of
     a big site's entries of one level sorted at once took over a gigabyte of work arrays, while
@@ -251,7 +252,7 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> _
     sizes = np.fromiter((keys.size for keys, _ in parts), np.int64, len(parts))
     bits = np.zeros((len(docs), count), bool)
     if not sizes.sum():
-        return _Level({}, [], np.packbits(bits, axis=1, bitorder="little"))
+        return np.packbits(bits, axis=1, bitorder="little")
     all_keys = np.concatenate([keys for keys, _ in parts])
     all_values = np.concatenate([values for _, values in parts])
     del parts
@@ -285,10 +286,9 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor) -> _
         order = _order_by_shard(keys, shards)
         return search.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
 
-    files: dict[int, bytes] = {}
     for built in _map_ahead(pool, build_group, picks(), THREADS + 1):
-        files.update(built)
-    return _Level(files, [], np.packbits(bits, axis=1, bitorder="little"))
+        write(built)
+    return np.packbits(bits, axis=1, bitorder="little")
 
 
 def _map_ahead(pool: Executor, function: Callable, items, ahead: int):
@@ -466,10 +466,12 @@ class IndexBuilder:
             written = [writer.submit(self._stage_records, lights, range(n))]
             try:
                 # one level at a time: all three levels' work arrays at once took 120 MB more at the peak
-                levels = []
+                members = []
                 for index in range(len(LEVELS)):
-                    levels.append(_build_level(docs, index, counts[index], pool))
-                    written.append(writer.submit(self._stage_level, index, levels[-1]))
+                    def write(files: dict[int, bytes], index: int = index) -> None:
+                        written.append(writer.submit(self._stage_files, index, files))
+
+                    members.append(_build_level(docs, index, counts[index], pool, write))
                 staged = [item for part in written for item in part.result()]
             except BaseException:
                 writer.shutdown(cancel_futures=True)
@@ -477,21 +479,23 @@ class IndexBuilder:
                 whole = all(part.exception() is None for part in done)  # else look for temporaries instead
                 self.stager.discard([item for part in done for item in part.result()] if whole else [])
                 raise
-        return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
+        return self._finish(staged, State(counts, sources, records, sizes, members))
 
     def _stage_records(self, lights: list[dict], numbers) -> list[Staged]:
         return [self.stager.stage_bytes(f"{INDEX_DIR}d/{i}.bin", self._record(self.docs[i], lights[i])) for i in numbers]
 
     def _stage_levels(self, levels: list[_Level]) -> list[Staged]:
-        return [item for index, level in enumerate(levels) for item in self._stage_level(index, level)]
-
-    def _stage_level(self, index: int, level: _Level) -> list[Staged]:
-        folder = LEVELS[index][0]
-        staged = [self.stager.stage_bytes(f"{INDEX_DIR}{folder}/{number}.bin", data) for number, data in level.files.items()]
-        for number in level.kept:
-            rel = f"{INDEX_DIR}{folder}/{number}.bin"
-            staged.append(Staged(rel, self.manifest.entries[rel], None))
+        staged = []
+        for index, level in enumerate(levels):
+            staged += self._stage_files(index, level.files)
+            folder = LEVELS[index][0]
+            staged += [Staged(rel, self.manifest.entries[rel], None)
+                       for rel in (f"{INDEX_DIR}{folder}/{number}.bin" for number in level.kept)]
         return staged
+
+    def _stage_files(self, index: int, files: dict[int, bytes]) -> list[Staged]:
+        folder = LEVELS[index][0]
+        return [self.stager.stage_bytes(f"{INDEX_DIR}{folder}/{number}.bin", data) for number, data in files.items()]
 
     def _finish(self, staged: list[Staged], state: State) -> list[Staged]:
         """The small whole-site files: facets, the traditional → simplified table, meta."""
