@@ -116,3 +116,13 @@ def test_sub_path_base_url_prefixes_every_link(make_site):
     assert 'href="/dangjian/static/css/site.css"' in html
     assert 'href="/dangjian/columns/news/"' in html
     assert '<link rel="canonical" href="https://example.gov.cn/dangjian/stories/first/">' in html
+
+
+def test_an_output_path_that_cannot_be_written_is_explained_in_chinese(make_site, tmp_path, capsys):
+    site = make_site()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("一个文件，不是文件夹")
+    assert run_cli("--site", str(site), "--output", str(blocker / "output")) == 1
+    err = capsys.readouterr().err
+    assert "生成失败" in err and "not-a-folder" in err and "Traceback" not in err
+    assert blocker.read_text() == "一个文件，不是文件夹"

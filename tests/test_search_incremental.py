@@ -307,3 +307,44 @@ def test_shard_counts_come_from_a_ladder_and_stay_put_for_small_changes():
     assert all(b / a <= 1.5 for a, b in zip(steps[10:], steps[11:]))  # about 19% apart
     big = 15_000_000  # a 10,000-story site
     assert searchindex.shard_count(big) == searchindex.shard_count(big + 1500)  # one more story
+
+
+def _all_files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("where", ["group", "record", "shard file"])
+def test_a_failure_while_the_index_is_built_leaves_the_last_output_as_it_was(tmp_path, monkeypatch, where):
+    """Groups are built on one pool of threads and files written on another: whichever fails, the
+    build stops with the error, nothing it staged is left behind, and output/ is the last build's."""
+    site = site_with(tmp_path / "site", _stories(20))
+    out = site / "output"
+    with small_shards():
+        build(BuildOptions(site, out, workers=1))
+        before = _all_files(out)
+        calls = {"n": 0}
+
+        def failing(real, after: int):
+            def wrapper(*args, **kwargs):
+                calls["n"] += 1
+                if calls["n"] > after:
+                    raise OSError(28, "No space left on device")
+                return real(*args, **kwargs)
+            return wrapper
+
+        if where == "group":
+            monkeypatch.setattr(search, "encode_shards", failing(search.encode_shards, 3))
+        else:
+            real = searchindex.Stager.stage_bytes
+            folder = "search/d/" if where == "record" else "search/i4/"
+
+            def stage_bytes(self, rel, data):
+                return (failing(real, 5) if rel.startswith(folder) else real)(self, rel, data)
+            monkeypatch.setattr(searchindex.Stager, "stage_bytes", stage_bytes)
+        for path in (site / "content/stories").glob("*.md"):  # every story changed: the index is built whole
+            path.write_text(path.read_text("utf-8").replace("。", "，又一句。"), "utf-8")
+        with pytest.raises(OSError):
+            build(BuildOptions(site, out, workers=1))
+        assert calls["n"] > 3
+    assert _all_files(out) == before
+    assert not list(out.rglob("*.zhuanlan-tmp"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -110,10 +111,28 @@ def run_build(args: argparse.Namespace) -> int:
         bar.clear()
         print("已中断，输出文件夹未作改动。", file=sys.stderr)
         return 130
+    except OSError as exc:  # the disk, not the content: full, read-only, or a file where a folder must go
+        bar.clear()
+        print(os_error_message(exc), file=sys.stderr)
+        return 1
     bar.clear()
     report(result.problems)
     print(summary(result, options.out))
     return 0
+
+
+_OS_ERRORS = {
+    errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+    errno.EROFS: "磁盘是只读的", errno.ENOTDIR: "路径中有同名的文件挡住了文件夹", errno.EEXIST: "已有同名的文件",
+    errno.EISDIR: "这是一个文件夹", errno.ENAMETOOLONG: "路径太长",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    reason = _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
+    where = f"“{exc.filename}”" if exc.filename else "文件"
+    return (f"生成失败：读写{where}时出错：{reason}。本次生成写到一半的临时文件已清除；"
+            f"请检查磁盘空间、文件夹权限和输出路径后重试。")
 
 
 def summary(result, out: Path) -> str:
