@@ -195,17 +195,6 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
 
 
-def _folded_units(text: str, points: np.ndarray) -> np.ndarray:
-    """utf16_units(normalize(text)), by table lookup when every code point folds to one unit."""
-    if points.size == 0:
-        return np.empty(0, np.uint16)
-    if int(points.max()) < 0x10000:
-        mapped = _bmp_units(points)
-        if not (mapped == _COMPLEX).any():
-            return mapped[mapped != _DROPPED].astype(np.uint16)
-    return utf16_units(normalize(text)).astype(np.uint16)
-
-
 _GRAM_ARRAYS = tuple((name, np.dtype(code)) for name, code in (
     ("keys4", "<u8"), ("keys2", "<u4"), ("keys1", "<u2"), ("vals1", "<u2"), ("vals2", "<u2"), ("vals4", "<u2")))
 # widest first, so that each array in a pickled blob stays aligned
@@ -274,6 +263,21 @@ def _joined_units(strings: list[str], points: np.ndarray, ends: np.ndarray) -> t
     return u, np.cumsum([piece.size for piece in pieces]) - 1
 
 
+def _runs(keys: np.ndarray, story: np.ndarray | None = None) -> np.ndarray:
+    """Where each run of equal sorted keys (of one story) begins, and the end of the last."""
+    first = np.empty(keys.size + 1, bool)
+    first[0] = first[-1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:-1])
+    if story is not None:
+        first[1:-1] |= story[1:] != story[:-1]
+    return np.flatnonzero(first)
+
+
+def _counted(bounds: np.ndarray) -> np.ndarray:
+    """count·2 of each run (capped), the in-title flag left clear."""
+    return (np.minimum(np.diff(bounds), MAX_COUNT) << 1).astype(np.uint16)
+
+
 def _packed_level(keys: np.ndarray, valid: np.ndarray, story: np.ndarray, title: np.ndarray, stories: int):
     """Distinct valid grams of keys of 32 bits or less, per story: the story number packs above
     the key, so one sort orders a whole batch. Returns the keys, count·2 + in-title flag of each,
@@ -281,12 +285,8 @@ def _packed_level(keys: np.ndarray, valid: np.ndarray, story: np.ndarray, title:
     packed = (story[valid] << np.uint64(32)) | keys[valid]
     in_title = packed[title[valid]]
     packed.sort()
-    first = np.empty(packed.size + 1, bool)
-    first[0] = first[-1] = True
-    np.not_equal(packed[1:], packed[:-1], out=first[1:-1])
-    bounds = np.flatnonzero(first)
-    unique = packed[bounds[:-1]]
-    values = (np.minimum(np.diff(bounds), MAX_COUNT) << 1).astype(np.uint16)
+    bounds = _runs(packed)
+    unique, values = packed[bounds[:-1]], _counted(bounds)
     if in_title.size:
         values[np.searchsorted(unique, in_title)] |= 1
     parts = np.searchsorted(unique >> np.uint64(32), np.arange(stories + 1, dtype=np.uint64))
@@ -300,12 +300,8 @@ def _quad_level(quads: np.ndarray, story: np.ndarray, title: np.ndarray, stories
     in_title = quads[title]
     for low, high in zip(parts[:-1], parts[1:]):
         quads[low:high].sort()
-    first = np.empty(quads.size + 1, bool)
-    first[0] = first[-1] = True
-    first[1:-1] = (quads[1:] != quads[:-1]) | (story[1:] != story[:-1])
-    bounds = np.flatnonzero(first)
-    unique = quads[bounds[:-1]]
-    values = (np.minimum(np.diff(bounds), MAX_COUNT) << 1).astype(np.uint16)
+    bounds = _runs(quads, story)
+    unique, values = quads[bounds[:-1]], _counted(bounds)
     unique_parts = np.searchsorted(story[bounds[:-1]], np.arange(stories + 1, dtype=np.uint64)).tolist()
     title_parts = np.searchsorted(story[title], np.arange(stories + 1, dtype=np.uint64)).tolist()
     for s in range(stories):
