@@ -416,3 +416,25 @@ def test_search_js_in_node_agrees_with_python(indexed, tmp_path, script):
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "# fail 0" in result.stdout and "# pass 4" in result.stdout, result.stdout[-2000:]
+
+
+def test_theme_scripts_are_es5(indexed, tmp_path):
+    """WeChat's in-app browser on old phones runs ES5: no let/const, arrow functions, classes or
+    template strings in the theme's scripts, as written and as the build minifies them. A script
+    with newer syntax is caught (checked on a copy with one `let`)."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the script tests: apt-get install nodejs (not skipped on purpose)"
+    sources = sorted((REPO / "themes" / "default" / "static" / "js").glob("*.js"))
+    built = [indexed[0] / "static" / "js" / path.name for path in sources]
+    assert sources and all(path.is_file() for path in built)
+    newer = tmp_path / "newer.js"
+    newer.write_text(sources[0].read_text("utf-8") + "\nlet later = 1;\n", "utf-8")
+    checker = str(REPO / "tests" / "js" / "es5.js")
+
+    def check(paths):
+        return subprocess.run([node, checker, *map(str, paths)], capture_output=True, text=True, timeout=60)
+
+    result = check(sources + built)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = check([newer])
+    assert result.returncode == 1 and "newer.js" in result.stdout, result.stdout + result.stderr
