@@ -141,3 +141,25 @@ def test_query_is_text_never_markup(phone, example_server):
         assert phone.evaluate("window.__pwned") is None
         assert phone.locator("#search-status img, #search-status script, #search-results img").count() == 0
         assert phone.locator("#search-input").input_value() == query
+
+
+def test_first_result_is_on_the_first_screen_of_a_phone(phone, example_server, example_output):
+    """On the search page the header's box gives way to the page's own, and both filters share a
+    line, so that the first result's title is read without scrolling at 360×740; at the large
+    font the filters go one under the other rather than squeezing their names."""
+    phone.goto(example_server)
+    assert phone.locator(".site-header .search-box").is_visible()  # every other page has it
+    hits = search.IndexReader(example_output).query("党员")
+    phone.goto(example_server + "search/?q=" + quote("党员"))
+    wait_for_status(phone, f"找到 {len(hits)} 篇")
+    results(phone, min(len(hits), 10))
+    assert not phone.locator(".site-header .search-box").is_visible()
+    title = phone.locator("#search-results > li a").first.bounding_box()
+    assert title["y"] + title["height"] <= 740, title
+    column, brand = (phone.locator(f"#search-{name}").bounding_box() for name in ("column", "brand"))
+    assert column["y"] == brand["y"]  # one line
+    phone.locator("button[data-font-choice=large]").click()
+    phone.wait_for_function("document.getElementById('search-brand').getBoundingClientRect().top >"
+                            " document.getElementById('search-column').getBoundingClientRect().bottom")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path=str(SHOTS / "search-first-screen-360.png"))
