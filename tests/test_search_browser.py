@@ -105,6 +105,39 @@ def test_a_link_with_q_opens_with_results_and_load_more_reaches_all(phone, make_
         server.shutdown()
 
 
+
+def test_a_failed_download_says_so_and_can_be_tried_again(phone, make_site):
+    """On a phone network a file of the index, a result record or the next page of results may
+    fail to arrive: the page says so in Chinese, and the same search (or 加载更多) tried again
+    works once the network is back."""
+    stories = {f"content/stories/s{i:02d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-{i + 1:02d}\n---\n"
+               f"网格员第{i}次走访。\n" for i in range(15)}
+    site = make_site(stories)
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    server = serve(site / "output", "/dangjian/")
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/dangjian/"
+        page_size = search.IndexReader(site / "output").meta["page"]
+        box = phone.locator("#search-input")
+        for blocked, message in [("**/search/i2/**", "搜索索引加载失败"), ("**/search/d/**", "搜索结果加载失败")]:
+            phone.route(blocked, lambda route: route.abort())
+            phone.goto(root + "search/?q=" + quote("走访"))
+            wait_for_status(phone, message)
+            assert phone.locator("#search-results > li").count() == 0
+            phone.unroute(blocked)
+            box.press("Enter")  # the same query again
+            wait_for_status(phone, "找到 15 篇")
+            results(phone, page_size)
+        phone.route("**/search/d/**", lambda route: route.abort())  # the next page fails
+        phone.locator("#search-more").click()
+        wait_for_status(phone, "搜索结果加载失败")
+        assert phone.locator("#search-more").is_visible()
+        phone.unroute("**/search/d/**")
+        phone.locator("#search-more").click()
+        results(phone, 15)
+    finally:
+        server.shutdown()
+
 def test_traditional_query_finds_simplified_text(phone, example_server, example_output):
     expected = search.IndexReader(example_output).query("網格連心")
     assert expected

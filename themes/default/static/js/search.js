@@ -562,7 +562,17 @@
       if (more) more.hidden = true;
       searcher.records(page.map(function (h) { return h.doc; }), function (err, records) {
         if (mine !== serial) return;
-        if (err) return say('搜索结果加载失败，请检查网络后重试。');
+        if (err) {
+          // Retrying must stay possible on a flaky phone network: the same query submitted again
+          // runs again, and a failed 加载更多 stays on screen to be tapped again.
+          if (from === 0) {
+            lastText = null;
+            list.textContent = '';  // not the last query's results under this query's message
+          } else if (more) {
+            more.hidden = false;
+          }
+          return say('搜索结果加载失败，请检查网络后重试。');
+        }
         if (from === 0) list.textContent = '';
         var meta = searcher.meta;
         records.forEach(function (r) {
