@@ -138,6 +138,54 @@ def test_a_failed_download_says_so_and_can_be_tried_again(phone, make_site):
     finally:
         server.shutdown()
 
+
+def test_back_from_a_story_returns_to_the_same_results_and_place(phone, make_site, example_server):
+    """Results are drawn after the page loads, so the browser alone brings a reader back from a
+    story to the top of the first ten: the page keeps the results shown (加载更多 included), the
+    filters and the scroll position in its history entry and puts them back."""
+    stories = {f"content/stories/s{i:02d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-{i + 1:02d}\n---\n"
+               f"网格员第{i}次走访，{'记录民情' * 30}。\n" for i in range(25)}
+    site = make_site(stories)
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    server = serve(site / "output", "/dangjian/")
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/dangjian/"
+        phone.goto(root + "search/?q=" + quote("走访"))
+        wait_for_status(phone, "找到 25 篇")
+        results(phone, 10)
+        phone.locator("#search-more").click()
+        titles = results(phone, 20)
+        link = phone.locator("#search-results > li a").nth(17)
+        link.scroll_into_view_if_needed()
+        phone.wait_for_timeout(400)  # the position is kept a moment after scrolling stops
+        y = phone.evaluate("window.pageYOffset")
+        assert y > 2000
+        link.click()
+        phone.wait_for_url("**/stories/**")
+        phone.go_back()
+        phone.wait_for_function("document.querySelectorAll('#search-results > li').length === 20")
+        assert results(phone, 20) == titles
+        assert abs(phone.evaluate("window.pageYOffset") - y) <= 2
+        assert phone.locator("#search-input").input_value() == "走访"
+        assert "还有 5 篇" in phone.locator("#search-more").inner_text()
+        phone.locator("#search-input").fill("第3篇")  # a new search starts at the top again
+        wait_for_status(phone, "找到 1 篇")
+        assert len(results(phone, 1)) == 1
+    finally:
+        server.shutdown()
+
+    phone.goto(example_server + "search/?q=" + quote("党员"))
+    wait_for_status(phone, "找到")
+    phone.locator("#search-column").select_option(label="我为群众办实事")
+    status = wait_for_status(phone, "筛选后")
+    filtered = results(phone)
+    phone.locator("#search-results > li a").first.click()
+    phone.wait_for_url("**/stories/**")
+    phone.go_back()
+    assert wait_for_status(phone, "筛选后") == status
+    assert phone.locator("#search-column option:checked").inner_text() == "我为群众办实事"
+    assert results(phone, len(filtered)) == filtered
+
 def test_traditional_query_finds_simplified_text(phone, example_server, example_output):
     expected = search.IndexReader(example_output).query("網格連心")
     assert expected

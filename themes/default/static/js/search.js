@@ -507,6 +507,11 @@
     var brandSelect = document.getElementById('search-brand');
     var searcher = new Searcher(xhrLoad(root));
     var serial = 0, timer = null, current = null, shown = 0, facets = null, lastText = null;
+    // Coming back from a story: this history entry's saved query, filters, results shown and
+    // scroll position (the results are drawn after the page loads, too late for the browser to
+    // put the reader back where they were).
+    var saved = window.history && history.state && typeof history.state.q === 'string' ? history.state : null;
+    var restore = null;
 
     function say(text) { status.textContent = text; }
 
@@ -546,6 +551,7 @@
       var query = result.normalized;
       var quoted = '“' + input.value.replace(/^\s+|\s+$/g, '') + '”';
       if (!result.hits.length) {
+        restore = null;
         say('未找到与' + quoted + '相关的文章。可以换个说法，或少输入几个字再试。');
       } else if (filtering()) {
         say('找到 ' + result.hits.length + ' 篇与' + quoted + '相关的文章，筛选后 ' + hits.length + ' 篇。' +
@@ -558,7 +564,8 @@
     }
 
     function showMore(hits, query, from) {
-      var mine = serial, page = hits.slice(from, from + searcher.meta.page);
+      var count = restore ? Math.max(restore.shown, searcher.meta.page) : searcher.meta.page;
+      var mine = serial, page = hits.slice(from, from + count);
       if (more) more.hidden = true;
       searcher.records(page.map(function (h) { return h.doc; }), function (err, records) {
         if (mine !== serial) return;
@@ -590,6 +597,11 @@
           list.appendChild(item);
         });
         shown = from + page.length;
+        if (restore) {
+          window.scrollTo(0, restore.y);
+          restore = null;
+        }
+        remember();
         if (more) more.hidden = shown >= hits.length;
         if (more) more.textContent = '加载更多（还有 ' + (hits.length - shown) + ' 篇）';
       });
@@ -599,6 +611,7 @@
       var text = input.value, mine = ++serial;
       if (text === lastText) return;
       lastText = text;
+      if (restore && restore.q !== text) restore = null;
       if (window.history && history.replaceState) {
         history.replaceState(null, '', location.pathname + (text ? '?q=' + encodeURIComponent(text) : ''));
       }
@@ -611,6 +624,7 @@
         fillFilters();
         current = result;
         if (result.state !== 'ok') {
+          restore = null;
           list.textContent = '';
           if (more) more.hidden = true;
           if (filters) filters.hidden = true;
@@ -618,6 +632,13 @@
         }
         render(result, filtered(result.hits));
       });
+    }
+
+    function remember() {
+      if (!window.history || !history.replaceState) return;
+      history.replaceState({q: input.value, shown: shown, y: window.pageYOffset || 0,
+                            column: columnSelect ? columnSelect.value : '', brand: brandSelect ? brandSelect.value : ''},
+                           '', location.href);
     }
 
     function refilter() {
@@ -649,6 +670,12 @@
         if (current) showMore(filtered(current.hits), current.normalized, shown);
       });
     }
+    list.addEventListener('click', remember);
+    var scrollTimer = null;
+    window.addEventListener('scroll', function () {
+      clearTimeout(scrollTimer);
+      scrollTimer = setTimeout(function () { if (current && !restore) remember(); }, 200);
+    });
     if (columnSelect) columnSelect.addEventListener('change', refilter);
     if (brandSelect) brandSelect.addEventListener('change', refilter);
 
@@ -656,7 +683,16 @@
     searcher.init(function (err) {
       if (err) return say('搜索索引加载失败，请检查网络后重试。');
       fillFilters();
-      if (input.value) run();
+      if (!input.value) return;
+      if (!saved || saved.q !== input.value) return run();
+      restore = saved;
+      if (columnSelect) columnSelect.value = saved.column || '';
+      if (brandSelect) brandSelect.value = saved.brand || '';
+      if (!filtering()) return run();
+      searcher.get('facets.json', 'json', function (err, value) {
+        if (!err) facets = value;
+        run();
+      });
     });
   }
 
