@@ -186,6 +186,29 @@ def test_back_from_a_story_returns_to_the_same_results_and_place(phone, make_sit
     assert phone.locator("#search-column option:checked").inner_text() == "我为群众办实事"
     assert results(phone, len(filtered)) == filtered
 
+
+def test_pinyin_being_typed_is_not_searched(phone, example_server, example_output):
+    """With a Chinese input method the box holds pinyin ("dang'yuan") until the characters are
+    chosen. That is no query: no results, no 未找到, no index files fetched, no ?q= for it; the
+    search runs when 党员 arrives."""
+    phone.goto(example_server + "search/")
+    phone.wait_for_load_state("networkidle")  # meta.json read
+    phone.locator("#search-input").focus()
+    cdp = phone.context.new_cdp_session(phone)
+    fetched = len(phone.requests)
+    for text in ["d", "dang", "dang'yuan"]:
+        cdp.send("Input.imeSetComposition", {"text": text, "selectionStart": len(text), "selectionEnd": len(text)})
+        phone.wait_for_timeout(120)
+    phone.wait_for_timeout(600)  # well past the 150 ms wait after the last keystroke
+    assert phone.locator("#search-input").input_value() == "dang'yuan"
+    assert phone.locator("#search-status").inner_text() == ""
+    assert not [url for url in phone.requests[fetched:] if "/search/i" in url]
+    assert "q=" not in phone.url
+    cdp.send("Input.insertText", {"text": "党员"})
+    hits = search.IndexReader(example_output).query("党员")
+    wait_for_status(phone, f"找到 {len(hits)} 篇与“党员”")
+    assert "q=" in phone.url
+
 def test_traditional_query_finds_simplified_text(phone, example_server, example_output):
     expected = search.IndexReader(example_output).query("網格連心")
     assert expected

@@ -654,9 +654,17 @@
       });
     }
 
-    input.addEventListener('input', function () {
+    // Pinyin being typed (an input method's composition, such as "dang'yuan" before it becomes
+    // 党员) is not a query: search when the characters are chosen.
+    var composing = false;
+    function later() {
       clearTimeout(timer);
       timer = setTimeout(run, 150);
+    }
+    input.addEventListener('compositionstart', function () { composing = true; });
+    input.addEventListener('compositionend', function () { composing = false; later(); });
+    input.addEventListener('input', function (event) {
+      if (!composing && !event.isComposing) later();
     });
     if (form) {
       form.addEventListener('submit', function (event) {
