@@ -209,6 +209,21 @@ def test_pinyin_being_typed_is_not_searched(phone, example_server, example_outpu
     wait_for_status(phone, f"找到 {len(hits)} 篇与“党员”")
     assert "q=" in phone.url
 
+
+def test_submitting_leaves_the_box_for_the_count(phone, example_server, example_output):
+    """On a phone the keyboard covers half the screen while the box has the focus: the search key
+    moves the focus to the count (read out by screen readers), and Tab goes on to the first result."""
+    hits = search.IndexReader(example_output).query("党员")
+    phone.goto(example_server + "search/")
+    phone.locator("#search-input").fill("党员")
+    phone.locator("#search-input").press("Enter")
+    wait_for_status(phone, f"找到 {len(hits)} 篇")
+    results(phone, min(len(hits), 10))
+    assert phone.evaluate("document.activeElement.id") == "search-status"
+    phone.keyboard.press("Tab")
+    first = phone.locator("#search-results > li a").first.get_attribute("href")
+    assert phone.evaluate("document.activeElement.getAttribute('href')") == first
+
 def test_traditional_query_finds_simplified_text(phone, example_server, example_output):
     expected = search.IndexReader(example_output).query("網格連心")
     assert expected

@@ -671,6 +671,10 @@
         event.preventDefault();
         clearTimeout(timer);
         run();
+        // Out of the box, so that a phone's keyboard closes and shows the results; to the count,
+        // so that a screen reader reads it and Tab goes on to the first result.
+        status.setAttribute('tabindex', '-1');
+        status.focus();
       });
     }
     if (more) {
