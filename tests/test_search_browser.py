@@ -157,7 +157,7 @@ def test_back_from_a_story_returns_to_the_same_results_and_place(phone, make_sit
         titles = results(phone, 20)
         link = phone.locator("#search-results > li a").nth(17)
         link.scroll_into_view_if_needed()
-        phone.wait_for_timeout(400)  # the position is kept a moment after scrolling stops
+        phone.wait_for_timeout(600)  # the position is kept a moment after scrolling stops
         y = phone.evaluate("window.pageYOffset")
         assert y > 2000
         link.click()
@@ -223,6 +223,17 @@ def test_submitting_leaves_the_box_for_the_count(phone, example_server, example_
     phone.keyboard.press("Tab")
     first = phone.locator("#search-results > li a").first.get_attribute("href")
     assert phone.evaluate("document.activeElement.getAttribute('href')") == first
+
+
+def test_search_goes_on_when_the_browser_refuses_history_updates(phone, example_server, example_output):
+    """Safari throws on the 101st history.replaceState within 30 seconds (the page calls it for
+    every query and to keep the reader's place); searching must not stop there."""
+    phone.add_init_script("history.replaceState = function () { throw new Error('SecurityError'); };")
+    hits = search.IndexReader(example_output).query("帮帮团")
+    phone.goto(example_server + "search/")
+    phone.locator("#search-input").type("帮帮团", delay=40)
+    wait_for_status(phone, f"找到 {len(hits)} 篇")
+    assert len(results(phone, len(hits))) == len(hits)
 
 def test_traditional_query_finds_simplified_text(phone, example_server, example_output):
     expected = search.IndexReader(example_output).query("網格連心")

@@ -612,9 +612,7 @@
       if (text === lastText) return;
       lastText = text;
       if (restore && restore.q !== text) restore = null;
-      if (window.history && history.replaceState) {
-        history.replaceState(null, '', location.pathname + (text ? '?q=' + encodeURIComponent(text) : ''));
-      }
+      replaceHistory(null, location.pathname + (text ? '?q=' + encodeURIComponent(text) : ''));
       searcher.search(text, function (err, result) {
         if (mine !== serial) return;
         if (err) {
@@ -634,11 +632,17 @@
       });
     }
 
-    function remember() {
+    // Safari throws after 100 calls in 30 seconds: the address or the saved place may then lag,
+    // but the search goes on.
+    function replaceHistory(state, url) {
       if (!window.history || !history.replaceState) return;
-      history.replaceState({q: input.value, shown: shown, y: window.pageYOffset || 0,
-                            column: columnSelect ? columnSelect.value : '', brand: brandSelect ? brandSelect.value : ''},
-                           '', location.href);
+      try { history.replaceState(state, '', url); } catch (e) { /* too many calls */ }
+    }
+
+    function remember() {
+      replaceHistory({q: input.value, shown: shown, y: window.pageYOffset || 0,
+                      column: columnSelect ? columnSelect.value : '', brand: brandSelect ? brandSelect.value : ''},
+                     location.href);
     }
 
     function refilter() {
@@ -686,7 +690,7 @@
     var scrollTimer = null;
     window.addEventListener('scroll', function () {
       clearTimeout(scrollTimer);
-      scrollTimer = setTimeout(function () { if (current && !restore) remember(); }, 200);
+      scrollTimer = setTimeout(function () { if (current && !restore) remember(); }, 300);
     });
     if (columnSelect) columnSelect.addEventListener('change', refilter);
     if (brandSelect) brandSelect.addEventListener('change', refilter);
