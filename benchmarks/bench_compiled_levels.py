@@ -20,9 +20,7 @@ import argparse
 import hashlib
 import json
 import os
-import pickle
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -40,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from measure import median, table  # noqa: E402
+from zhuanlan.cache import ParseCache  # noqa: E402
 from zhuanlan.searchindex import LEVELS, THREADS, _build_level, _map_ahead, shard_count  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "10000"
@@ -213,19 +212,19 @@ def compiled_level(docs, index: int, count: int, pool, write) -> np.ndarray:
     return members
 
 
-class Doc:  # what _build_level reads of a story
-    def __init__(self, grams):
+class Doc:  # what _build_level reads of a story; ParseCache.fill sets .search by .rel
+    def __init__(self, rel: str = "", grams=None):
+        self.rel = rel
         self.search = grams
 
 
 def load_docs() -> list[Doc]:
-    db = sqlite3.connect(CORPUS / ".cache" / "parse.sqlite")
-    docs = []
-    for (blob,) in db.execute('SELECT "index" FROM entries ORDER BY rel'):
-        (grams,) = pickle.loads(blob)
-        if grams is not None:
-            docs.append(Doc(grams))
-    return docs
+    """The corpus's stories with their grams, as the build loads them from its parse cache."""
+    cache = ParseCache(CORPUS / ".cache" / "parse.sqlite")
+    docs = [Doc(rel) for rel in sorted(cache.rows)]
+    cache.fill(docs, "index")
+    cache.close()
+    return [doc for doc in docs if doc.search is not None]
 
 
 def first_call() -> None:
@@ -237,7 +236,7 @@ def first_call() -> None:
         def level(self, width):
             return np.arange(1, 40, dtype=np.uint64), np.full(39, 2, np.uint16)
 
-    docs = [Doc(Grams())]
+    docs = [Doc(grams=Grams())]
     with ThreadPoolExecutor(1) as pool:
         compiled_level(docs, 2, 4, pool, lambda files: None)
     print(json.dumps({"import": IMPORTED - IMPORT_STARTED, "ready": time.perf_counter() - imported}))

@@ -1,6 +1,7 @@
 """Site search in headless Chromium at 360×740, as a reader uses it on a phone."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -20,6 +21,20 @@ def results(page, count: int | None = None) -> list[str]:
     if count is not None:
         page.wait_for_function("n => document.querySelectorAll('#search-results > li').length === n", arg=count)
     return page.locator("#search-results > li a[href]").all_inner_texts()
+
+
+@contextmanager
+def served_site(make_site, bodies: list[str]):
+    """A site of one story per body (titled 第i篇, a day apart), built and served at /dangjian/:
+    its address and its output folder."""
+    site = make_site({f"content/stories/s{i:02d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-{i + 1:02d}\n---\n{body}\n"
+                      for i, body in enumerate(bodies)})
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    server = serve(site / "output", "/dangjian/")
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/dangjian/", site / "output"
+    finally:
+        server.shutdown()
 
 
 def test_type_see_results_filter_and_click_through(phone, example_server, example_output):
@@ -78,14 +93,8 @@ def test_type_see_results_filter_and_click_through(phone, example_server, exampl
 
 
 def test_a_link_with_q_opens_with_results_and_load_more_reaches_all(phone, make_site):
-    stories = {f"content/stories/s{i:02d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-{i + 1:02d}\n---\n"
-               f"{'志愿服务' * (i % 4 + 1)}，第{i}次活动。\n" for i in range(25)}
-    site = make_site(stories)
-    assert run_cli("--site", str(site), "--jobs", "1") == 0
-    server = serve(site / "output", "/dangjian/")
-    try:
-        root = f"http://127.0.0.1:{server.server_address[1]}/dangjian/"
-        reader = search.IndexReader(site / "output")
+    with served_site(make_site, [f"{'志愿服务' * (i % 4 + 1)}，第{i}次活动。" for i in range(25)]) as (root, output):
+        reader = search.IndexReader(output)
         hits = reader.query("志愿服务")
         assert len(hits) == 25 and len(hits) > 2 * reader.meta["page"]
         phone.goto(root + "search/?q=" + quote("志愿服务"))
@@ -101,23 +110,14 @@ def test_a_link_with_q_opens_with_results_and_load_more_reaches_all(phone, make_
         assert hrefs == [reader.record(h.doc)["u"] for h in hits]
         counts = [h.count for h in hits]
         assert counts == sorted(counts, reverse=True) and counts[0] == 4  # most occurrences first
-    finally:
-        server.shutdown()
-
 
 
 def test_a_failed_download_says_so_and_can_be_tried_again(phone, make_site):
     """On a phone network a file of the index, a result record or the next page of results may
     fail to arrive: the page says so in Chinese, and the same search (or 加载更多) tried again
     works once the network is back."""
-    stories = {f"content/stories/s{i:02d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-{i + 1:02d}\n---\n"
-               f"网格员第{i}次走访。\n" for i in range(15)}
-    site = make_site(stories)
-    assert run_cli("--site", str(site), "--jobs", "1") == 0
-    server = serve(site / "output", "/dangjian/")
-    try:
-        root = f"http://127.0.0.1:{server.server_address[1]}/dangjian/"
-        page_size = search.IndexReader(site / "output").meta["page"]
+    with served_site(make_site, [f"网格员第{i}次走访。" for i in range(15)]) as (root, output):
+        page_size = search.IndexReader(output).meta["page"]
         box = phone.locator("#search-input")
         for blocked, message in [("**/search/i2/**", "搜索索引加载失败"), ("**/search/d/**", "搜索结果加载失败")]:
             phone.route(blocked, lambda route: route.abort())
@@ -135,21 +135,13 @@ def test_a_failed_download_says_so_and_can_be_tried_again(phone, make_site):
         phone.unroute("**/search/d/**")
         phone.locator("#search-more").click()
         results(phone, 15)
-    finally:
-        server.shutdown()
 
 
 def test_back_from_a_story_returns_to_the_same_results_and_place(phone, make_site, example_server):
     """Results are drawn after the page loads, so the browser alone brings a reader back from a
     story to the top of the first ten: the page keeps the results shown (加载更多 included), the
     filters and the scroll position in its history entry and puts them back."""
-    stories = {f"content/stories/s{i:02d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-{i + 1:02d}\n---\n"
-               f"网格员第{i}次走访，{'记录民情' * 30}。\n" for i in range(25)}
-    site = make_site(stories)
-    assert run_cli("--site", str(site), "--jobs", "1") == 0
-    server = serve(site / "output", "/dangjian/")
-    try:
-        root = f"http://127.0.0.1:{server.server_address[1]}/dangjian/"
+    with served_site(make_site, [f"网格员第{i}次走访，{'记录民情' * 30}。" for i in range(25)]) as (root, _):
         phone.goto(root + "search/?q=" + quote("走访"))
         wait_for_status(phone, "找到 25 篇")
         results(phone, 10)
@@ -171,8 +163,6 @@ def test_back_from_a_story_returns_to_the_same_results_and_place(phone, make_sit
         phone.locator("#search-input").fill("第3篇")  # a new search starts at the top again
         wait_for_status(phone, "找到 1 篇")
         assert len(results(phone, 1)) == 1
-    finally:
-        server.shutdown()
 
     phone.goto(example_server + "search/?q=" + quote("党员"))
     wait_for_status(phone, "找到")
