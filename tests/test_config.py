@@ -1,6 +1,10 @@
 from pathlib import Path
 
-from zhuanlan.config import load_config
+import pytest
+
+from zhuanlan.config import CheckConfig, Config, Footer, ImageSettings, MenuItem, load_config
+from zhuanlan.config.options import URL, Choice, Flag, Integer, ListOf, Section, SubConfig, Text
+from zhuanlan.config.reference import DOCUMENT, current, tables
 from zhuanlan.problems import Problems
 
 
@@ -40,3 +44,141 @@ def test_missing_file_says_how_to_start(tmp_path):
     problems = Problems()
     assert load_config(tmp_path, problems) is None
     assert "python build.py new" in problems.errors[0].message
+
+
+# -- every option at every depth, at its own line ------------------------------------------------
+
+def test_problems_in_sections_and_list_items_are_reported_at_their_own_line(tmp_path):
+    config, problems = load(tmp_path, """\
+title: 站
+base_url: https://a.gov.cn/
+footer:
+  主办单位: 甲
+  主办单味: 乙
+  版权: [丙]
+images:
+  widths: [0, 960]
+  质量: 101
+  card_ratio: 4x3
+menu:
+  - {title: 首页, url: /}
+  - title: 动态
+    url: [/news/]
+  - 只有文字
+  - title: 没有网址
+  - title: 关于
+    url: /about/
+    target: _blank
+""")
+    found = {(p.line, p.level, p.message) for p in problems.items}
+    assert found == {
+        (5, "警告", '未知的设置 "footer.主办单味"，已忽略，是不是 "主办单位"？'),
+        (6, "错误", "版权信息应是一段文字"),
+        (8, "错误", '图片宽度 "[0, 960]" 应是 16 到 8000 之间的整数列表，例如 [480, 960, 1440]'),
+        (9, "错误", '图片质量 "101" 应是 1 到 100 之间的整数'),
+        (10, "错误", '列表封面比例 "4x3" 应写成 宽:高，例如 4:3 或 4/3'),
+        (14, "错误", "网址应是一段文字"),
+        (15, "错误", "导航第 3 项应写成 {title: 名称, url: /网址/}"),
+        (16, "错误", "导航第 4 项应写成 {title: 名称, url: /网址/}"),
+        (19, "警告", '未知的设置 "menu.5.target"，已忽略'),
+    }
+    assert [(item.title, item.url) for item in config.menu] == [("首页", "/"), ("关于", "/about/")]
+    assert config.line_of("footer.host") == 4 and config.line_of("menu.5.url") == 18
+    assert config.line_of("images") == 7 and config.line_of("images.share") == 0
+
+
+def test_nested_keys_take_chinese_aliases_and_word_lists_take_a_string(tmp_path):
+    config, problems = load(tmp_path, "网站名称: 站\n网址: https://a.gov.cn\n关键词: 甲、乙, 丙\n图片:\n  宽度: [320]\n"
+                                      "  分享图: images/s.jpg\n检查:\n  禁用词: XXX，待补充\n  外链超时: 3\n"
+                                      "导航:\n  - 名称: 首页\n    网址: /\n")
+    assert not problems.items
+    assert config.keywords == ["甲", "乙", "丙"]
+    assert config.images.widths == [320] and config.images.share == "images/s.jpg"
+    assert config.check.forbidden == ["XXX", "待补充"] and config.check.link_timeout == 3
+    assert config.menu[0].title == "首页" and config.menu[0].url == "/"
+
+
+def test_a_required_option_written_empty_is_missing_and_a_wrong_one_is_reported_once(tmp_path):
+    config, problems = load(tmp_path, "title:\nbase_url: ftp://a.gov.cn/\n")
+    assert config is None
+    assert [(p.line, p.message) for p in problems.sorted()] == [
+        (1, "缺少网站名称：请在 site.yaml 中写 title:"),
+        (2, '网站地址 "ftp://a.gov.cn/" 应是完整网址，例如 https://www.example.gov.cn/dangjian/'),
+    ]
+
+
+# -- defaults --------------------------------------------------------------------------------------
+
+def test_defaults_are_not_shared_between_configs(tmp_path):
+    first, _ = load(tmp_path, "title: 站\nbase_url: https://a.gov.cn/\n")
+    first.keywords.append("改")
+    first.images.widths.append(2000)
+    first.check.forbidden.append("改")
+    first.check.wording["甲"] = "乙"
+    first.menu.append("改")
+    second, _ = load(tmp_path, "title: 站\nbase_url: https://a.gov.cn/\n")
+    assert second.keywords == [] and second.images.widths == [480, 960, 1440]
+    assert second.check.forbidden == [] and second.check.wording == {} and second.menu == []
+    made = Config(root=tmp_path, title="站", base_url="https://a.gov.cn/")
+    assert made.images.widths == [480, 960, 1440] and made.keywords == [] and made.footer.host == ""
+
+
+# -- declaring a new section -----------------------------------------------------------------------
+
+class Target(Section):
+    title = Text("名称", required=True, doc="目标的名称")
+    kind = Choice("类型", choices=("s3", "sftp", "folder"), required=True, doc="发布方式")
+    endpoint = URL("地址", doc="S3 服务地址")
+    port = Integer("端口", default=22, minimum=1, maximum=65535, doc="SFTP 端口")
+    dry_run = Flag("演练", doc="只列出要上传的文件")
+
+
+class ConfigWithTargets(Config):
+    deploy = ListOf(SubConfig(Target, example="{名称: 正式站, 类型: s3}"), "发布", doc="发布到哪里")
+
+
+def test_a_new_section_declared_in_a_few_lines_is_read_checked_and_located(tmp_path):
+    (tmp_path / "site.yaml").write_text("""\
+title: 站
+base_url: https://a.gov.cn/
+发布:
+  - 名称: 正式站
+    类型: s3
+    地址: https://oss.example.com
+  - 名称: 备份
+    类型: ftp
+    端口: 70000
+    演练: 是
+  - 类型: folder
+""", "utf-8")
+    problems = Problems()
+    config = load_config(tmp_path, problems, ConfigWithTargets)
+    assert [(p.line, p.message) for p in problems.sorted()] == [
+        (8, '类型 "ftp" 应是 s3、sftp、folder 之一，是不是 "sftp"？'),
+        (9, '端口 "70000" 应是 1 到 65535 之间的整数'),
+        (11, "发布第 3 项应写成 {名称: 正式站, 类型: s3}"),
+    ]
+    assert [(t.title, t.kind, t.endpoint, t.port, t.dry_run) for t in config.deploy] == [
+        ("正式站", "s3", "https://oss.example.com", 22, False)]
+    assert config.footer.host == "" and config.line_of("deploy.2.port") == 9
+    assert ConfigWithTargets(root=tmp_path, title="站", base_url="https://a.gov.cn/").deploy == []
+    assert "发布" in tables(ConfigWithTargets) and "deploy（发布）的每一项" in tables(ConfigWithTargets)
+
+
+def test_a_declaration_without_a_doc_or_a_name_used_twice_is_refused():
+    with pytest.raises(TypeError, match="doc"):
+        type("Undocumented", (Section,), {"x": Text("某项", doc="")})
+    with pytest.raises(TypeError, match="两|two"):
+        type("Twice", (Section,), {"x": Text("某项", doc="一"), "y": Text("某项", doc="二")})
+
+
+# -- the settings reference ------------------------------------------------------------------------
+
+def test_the_settings_reference_matches_the_declarations():
+    document = DOCUMENT.read_text("utf-8")
+    assert current(document) == tables(), "docs/网站设置.md 已过时：请运行 python -m zhuanlan.config.reference"
+    for section in (Config, Footer, ImageSettings, CheckConfig, MenuItem):
+        for option in section.options.values():
+            assert f"| `{option.name}` | {'、'.join(option.aliases)} |" in document
+    readme = (DOCUMENT.parents[1] / "README.md").read_text("utf-8")
+    assert "docs/网站设置.md" in readme

@@ -450,9 +450,9 @@ def test_bad_image_settings_are_reported_at_their_line(make_site, capsys):
     capsys.readouterr()
     assert run_cli("--site", str(site)) == 1
     err = capsys.readouterr().err
-    assert re.search(r"site\.yaml:3: 错误: 图片宽度 \"\[0, 960\]\" 应是 16 到 8000 之间的整数列表", err), err
-    assert re.search(r"site\.yaml:3: 错误: 列表封面比例 \"4x3\" 应写成 宽:高，例如 4:3", err), err
-    assert re.search(r"site\.yaml:3: 错误: 默认分享图 \"images/none\.jpg\" 不存在", err), err
+    assert re.search(r"site\.yaml:4: 错误: 图片宽度 \"\[0, 960\]\" 应是 16 到 8000 之间的整数列表", err), err
+    assert re.search(r"site\.yaml:5: 错误: 列表封面比例 \"4x3\" 应写成 宽:高，例如 4:3", err), err
+    assert re.search(r"site\.yaml:6: 错误: 默认分享图 \"images/none\.jpg\" 不存在", err), err
 
 
 # -- rules that hold for every size ---------------------------------------------------------------

@@ -122,7 +122,7 @@ class Renderer:
     def _nav(self) -> list[dict]:
         config = self.site.config
         if config.menu:
-            return [{"title": str(i["title"]), "url": str(i["url"]).lstrip("/")} for i in config.menu]
+            return [{"title": item.title, "url": item.url.lstrip("/")} for item in config.menu]
         items = [{"title": "首页", "url": ""}]
         items += [{"title": c.title, "url": c.url} for c in self.site.columns.values()]
         items += [{"title": p.title, "url": p.url} for p in self.site.pages if p.menu]

@@ -337,7 +337,7 @@ def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str]
                 attachment.size = asset.size if asset else 0
     config = site.config
     for value, line, label, example in ((config.logo, config.line_of("logo"), "网站标志", "logo: images/logo.svg"),
-                                        (config.images.share, config.line_of("images"), "默认分享图",
+                                        (config.images.share, config.line_of("images.share"), "默认分享图",
                                          "share: images/share.jpg")):
         rel = value.lstrip("/")
         if not rel:

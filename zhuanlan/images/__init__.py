@@ -187,7 +187,7 @@ def prepare(site: Site, workers: int, problems: Problems) -> Gallery:
     if share_rel in gallery.images:
         gallery.default_share = gallery.images[share_rel].share
         if gallery.default_share is None and config.images.share:
-            problems.warning(config.path, config.line_of("images"),
+            problems.warning(config.path, config.line_of("images.share"),
                              f"默认分享图 \"{config.images.share}\" 是 SVG，微信和 og:image 都不支持：请改用 JPEG 或 PNG")
     _notice_missing_share(site, gallery, problems)
     gallery.stats.fingerprint = gallery.fingerprint()
@@ -230,7 +230,7 @@ def _collect(site: Site) -> dict[str, _Usage]:
             use(config.logo.lstrip("/"), "share", place)
     if config.images.share and config.images.share.lstrip("/") in site.assets:
         use(config.images.share.lstrip("/"), "share",
-            _Place(str(config.path), config.line_of("images"), "默认分享图", config.images.share))
+            _Place(str(config.path), config.line_of("images.share"), "默认分享图", config.images.share))
     return usage
 
 

@@ -1,0 +1,416 @@
+"""Declared settings, in the manner of MkDocs' config_options.
+
+Each setting is declared once, as an option: its canonical name (the attribute it is declared as),
+its Chinese aliases, its default, a Chinese label for messages, its validation and a one-line doc.
+A `Section` lists its options as class attributes and becomes a keyword-only dataclass of them, so
+defaults are never written twice. `read_section` reads a YAML mapping into a section and reports
+each problem at the line of the key or list item at fault, at any depth. The settings reference
+(docs/网站设置.md) is made from the same declarations (reference.py).
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+from urllib.parse import urlsplit
+
+import yaml
+
+from ..frontmatter import suggest
+from ..problems import Problems
+
+MAPPING_SHAPE = "“键: 值”形式的分项，每项缩进两个空格"
+LIST_SHAPE = "列表，每项以“- ”开头"
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Invalid(Exception):
+    """A value that cannot be used. Without a message, its problems have been reported already."""
+
+
+# -- where each value is written -----------------------------------------------------------------
+
+@dataclass
+class Place:
+    """The line a value is written on (its key's line, or its list item's), and the places inside it."""
+
+    line: int
+    keys: dict[str, Place] = field(default_factory=dict)
+    items: list[Place] = field(default_factory=list)
+
+    def key(self, text: str) -> Place:
+        return self.keys.get(text) or Place(self.line)
+
+    def item(self, index: int) -> Place:
+        return self.items[index] if index < len(self.items) else Place(self.line)
+
+
+def locate(text: str) -> Place:
+    """The place of every key and list item in YAML text that has already loaded without error."""
+    node = yaml.compose(text, Loader=_Loader) if text.strip() else None
+    return _place(node, 1, {})
+
+
+def _place(node: yaml.Node | None, line: int, seen: dict[int, Place]) -> Place:
+    if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        return Place(line)
+    inner = seen.get(id(node))  # an alias (*name) shares its anchor's places, even its own parent's
+    if inner is None:
+        inner = seen[id(node)] = Place(0)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    inner.keys[key.value.strip()] = _place(value, key.start_mark.line + 1, seen)
+        else:
+            inner.items.extend(_place(item, item.start_mark.line + 1, seen) for item in node.value)
+    return Place(line, inner.keys, inner.items)
+
+
+@dataclass
+class Reading:
+    """One reading of a settings file: where problems go, and the line of every option read."""
+
+    path: Path
+    problems: Problems
+    lines: dict[str, int] = field(default_factory=dict)  # "images.share", "menu.2.url" -> line
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.error(self.path, line, message)
+
+
+# -- options -------------------------------------------------------------------------------------
+
+class Option:
+    """One setting. Subclasses say how a YAML value becomes the setting's value (`convert`)."""
+
+    kind = "文字"  # what the settings reference says to write
+    hint = "Any"  # the annotation of the derived dataclass field
+
+    def __init__(self, *aliases: str, doc: str = "", label: str = "", default: Any = None, required: bool = False,
+                 check: Callable[[Any], str | None] | None = None):
+        self.name = ""  # the attribute the option is declared as (set by Python, see __set_name__)
+        self.aliases = aliases
+        self.doc = doc
+        self.label = label or (aliases[0] if aliases else "")
+        self.default = default
+        self.required = required
+        self.check = check  # returns a Chinese message when the converted value is wrong
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def fresh_default(self) -> Any:
+        """The default, new for every config: no two configs share a list or a mapping."""
+        return copy.deepcopy(self.default)
+
+    def shown_default(self) -> str:
+        if self.required:
+            return "必填"
+        return "" if self.default in (None, "", (), [], {}) else str(self.default)
+
+    def read(self, value: Any, place: Place, reading: Reading, where: str) -> Any:
+        value = self.convert(value, place, reading, where)
+        message = self.check(value) if self.check else None
+        if message:
+            raise Invalid(f"{self.label} \"{value}\" {message}")
+        return value
+
+    def convert(self, value: Any, place: Place, reading: Reading, where: str) -> Any:
+        raise NotImplementedError
+
+
+class Text(Option):
+    hint = "str"
+
+    def __init__(self, *aliases: str, default: str = "", **kwargs):
+        super().__init__(*aliases, default=default, **kwargs)
+
+    def convert(self, value, place, reading, where) -> str:
+        if isinstance(value, (dict, list)):
+            raise Invalid(f"{self.label}应是一段文字")
+        return str(value).strip()
+
+
+class Choice(Text):
+    """One of a few words, e.g. 类型: s3 | sftp | folder."""
+
+    def __init__(self, *aliases: str, choices: tuple[str, ...], **kwargs):
+        super().__init__(*aliases, **kwargs)
+        self.choices = choices
+        self.kind = "其中之一：" + "、".join(choices)
+
+    def convert(self, value, place, reading, where) -> str:
+        text = super().convert(value, place, reading, where)
+        if text not in self.choices:
+            raise Invalid(f"{self.label} \"{text}\" 应是 {'、'.join(self.choices)} 之一{suggest(text, self.choices)}")
+        return text
+
+
+class URL(Text):
+    """A full http(s) address; `folder=True` makes it end with "/" (the site's address)."""
+
+    kind = "完整网址"
+
+    def __init__(self, *aliases: str, folder: bool = False, **kwargs):
+        super().__init__(*aliases, **kwargs)
+        self.folder = folder
+
+    def convert(self, value, place, reading, where) -> str:
+        text = super().convert(value, place, reading, where)
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise Invalid(f"{self.label} \"{text}\" 应是完整网址，例如 https://www.example.gov.cn/dangjian/")
+        return text + "/" if self.folder and not text.endswith("/") else text
+
+
+class Integer(Option):
+    hint = "int"
+
+    def __init__(self, *aliases: str, minimum: int | None = None, maximum: int | None = None, note: str = "",
+                 **kwargs):
+        super().__init__(*aliases, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        if minimum is None:
+            self.rule = "应是整数"
+        elif maximum is not None:
+            self.rule = f"应是 {minimum} 到 {maximum} 之间的整数"
+        else:
+            self.rule = "应是大于 0 的整数" if minimum == 1 else f"应是 {minimum} 或更大的整数"
+        self.rule += f"（{note}）" if note else ""
+        self.kind = "整数" + (f"，{minimum} 到 {maximum}" if maximum is not None else
+                            f"，至少 {minimum}" if minimum is not None else "")
+
+    def convert(self, value, place, reading, where) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"{self.label}应是整数，而不是 \"{value}\"")
+        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
+            raise Invalid(f"{self.label} \"{value}\" {self.rule}")
+        return value
+
+
+class Flag(Option):
+    """Yes or no: true/false (YAML also reads yes/no), or 是/否."""
+
+    kind = "true 或 false（是/否）"
+    hint = "bool"
+    WORDS = {"是": True, "否": False}
+
+    def __init__(self, *aliases: str, default: bool = False, **kwargs):
+        super().__init__(*aliases, default=default, **kwargs)
+
+    def shown_default(self) -> str:
+        return "必填" if self.required else ("true" if self.default else "false")
+
+    def convert(self, value, place, reading, where) -> bool:
+        if isinstance(value, bool):
+            return value
+        if str(value).strip() in self.WORDS:
+            return self.WORDS[str(value).strip()]
+        raise Invalid(f"{self.label}应写 true（是）或 false（否），而不是 \"{value}\"")
+
+
+class TextList(Option):
+    """A list of words: [甲, 乙], one per line with “- ”, or a string “甲、乙” (also “,” “，”)."""
+
+    kind = "列表，或“甲、乙”"
+    hint = "list[str]"
+
+    def __init__(self, *aliases: str, default: tuple[str, ...] = (), **kwargs):
+        super().__init__(*aliases, default=default, **kwargs)
+
+    def fresh_default(self) -> list[str]:
+        return list(self.default)
+
+    def shown_default(self) -> str:
+        return "、".join(self.default) if self.default else ""
+
+    def convert(self, value, place, reading, where) -> list[str]:
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        if isinstance(value, dict):
+            raise Invalid(f"{self.label}应是{LIST_SHAPE}，或写成“甲、乙”")
+        return [v for v in re.split(r"\s*[,，、]\s*", str(value)) if v]
+
+
+class IntegerList(Option):
+    """A list of whole numbers, each within bounds, checked as a whole."""
+
+    hint = "list[int]"
+
+    def __init__(self, *aliases: str, minimum: int, maximum: int, default: tuple[int, ...] = (), **kwargs):
+        super().__init__(*aliases, default=default, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.kind = f"整数列表，每个 {minimum} 到 {maximum}"
+
+    def fresh_default(self) -> list[int]:
+        return list(self.default)
+
+    def shown_default(self) -> str:
+        return str(list(self.default)) if self.default else ""
+
+    def convert(self, value, place, reading, where) -> list[int]:
+        if not isinstance(value, list):
+            raise Invalid(f"{self.label}应是{LIST_SHAPE}")
+        if value and all(isinstance(v, int) and not isinstance(v, bool) and self.minimum <= v <= self.maximum
+                         for v in value):
+            return list(value)
+        example = list(self.default) or [self.minimum]
+        raise Invalid(f"{self.label} \"{value}\" 应是 {self.minimum} 到 {self.maximum} 之间的整数列表，例如 {example}")
+
+
+class Mapping(Option):
+    """Free keys, each with a line of text (e.g. 规范提法: 错误提法 → 正确提法); each checked at its line."""
+
+    kind = "分项（键: 值）"
+    hint = "dict[str, str]"
+
+    def __init__(self, *aliases: str, item_hint: str, **kwargs):
+        super().__init__(*aliases, default={}, **kwargs)
+        self.item_hint = item_hint  # what a wrong item should look like, after “label“key””
+
+    def convert(self, value, place, reading, where) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise Invalid(f"{self.label}应是{MAPPING_SHAPE}")
+        result: dict[str, str] = {}
+        for key, item in value.items():
+            text = str(key).strip()
+            at = place.key(text)
+            reading.lines[where + text] = at.line
+            if isinstance(item, (dict, list, bool)) or item is None or not str(item).strip() or not text:
+                reading.error(at.line, f"{self.label}“{text}”{self.item_hint}")
+                continue
+            result[text] = str(item).strip()
+        return result
+
+
+class SubConfig(Option):
+    """A nested section, declared by its own options (a Section subclass).
+
+    `example` is the shape to suggest when the value is not a mapping or lacks a required option
+    (useful for list items: “导航第 2 项应写成 {title: 名称, url: /网址/}”).
+    """
+
+    kind = "分项，见下表"
+
+    def __init__(self, section: type[Section], *aliases: str, example: str = "", **kwargs):
+        super().__init__(*aliases, **kwargs)
+        self.section = section
+        self.example = example
+        self.hint = section.__name__
+
+    def fresh_default(self) -> Section:
+        return self.section()
+
+    def shown_default(self) -> str:
+        return ""
+
+    def convert(self, value, place, reading, where) -> Section:
+        malformed = f"{self.label}应写成 {self.example}" if self.example else ""
+        if not isinstance(value, dict):
+            raise Invalid(malformed or f"{self.label}应是{MAPPING_SHAPE}")
+        section = read_section(self.section, value, place, reading, where, malformed)
+        if section is None:
+            raise Invalid()
+        return section
+
+
+class ListOf(Option):
+    """A list whose items are each read by `item` (e.g. SubConfig(MenuItem)), each at its own line."""
+
+    hint = "list"
+
+    def __init__(self, item: Option, *aliases: str, **kwargs):
+        super().__init__(*aliases, default=(), **kwargs)
+        self.item = item
+        self.kind = "列表，每项见下表" if isinstance(item, SubConfig) else f"列表，每项是{item.kind}"
+
+    def fresh_default(self) -> list:
+        return []
+
+    def convert(self, value, place, reading, where) -> list:
+        if not isinstance(value, list):
+            raise Invalid(f"{self.label}应是{LIST_SHAPE}")
+        items = []
+        for index, raw in enumerate(value):
+            at, number = place.item(index), index + 1
+            reading.lines[f"{where}{number}"] = at.line
+            item = copy.copy(self.item)
+            item.label = f"{self.label}第 {number} 项"
+            try:
+                if raw is None and not isinstance(item, SubConfig):
+                    raise Invalid(f"{item.label}是空的：请写上内容，或删去这一行")
+                items.append(item.read(raw, at, reading, f"{where}{number}."))
+            except Invalid as exc:
+                if exc.args:
+                    reading.error(at.line, exc.args[0])
+        return items
+
+
+# -- sections ------------------------------------------------------------------------------------
+
+class Section:
+    """Options declared as class attributes; each subclass becomes a keyword-only dataclass of them.
+
+    Plain annotated attributes (e.g. `root: Path`) stay ordinary dataclass fields; properties and
+    methods work as usual. A subclass of a section adds options to it.
+    """
+
+    options: ClassVar[dict[str, Option]] = {}  # canonical name -> option, in declaration order
+    keys: ClassVar[dict[str, Option]] = {}  # canonical name or alias -> option
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = {name: value for name, value in vars(cls).items() if isinstance(value, Option)}
+        cls.options = {**cls.options, **own}
+        cls.keys = {}
+        for option in cls.options.values():
+            if not (option.doc and option.label):
+                raise TypeError(f"{cls.__name__}.{option.name}: every option needs a doc and a label (or an alias)")
+            for key in (option.name, *option.aliases):
+                if cls.keys.setdefault(key, option) is not option:
+                    raise TypeError(f"{cls.__name__}: \"{key}\" names two options")
+        annotations = cls.__dict__.get("__annotations__", {})
+        for name, option in own.items():
+            annotations[name] = option.hint
+            setattr(cls, name, field() if option.required else field(default_factory=option.fresh_default))
+        cls.__annotations__ = annotations
+        dataclass(kw_only=True)(cls)
+
+
+def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, where: str = "",
+                 malformed: str = "", **fields: Any) -> Section | None:
+    """`raw` (a YAML mapping) read into `cls`; None when a required option is missing or wrong.
+
+    Unknown keys are warned about with the closest known one; a key written without a value keeps
+    its default. `malformed` replaces the per-option “缺少…” messages (see SubConfig). `fields`
+    are the section's fields that are not options (Config.root).
+    """
+    values: dict[str, Any] = {}
+    given: set[str] = set()
+    for key, value in raw.items():
+        text = str(key).strip()
+        option, at = cls.keys.get(text), place.key(text)
+        if option is None:
+            reading.problems.warning(reading.path, at.line,
+                                     f"未知的设置 \"{where}{text}\"，已忽略{suggest(text, cls.keys)}")
+            continue
+        reading.lines[where + option.name] = at.line
+        if value is None:
+            continue
+        given.add(option.name)
+        try:
+            values[option.name] = option.read(value, at, reading, f"{where}{option.name}.")
+        except Invalid as exc:
+            if exc.args:
+                reading.error(at.line, exc.args[0])
+    missing = [o for o in cls.options.values() if o.required and values.get(o.name, "") == ""]
+    unwritten = [o for o in missing if o.name not in given or o.name in values]  # not those reported wrong
+    if malformed and unwritten:
+        reading.error(place.line, malformed)
+    else:
+        for option in unwritten:
+            reading.error(place.line, f"缺少{option.label}：请在 {reading.path.name} 中写 {option.name}:")
+    return None if missing else cls(**values, **fields)
