@@ -1,6 +1,8 @@
+import re
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from zhuanlan.config import CheckConfig, Config, Footer, ImageSettings, MenuItem, load_config
 from zhuanlan.config.options import URL, Choice, Flag, Integer, ListOf, Section, SubConfig, Text
@@ -182,3 +184,12 @@ def test_the_settings_reference_matches_the_declarations():
             assert f"| `{option.name}` | {'、'.join(option.aliases)} |" in document
     readme = (DOCUMENT.parents[1] / "README.md").read_text("utf-8")
     assert "docs/网站设置.md" in readme
+
+
+def test_a_hand_written_menu_is_the_site_navigation(make_site):
+    site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/dj/\n导航:\n  - {名称: 首页, 网址: /}\n"
+                                   "  - title: 动态\n    url: /columns/news/\n"})
+    assert run_cli("--site", str(site)) == 0
+    page = (site / "output" / "index.html").read_text("utf-8")
+    nav = page[page.index('<nav class="site-nav"'):page.index("</nav>")]
+    assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav) == [("/dj/", "首页"), ("/dj/columns/news/", "动态")]
