@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import textrules
 from ..dates import SHANGHAI, DateError, parse_datetime
+from ..hanzi import t2s
 from .readers import Block, Raw, normalize_space
 
 
@@ -52,7 +53,7 @@ _SHARE_ONLY = re.compile(r"^(?:微信|微博|QQ空间|QQ|朋友圈|豆瓣|新浪
 
 def _simplified_probe(text: str) -> str:
     """The text in simplified characters, for recognising labels and chrome on traditional pages."""
-    return text if text.isascii() else _t2s(text)
+    return text if text.isascii() else t2s(text)
 
 
 def is_chrome(text: str) -> bool:
@@ -74,20 +75,8 @@ def clean_text(text: str, simplified: bool) -> str:
     text = textrules.repair_mojibake(text)
     text = textrules.remove_pinyin(text)
     if simplified:
-        text = _t2s(text)
+        text = t2s(text)
     return text
-
-
-_converter = None
-
-
-def _t2s(text: str) -> str:
-    global _converter
-    if _converter is None:
-        import opencc
-
-        _converter = opencc.OpenCC("t2s")
-    return _converter.convert(text)
 
 
 # ---------------------------------------------------------------- labelled fields
