@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .. import textrules
 from ..dates import SHANGHAI, DateError, parse_datetime
 from ..hanzi import t2s
+from ..textrules.mojibake import repair_mojibake
+from ..textrules.pinyin import remove_pinyin
+from ..textrules.punctuation import fix_punctuation
 from .readers import Block, Raw, normalize_space
 
 
@@ -72,8 +74,8 @@ def is_chrome(text: str) -> bool:
 
 def clean_text(text: str, simplified: bool) -> str:
     """Mojibake repaired where it can be, pinyin annotations gone, optionally traditional → simplified."""
-    text = textrules.repair_mojibake(text)
-    text = textrules.remove_pinyin(text)
+    text = repair_mojibake(text)
+    text = remove_pinyin(text)
     if simplified:
         text = t2s(text)
     return text
@@ -275,10 +277,10 @@ def convert(raw: Raw, simplified: bool) -> Article:
     article.blocks = _headings(_captions(blocks))
     for block in article.blocks:
         if block.kind != "img":
-            block.text = textrules.fix_punctuation(block.text)
+            block.text = fix_punctuation(block.text)
         if block.rows:
-            block.rows = [[textrules.fix_punctuation(c) for c in row] for row in block.rows]
-    article.title = textrules.fix_punctuation(article.title)
+            block.rows = [[fix_punctuation(c) for c in row] for row in block.rows]
+    article.title = fix_punctuation(article.title)
     return article
 
 
