@@ -116,6 +116,26 @@ def test_site_rules(make_site):
     assert ("no-cover", "again.md") not in notices and ("no-cover", "first.md") in notices
 
 
+def test_an_image_without_alt_text_is_reported_once_at_its_line(make_site, capsys):
+    from imagefiles import jpeg
+
+    site = make_site({
+        "site.yaml": site_yaml(),
+        "content/images/a.jpg": jpeg(64, 48),
+        "content/stories/pic.md": "---\ntitle: 图\ndate: 2022-03-01\n---\n第一段。\n\n![](../images/a.jpg)\n\n"
+                                  "<img src=\"../images/a.jpg\">\n\n![有说明](../images/a.jpg)\n",
+    })
+    run_cli("check", "--site", str(site))
+    lines = [line.split(str(site) + "/")[-1] for line in capsys.readouterr().out.splitlines()]
+    unlabelled = [line for line in lines if "没有说明文字" in line]
+    assert len(unlabelled) == 2, lines
+    assert unlabelled[0].startswith('content/stories/pic.md:7: 警告: 图片 "../images/a.jpg" 没有说明文字')
+    assert unlabelled[1].startswith("content/stories/pic.md:9: 警告: 图片没有说明文字：请给 <img> 加上 alt")
+    result = check(site)
+    assert sorted(p.line for p in result.problems.items if p.rule == "image-alt") == [7, 9]
+    assert sum("没有说明文字" in p.message for p in result.problems.items) == 2
+
+
 def test_everything_the_build_validates_is_reported(make_site):
     site = make_site({"content/stories/bad.md": "---\ntitle: 坏\ndate: 2022-02-30\nbrand: nobody\n---\n"
                                                 "[死链](missing.md)\n"})

@@ -246,6 +246,17 @@ def test_personal_data_in_an_import_is_reported_as_an_error(site, tmp_path, caps
     assert run_cli("--site", str(site)) == 1  # and the build will not publish it
 
 
+def test_an_image_without_alt_text_is_reported_once(site, tmp_path, capsys):
+    (tmp_path / "a.png").write_bytes(png())
+    old = tmp_path / "huo-dong.html"
+    old.write_text("<html><head><title>党建活动</title></head><body><h1>党建活动</h1>"
+                   "<p>2023年6月28日，社区召开党员大会，大家积极发言。</p><p><img src=\"a.png\"></p></body></html>", "utf-8")
+    assert run_cli("import", "--site", str(site), str(old)) == 0
+    unlabelled = [line for line in capsys.readouterr().out.splitlines() if "没有说明文字" in line]
+    assert len(unlabelled) == 1, unlabelled
+    assert re.search(r"dang-jian-huo-dong\.md:\d+: 警告: 图片 \"dang-jian-huo-dong/a\.png\" 没有说明文字", unlabelled[0])
+
+
 def test_imported_site_builds_and_check_agrees_with_the_import_report(site, sources, capsys):
     assert run_cli("import", "--site", str(site), "--column", "news", "--simplified", str(sources)) == 0
     out = capsys.readouterr().out

@@ -8,21 +8,22 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from zhuanlan import textrules as t
+from zhuanlan.textrules import mojibake, personal, pinyin, prose, punctuation
 from zhuanlan.problems import ERROR, WARNING
 
 REPO = Path(__file__).resolve().parent.parent
-EVERYDAY = [chr(c) for c in range(0x4E00, 0x9FA6) if t._common(chr(c))]  # GB2312 level 1, the 3755 most used
+EVERYDAY = [chr(c) for c in range(0x4E00, 0x9FA6) if mojibake._common(chr(c))]  # GB2312 level 1, the 3755 most used
 
 
 def synthetic_id(region: str = "330102", born: str = "19800307", serial: str = "123") -> str:
     """A made-up resident ID number with a correct check character (for tests only)."""
     first17 = region + born + serial
-    return first17 + t.id_check_digit(first17)
+    return first17 + personal.id_check_digit(first17)
 
 
 def luhn_complete(prefix: str) -> str:
     for digit in "0123456789":
-        if t.luhn_valid(prefix + digit):
+        if personal.luhn_valid(prefix + digit):
             return prefix + digit
     raise AssertionError
 
@@ -33,10 +34,11 @@ def rules_of(text: str, words: t.WordList = t.NO_WORDS) -> list[str]:
 
 def test_check_digit_follows_the_standard():
     # The worked example of GB 11643-1999: 11010519491231002X.
-    assert t.id_check_digit("11010519491231002") == "X"
-    assert t.is_resident_id("11010519491231002X")
-    assert not t.is_resident_id("110105194912310021")  # wrong check character
-    assert not t.is_resident_id("110105194902300028".replace("0028", "002" + t.id_check_digit("11010519490230002")))
+    assert personal.id_check_digit("11010519491231002") == "X"
+    assert personal.is_resident_id("11010519491231002X")
+    assert not personal.is_resident_id("110105194912310021")  # wrong check character
+    assert not personal.is_resident_id(
+        "110105194902300028".replace("0028", "002" + personal.id_check_digit("11010519490230002")))
 
 
 def test_id_number_is_an_error_with_its_position_and_a_masked_form():
@@ -106,13 +108,13 @@ def test_gbk_mojibake_is_found_and_repaired():
     text = "网格党员服务群众".encode("utf-8").decode("gbk")  # 缃戞牸鍏氬憳鏈嶅姟缇や紬
     found = [f for f in t.scan(f"今年的{text}活动。") if f.rule == t.MOJIBAKE]
     assert len(found) == 1 and found[0].col == 4 and found[0].fix == "网格党员服务群众"
-    assert t.repair_mojibake(f"今年的{text}活动。") == "今年的网格党员服务群众活动。"
+    assert mojibake.repair_mojibake(f"今年的{text}活动。") == "今年的网格党员服务群众活动。"
 
 
 def test_lossy_mojibake_is_repaired_where_possible_and_flagged_where_not():
     original = "麟湖镇党委开展“五单工作法”，为群众办实事。"
     garbled = original.encode("utf-8").decode("gbk", errors="replace")
-    repaired = t.repair_mojibake(garbled)
+    repaired = mojibake.repair_mojibake(garbled)
     assert repaired.startswith("麟湖镇党委开展") and "五单工作法”，为群众办实事" in repaired
     assert "\ufffd" in repaired  # the opening quote was lost for good
     assert any(f.rule == t.MOJIBAKE and "丢失" in f.message for f in t.scan(repaired))
@@ -120,7 +122,7 @@ def test_lossy_mojibake_is_repaired_where_possible_and_flagged_where_not():
 
 def test_latin1_mojibake_and_known_garbage():
     latin = "党建引领".encode("utf-8").decode("cp1252", errors="replace")
-    assert t.repair_mojibake(f"主题：{latin}") .startswith("主题：党建")
+    assert mojibake.repair_mojibake(f"主题：{latin}") .startswith("主题：党建")
     found = t.scan("这段话里有锟斤拷锟斤拷和替换字符\ufffd。")
     assert [f.rule for f in found] == [t.MOJIBAKE, t.MOJIBAKE]
 
@@ -139,13 +141,13 @@ def test_every_cleanly_garbled_text_comes_back(chars):
     except UnicodeDecodeError:
         assume(False)
     assume(garbled != original)
-    assert t.repair_mojibake(garbled) == original
+    assert mojibake.repair_mojibake(garbled) == original
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(EVERYDAY + list("，。、；：？！“”（）《》 0123456789abc\n")), max_size=200))
 def test_ordinary_chinese_is_never_called_mojibake(text):
-    assert t.repair_mojibake(text) == text
+    assert mojibake.repair_mojibake(text) == text
     assert not [f for f in t.scan(text) if f.rule == t.MOJIBAKE]
 
 
@@ -153,7 +155,7 @@ def test_pinyin_annotations_in_brackets_and_bare_ruby_text():
     text = "開(kāi)啟新征程，會(huì)议开始。大家开kāi心xīn。不是拼音：党建（DJ）(2023)。"
     found = [f for f in t.scan(text) if f.rule == t.PINYIN]
     assert [f.col for f in found] == [2, 13, 25, 29]
-    assert t.remove_pinyin(text) == "開啟新征程，會议开始。大家开心。不是拼音：党建（DJ）(2023)。"
+    assert pinyin.remove_pinyin(text) == "開啟新征程，會议开始。大家开心。不是拼音：党建（DJ）(2023)。"
 
 
 def test_mixed_scripts_name_the_odd_characters():
@@ -173,9 +175,9 @@ def test_half_width_punctuation_in_chinese_and_its_fix():
     text = "群众说,这样好!大家(包括老人)都满意.\n时间 9:30，数量 1,000，English, fine.\n\"党建\"引领\n"
     found = [f for f in t.scan(text) if f.rule == t.PUNCTUATION]
     assert [(f.line, f.col) for f in found] == [(1, 4), (1, 8), (1, 11), (1, 20), (3, 1)]
-    assert t.fix_punctuation(text.split("\n")[0]) == "群众说，这样好！大家（包括老人）都满意。"
-    assert t.fix_punctuation("\"党建\"引领") == "“党建”引领"
-    assert t.fix_punctuation("参加的人(老人,孩子)很多.") == "参加的人（老人，孩子）很多。"
+    assert punctuation.fix_punctuation(text.split("\n")[0]) == "群众说，这样好！大家（包括老人）都满意。"
+    assert punctuation.fix_punctuation("\"党建\"引领") == "“党建”引领"
+    assert punctuation.fix_punctuation("参加的人(老人,孩子)很多.") == "参加的人（老人，孩子）很多。"
 
 
 def test_example_site_is_clean_of_every_text_rule():
@@ -188,7 +190,7 @@ def test_prose_view_keeps_positions():
     rng = random.Random(7)
     for path in sorted((REPO / "content").rglob("*.md")):
         source = path.read_text("utf-8")
-        view = t.prose_view(source)
+        view = prose.prose_view(source)
         assert len(view) == len(source) and view.count("\n") == source.count("\n")
         index = rng.randrange(len(source))
         assert view[index] in (source[index], " ")

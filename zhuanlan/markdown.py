@@ -22,6 +22,8 @@ REF_PATTERN = re.compile(r"zlref:(\d+)")
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _HEADING_ID_DROP = re.compile(r"[^\w\- ]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_HTML_IMG = re.compile(r"<img\b[^<>]*>", re.I)
+_HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
 @dataclass
@@ -36,6 +38,15 @@ class Ref:
     is_url: bool = False  # "/columns/x/": a site URL rather than a file
 
 
+@dataclass(frozen=True)
+class Unlabelled:
+    """An image without alt text: Markdown `![](src)`, or an HTML `<img>` written into the text."""
+
+    line: int
+    src: str  # what a Markdown image points to ("" for an HTML tag)
+    html: bool = False
+
+
 @dataclass
 class Rendered:
     html: str
@@ -44,7 +55,7 @@ class Rendered:
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, text, id)
     refs: list[Ref] = field(default_factory=list)
     images: list[int] = field(default_factory=list)  # indexes into refs, in reading order
-    unlabelled: list[tuple[int, str]] = field(default_factory=list)  # (line, src) of images without alt text
+    unlabelled: list[Unlabelled] = field(default_factory=list)  # images without alt text
 
 
 def resolve_path(raw: str, doc_rel: str) -> str | None:
@@ -120,7 +131,7 @@ class _Collector:
         self.headings: list[tuple[int, str, str]] = []
         self.text: list[str] = []
         self.lead: list[str] = []
-        self.unlabelled: list[tuple[int, str]] = []
+        self.unlabelled: list[Unlabelled] = []
 
     def line_for(self, block_map, raw: str) -> int:
         if not block_map:
@@ -130,6 +141,20 @@ class _Collector:
             if raw in self.source_lines[index]:
                 return self.line_offset + index
         return self.line_offset + start
+
+    def html_images(self, html: str, block_map, inline: bool) -> None:
+        """Note each <img> of a piece of raw HTML that has no alt text (or an empty one)."""
+        if "<" not in html:
+            return
+        for match in _HTML_IMG.finditer(html):
+            alt = _HTML_ALT.search(match.group())
+            if alt and any(g and g.strip() for g in alt.groups()):
+                continue
+            if inline:  # an inline tag: find its line within the paragraph
+                line = self.line_for(block_map, match.group().split("\n")[0])
+            else:  # an HTML block: count lines from its start
+                line = self.line_offset + (block_map[0] if block_map else 0) + html.count("\n", 0, match.start())
+            self.unlabelled.append(Unlabelled(line, "", html=True))
 
     def add_ref(self, kind: str, url: str, block_map) -> str:
         raw = unquote(url)  # markdown-it percent-encodes; the author wrote the plain form
@@ -184,11 +209,14 @@ def _core_rule(state) -> None:
                     src = child.attrGet("src") or ""
                     if not _inline_text(child.children or []).strip():
                         raw = unquote(src)
-                        collector.unlabelled.append((collector.line_for(token.map, raw), raw))
+                        collector.unlabelled.append(Unlabelled(collector.line_for(token.map, raw), raw))
                     if is_local(src):
                         child.attrSet("src", collector.add_ref("image", src, token.map))
                         collector.images.append(len(collector.refs) - 1)
+                elif child.type == "html_inline":
+                    collector.html_images(child.content, token.map, inline=True)
         elif kind in ("html_block",):
+            collector.html_images(token.content, token.map, inline=False)
             stripped = re.sub(r"<[^>]+>", " ", token.content).strip()
             if stripped:
                 collector.text.append(stripped)

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .. import textrules
-from ..check import image_problems
+from ..check import external_image_problems
 from ..config import load_config
 from ..content import parse_file
 from ..frontmatter import suggest
@@ -248,12 +248,13 @@ def _write(job: Planned) -> None:
 
 
 def _remaining(job: Planned, config, words) -> list[Problem]:
-    """What is left to fix in the new story: parse problems and every text rule, at the story's lines."""
+    """What is left to fix in the new story: parse problems (images without alt text among them), every
+    text rule and images from other hosts, at the story's lines."""
     rel = job.target.relative_to(config.content_dir).as_posix()
     parsed = parse_file(job.target, rel, job.text.encode("utf-8"))
     left = [p for p in parsed.problems if p.level in (ERROR, WARNING)]
     left += [textrules.as_problem(str(job.target), f) for f in textrules.scan(job.text, words)]
-    left += image_problems(str(job.target), job.text)
+    left += external_image_problems(str(job.target), job.text)
     return sorted(left, key=lambda p: (p.line, p.col))
 
 

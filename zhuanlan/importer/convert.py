@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .. import textrules
 from ..dates import SHANGHAI, DateError, parse_datetime
+from ..hanzi import t2s
+from ..textrules.mojibake import repair_mojibake
+from ..textrules.pinyin import remove_pinyin
+from ..textrules.punctuation import fix_punctuation
 from .readers import Block, Raw, normalize_space
 
 
@@ -52,7 +55,7 @@ _SHARE_ONLY = re.compile(r"^(?:微信|微博|QQ空间|QQ|朋友圈|豆瓣|新浪
 
 def _simplified_probe(text: str) -> str:
     """The text in simplified characters, for recognising labels and chrome on traditional pages."""
-    return text if text.isascii() else _t2s(text)
+    return text if text.isascii() else t2s(text)
 
 
 def is_chrome(text: str) -> bool:
@@ -71,23 +74,11 @@ def is_chrome(text: str) -> bool:
 
 def clean_text(text: str, simplified: bool) -> str:
     """Mojibake repaired where it can be, pinyin annotations gone, optionally traditional → simplified."""
-    text = textrules.repair_mojibake(text)
-    text = textrules.remove_pinyin(text)
+    text = repair_mojibake(text)
+    text = remove_pinyin(text)
     if simplified:
-        text = _t2s(text)
+        text = t2s(text)
     return text
-
-
-_converter = None
-
-
-def _t2s(text: str) -> str:
-    global _converter
-    if _converter is None:
-        import opencc
-
-        _converter = opencc.OpenCC("t2s")
-    return _converter.convert(text)
 
 
 # ---------------------------------------------------------------- labelled fields
@@ -286,10 +277,10 @@ def convert(raw: Raw, simplified: bool) -> Article:
     article.blocks = _headings(_captions(blocks))
     for block in article.blocks:
         if block.kind != "img":
-            block.text = textrules.fix_punctuation(block.text)
+            block.text = fix_punctuation(block.text)
         if block.rows:
-            block.rows = [[textrules.fix_punctuation(c) for c in row] for row in block.rows]
-    article.title = textrules.fix_punctuation(article.title)
+            block.rows = [[fix_punctuation(c) for c in row] for row in block.rows]
+    article.title = fix_punctuation(article.title)
     return article
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .. import textrules
 from ..dates import SHANGHAI, DateError, parse_datetime
+from ..textrules.prose import HAN
 
 SUPPORTED = (".txt", ".html", ".htm", ".docx")
 
@@ -108,7 +108,7 @@ def read_txt(path: Path) -> Raw:
 def _join_wrapped(parts: list[str]) -> str:
     out = ""
     for part in parts:
-        if out and (textrules.HAN.match(out[-1]) or textrules.HAN.match(part[0]) or not out[-1].isascii()):
+        if out and (HAN.match(out[-1]) or HAN.match(part[0]) or not out[-1].isascii()):
             out += part
         else:
             out += (" " if out else "") + part
