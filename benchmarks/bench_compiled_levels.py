@@ -114,7 +114,7 @@ def put_u32(out, at, value):
 
 @njit(cache=True, nogil=True)
 def encode(keys, values, docs, starts, width):
-    """search.encode_shards's files for pick's shards, end to end, and the end of each."""
+    """indexformat.encode_shards's files for pick's shards, end to end, and the end of each."""
     count = starts.size - 1
     out = np.zeros(4 * count + keys.size * (2 * width + 10), np.uint8)
     ends = np.zeros(count, np.int64)

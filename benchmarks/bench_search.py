@@ -39,7 +39,9 @@ from conftest import serve as serve_dir, with_texts  # noqa: E402  (the tests' h
 from corpus import story_body  # noqa: E402
 from measure import median, set_aside, table  # noqa: E402
 
-from zhuanlan import search, searchindex  # noqa: E402
+from zhuanlan import searchindex  # noqa: E402
+from zhuanlan.search.grams import analyse_many  # noqa: E402
+from zhuanlan.search.normalization import normalize, searchable  # noqa: E402
 from zhuanlan.pipeline import CHUNK, BuildOptions, build  # noqa: E402
 from zhuanlan.workers import count as worker_count, fork_pool  # noqa: E402
 
@@ -104,9 +106,9 @@ _FORKED: list = []  # the stories a forked worker tokenises (inherited, not pick
 
 
 def _tokenise(stories, low: int, high: int) -> None:
-    """What the parse workers do: a chunk of stories at a time (search.analyse_many)."""
+    """What the parse workers do: a chunk of stories at a time (analyse_many)."""
     for start in range(low, high, CHUNK):
-        search.analyse_many([(story.title, story.text) for story in stories[start:min(high, start + CHUNK)]])
+        analyse_many([(story.title, story.text) for story in stories[start:min(high, start + CHUNK)]])
 
 
 def _tokenise_in_worker(low: int, high: int) -> None:
@@ -272,8 +274,8 @@ def _pagefind_urls(page, root: str, query: str, fetch_all: bool = True) -> list[
 
 def recall_precision(browser, site: Path, out: Path, site_data, root: str, with_pagefind: bool) -> list[list[str]]:
     rng = random.Random(3)
-    stories = search.doc_order(site_data.stories)  # document numbers are positions in this order
-    texts = [(search.normalize(s.title), search.normalize(s.text)) for s in stories]
+    stories = searchindex.doc_order(site_data.stories)  # document numbers are positions in this order
+    texts = [(normalize(s.title), normalize(s.text)) for s in stories]
     queries = ["网格连心", "五单工作法", "刘红梅", "党员带头"]
     while len(queries) < 60:
         story = rng.choice(stories)
@@ -281,12 +283,12 @@ def recall_precision(browser, site: Path, out: Path, site_data, root: str, with_
         length = rng.randint(2, 6)
         start = rng.randint(0, len(text) - length)
         piece = text[start:start + length]
-        if search.searchable(search.normalize(piece)) and all(c.strip() for c in piece):
+        if searchable(normalize(piece)) and all(c.strip() for c in piece):
             queries.append(piece)
     urls = [s.url for s in stories]
     exact = []
     for q in queries:
-        nq = search.normalize(q)
+        nq = normalize(q)
         exact.append({"/dangjian/" + urls[i] for i, (a, b) in enumerate(texts) if nq in a or nq in b})
     ours = _ours_in_node(out, queries)
     ours = [{"/dangjian/" + urls[d] for d in docs} for docs in ours]

@@ -16,7 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINIMAL_SITE, REPO, with_texts, write_site
-from zhuanlan import search
+from zhuanlan.search.grams import MAX_COUNT, _code_points, _joined_units, analyse, analyse_many
+from zhuanlan.search.indexformat import _unvarints, _varints, decode_shards, encode_postings, encode_shards
+from zhuanlan.search.normalization import DROP_RANGES, PUNCT_RANGES, _in_ranges, normalize, searchable, t2s_table, utf16_units
+from zhuanlan.search.reader import IndexReader, _occurrences, tokens
+from zhuanlan.search.records import display_text, read_record, record_bytes, story_record
+from zhuanlan.searchindex import doc_order
 
 STORIES = {
     "trad": ("黨建引領基層治理", "網格連心，服務群眾。後來，支部書記說：「這是我們的責任。」"),
@@ -45,14 +50,14 @@ def indexed(tmp_path_factory):
     from zhuanlan.pipeline import BuildOptions, build
 
     result = build(BuildOptions(root, root / "output", workers=1))
-    docs = with_texts(search.doc_order(result.site.stories))  # document numbers: oldest first
-    texts = [(search.normalize(s.title), search.normalize(s.text)) for s in docs]
+    docs = with_texts(doc_order(result.site.stories))  # document numbers: oldest first
+    texts = [(normalize(s.title), normalize(s.text)) for s in docs]
     return root / "output", docs, texts
 
 
 def expected_docs(texts, query: str) -> list[int]:
-    normalized = search.normalize(query)
-    if not search.searchable(normalized):
+    normalized = normalize(query)
+    if not searchable(normalized):
         return []
     return [i for i, (title, text) in enumerate(texts) if normalized in title or normalized in text]
 
@@ -65,19 +70,19 @@ def expected_docs(texts, query: str) -> list[int]:
     ("①", "1"), ("a\u00adb", "ab"), ("\u200b零宽", "零宽"), ("後", "后"),
 ])
 def test_normalize(raw, folded):
-    assert search.normalize(raw) == folded
+    assert normalize(raw) == folded
 
 
 def test_normalisation_works_per_character_so_substrings_stay_substrings():
     text = "黨建ＡＢＣcafe\u0301 ①號 5G\u3000党建👍🏻"
     for start in range(len(text)):
         for end in range(start + 1, len(text) + 1):
-            assert search.normalize(text[start:end]) in search.normalize(text)
+            assert normalize(text[start:end]) in normalize(text)
 
 
 def _table_units(text: str) -> np.ndarray:
     """The units the parse stage's table lookup makes of one text (without its closing 0)."""
-    units, _ = search._joined_units([text], search._code_points(text + "\0"), np.array([len(text)]))
+    units, _ = _joined_units([text], _code_points(text + "\0"), np.array([len(text)]))
     return units[:-1]
 
 
@@ -89,22 +94,22 @@ def test_the_table_lookup_folds_every_bmp_character_as_normalize_does():
     for start in range(0, len(points), 4096):
         chunk = points[start:start + 4096]
         text = "".join(map(chr, chunk))
-        expected = search.utf16_units(search.normalize(text))
+        expected = utf16_units(normalize(text))
         got = _table_units(text)
         assert got.tolist() == expected.tolist()
     for text in ("㈱公司", "黨建", "ﬁx", "Ａ", "\u200b党建\u00ad", "𠀀字"):
-        assert _table_units(text).tolist() == search.utf16_units(search.normalize(text)).tolist()
+        assert _table_units(text).tolist() == utf16_units(normalize(text)).tolist()
 
 
 def test_drop_ranges_are_exactly_the_control_format_and_separator_characters():
     for cp in range(0x110000):
         category = unicodedata.category(chr(cp))
         expected = category in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs")
-        assert search._in_ranges(cp, search.DROP_RANGES) == expected, hex(cp)
+        assert _in_ranges(cp, DROP_RANGES) == expected, hex(cp)
 
 
 def test_t2s_table_is_one_character_to_one():
-    table = search.t2s_table()
+    table = t2s_table()
     assert table["黨"] == "党" and table["網"] == "网" and table["後"] == "后"
     assert "党" not in table and len(table) > 2000
     assert all(len(k) == 1 and len(v) == 1 for k, v in table.items())
@@ -113,7 +118,7 @@ def test_t2s_table_is_one_character_to_one():
 @pytest.mark.parametrize("query, ok", [("", False), ("，。！？", False), ("...", False), ("“”《》", False),
                                        ("党", True), ("5", True), ("👍", True), ("a,", True)])
 def test_searchable(query, ok):
-    assert search.searchable(search.normalize(query)) is ok
+    assert searchable(normalize(query)) is ok
 
 
 # -- the index --------------------------------------------------------------------------------
@@ -122,7 +127,7 @@ def test_varints_round_trip():
     import numpy as np
 
     values = np.array([0, 1, 127, 128, 16383, 16384, 2**21 - 1, 5], dtype=np.uint32)
-    data, sizes = search._varints(values)
+    data, sizes = _varints(values)
     assert list(sizes) == [1, 1, 1, 2, 2, 3, 3, 1] and len(data) == sum(sizes)
     decoded, value, shift = [], 0, 0
     for byte in bytes(data):
@@ -132,7 +137,7 @@ def test_varints_round_trip():
             decoded.append(value)
             value, shift = 0, 0
     assert decoded == values.tolist()
-    assert search._unvarints(data).tolist() == values.tolist()
+    assert _unvarints(data).tolist() == values.tolist()
 
 
 def test_postings_round_trip_sparse_dense_and_escaped_values():
@@ -151,10 +156,10 @@ def test_postings_round_trip_sparse_dense_and_escaped_values():
             docs[mine] = np.sort(rng.choice(span, int(mine.sum()), replace=False)) + int(rng.integers(0, 200_000))
         shard = (keys % 3).astype(np.int64)
         order = np.lexsort((docs, keys, shard))
-        postings = search.encode_postings(keys[order], docs[order], values[order])
+        postings = encode_postings(keys[order], docs[order], values[order])
         kinds.update(postings.dense.tolist())
-        files = search.encode_shards(shard[order], keys[order], docs[order], values[order], 1)
-        decoded = search.decode_shards([files[number] for number in sorted(files)], 1)
+        files = encode_shards(shard[order], keys[order], docs[order], values[order], 1)
+        decoded = decode_shards([files[number] for number in sorted(files)], 1)
         assert decoded.keys.tolist() == keys[order].tolist()
         assert decoded.docs.tolist() == docs[order].tolist() and decoded.values.tolist() == values[order].tolist()
     assert kinds == {True, False}
@@ -164,25 +169,25 @@ def test_story_grams_survive_the_parse_cache_and_make_the_whole_record():
     import pickle
 
     for title, text in [("黨建标题", "正文 網格連心\n第二段 5G 😀"), ("", ""), ("一", ""), ("", "ab")]:
-        grams = search.analyse(title, text)
+        grams = analyse(title, text)
         again = pickle.loads(pickle.dumps(grams))
         for name in ("keys1", "vals1", "keys2", "vals2", "keys4", "vals4"):
             before, after = getattr(grams, name), getattr(again, name)
             assert before.dtype == after.dtype and before.tolist() == after.tolist(), name
         assert (again.folds, again.record_tail) == (grams.folds, grams.record_tail)
         head = {"t": title, "u": "/dangjian/stories/a/", "d": "2023-05-01", "c": [0, 2], "b": -1}
-        whole = dict(head, x=search.display_text(text))
+        whole = dict(head, x=display_text(text))
         if grams.folds:
             whole["f"] = grams.folds
-        assert search.story_record(head, again) == search.record_bytes(whole)
-        assert search.read_record(search.story_record(head, again)) == whole
+        assert story_record(head, again) == record_bytes(whole)
+        assert read_record(story_record(head, again)) == whole
 
 
 def _grams_by_hand(title: str, text: str) -> dict[int, list[tuple[int, int]]]:
     """Per level, each distinct gram of title 0 text 0 (as one integer, first unit highest) with
     count·2 + in-title flag, counted one position at a time: the oracle of analyse_many."""
-    title_units = [int(u) for u in search.utf16_units(search.normalize(title))]
-    units = title_units + [0] + [int(u) for u in search.utf16_units(search.normalize(text))] + [0]
+    title_units = [int(u) for u in utf16_units(normalize(title))]
+    units = title_units + [0] + [int(u) for u in utf16_units(normalize(text))] + [0]
     found = {}
     for width, nonzero in ((1, 1), (2, 2), (4, 3)):
         counts, in_title = {}, set()
@@ -195,7 +200,7 @@ def _grams_by_hand(title: str, text: str) -> dict[int, list[tuple[int, int]]]:
                 counts[key] = counts.get(key, 0) + 1
                 if k < len(title_units):
                     in_title.add(key)
-        found[width] = [(key, min(n, search.MAX_COUNT) * 2 + (key in in_title)) for key, n in sorted(counts.items())]
+        found[width] = [(key, min(n, MAX_COUNT) * 2 + (key in in_title)) for key, n in sorted(counts.items())]
     return found
 
 
@@ -209,26 +214,39 @@ _AWKWARD = "黨建網格連心党建网格连心乾ab AＡ５ﬁ㍿①😀𠀀\u
 def test_grams_made_a_batch_at_a_time_are_each_storys_own(stories):
     """Parse workers make a chunk of stories' grams at once: nothing may leak from one story to
     the next, and each must be what counting by hand gives (and what analysing it alone gives)."""
-    batch = search.analyse_many(stories)
+    batch = analyse_many(stories)
     for (title, text), grams in zip(stories, batch):
-        alone = search.analyse(title, text)
+        alone = analyse(title, text)
         for width, expected in _grams_by_hand(title, text).items():
             keys, values = grams.level(width)
             assert list(zip(keys.tolist(), values.tolist())) == expected, (width, title, text)
             assert keys.dtype == alone.level(width)[0].dtype and keys.tolist() == alone.level(width)[0].tolist()
         assert (grams.folds, grams.record_tail) == (alone.folds, alone.record_tail)
-        assert grams.folds == search.analyse(title + "\n" + text, "").folds  # folds do not depend on where a character is
+        assert grams.folds == analyse(title + "\n" + text, "").folds  # folds do not depend on where a character is
 
 
 def test_a_story_record_is_the_same_in_every_process():
     """Parse workers are separate processes, each with its own string hash seed."""
     import sys
 
-    script = ("import sys; from zhuanlan import search; "
-              "sys.stdout.write(search.analyse('黨建網格', '後來，幹部們與群眾連心，這裡變了。').record_tail.hex())")
+    script = ("import sys; from zhuanlan.search.grams import analyse; "
+              "sys.stdout.write(analyse('黨建網格', '後來，幹部們與群眾連心，這裡變了。').record_tail.hex())")
     tails = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO,
                             env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert len(tails) == 1
+
+
+def test_the_parse_stage_loads_the_grams_but_not_the_index_format():
+    """content.py and cache.py (and so the parse workers) analyse stories; the index's file format
+    and the reference reader belong to the index stage and the tests."""
+    import sys
+
+    script = ("import sys, zhuanlan.content, zhuanlan.cache; "
+              "print(' '.join(sorted(m for m in sys.modules if m.startswith('zhuanlan.search'))))")
+    loaded = set(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                cwd=REPO).stdout.split())
+    assert "zhuanlan.search.grams" in loaded
+    assert not loaded & {"zhuanlan.search.indexformat", "zhuanlan.search.reader", "zhuanlan.searchindex"}, loaded
 
 
 def test_index_files_are_where_the_page_reads_them(indexed):
@@ -236,9 +254,9 @@ def test_index_files_are_where_the_page_reads_them(indexed):
     meta = json.loads((out / "search" / "meta.json").read_text("utf-8"))
     assert meta["stories"] == len(docs)
     assert len(list((out / "search" / "d").glob("*.bin"))) == len(docs)
-    oldest = search.read_record((out / "search" / "d" / "0.bin").read_bytes())
+    oldest = read_record((out / "search" / "d" / "0.bin").read_bytes())
     assert oldest["u"].startswith("/dangjian/stories/") and oldest["t"] == docs[0].title
-    newest = search.read_record((out / "search" / "d" / f"{len(docs) - 1}.bin").read_bytes())
+    newest = read_record((out / "search" / "d" / f"{len(docs) - 1}.bin").read_bytes())
     assert newest["d"] == max(s.date for s in docs).strftime("%Y-%m-%d")  # numbered oldest first
     assert (out / "static" / "js" / "search.js").is_file()
     page = (out / "search" / "index.html").read_text("utf-8")
@@ -253,21 +271,21 @@ def test_index_files_are_where_the_page_reads_them(indexed):
 ])
 def test_python_reference_finds_exactly_the_containing_stories(indexed, query):
     out, site, texts = indexed
-    hits = search.IndexReader(out).query(query)
+    hits = IndexReader(out).query(query)
     assert sorted(h.doc for h in hits) == expected_docs(texts, query)
     for hit in hits:  # counts and title flags are the real ones
         title, text = texts[hit.doc]
-        normalized = search.normalize(query)
+        normalized = normalize(query)
         assert hit.title == (normalized in title)
-        real = search._occurrences(title, normalized) + search._occurrences(text, normalized)
+        real = _occurrences(title, normalized) + _occurrences(text, normalized)
         assert 1 <= hit.count <= real
-        if len(search.utf16_units(normalized)) <= 4:
+        if len(utf16_units(normalized)) <= 4:
             assert hit.count == real
 
 
 def test_ranking_is_title_first_then_frequency_then_newest(indexed):
     out, docs, texts = indexed
-    hits = search.IndexReader(out).query("党员")
+    hits = IndexReader(out).query("党员")
     keys = [(not h.title, -h.count, -docs[h.doc].date.timestamp(), -h.doc) for h in hits]
     assert keys == sorted(keys) and len(hits) > 3
 
@@ -276,7 +294,7 @@ def test_a_500_character_query_from_a_story_finds_it(indexed):
     out, docs, texts = indexed
     doc = max(range(len(texts)), key=lambda i: len(texts[i][1]))
     query = docs[doc].text.replace("\n", "")[:500]
-    assert doc in [h.doc for h in search.IndexReader(out).query(query)]
+    assert doc in [h.doc for h in IndexReader(out).query(query)]
 
 
 # -- the property: any 1–8 character substring finds its story ---------------------------------
@@ -293,7 +311,7 @@ def test_any_substring_of_a_story_finds_that_story(indexed, data):
     start = data.draw(st.integers(0, max(0, len(source) - length)))
     query = source[start:start + length]
     found = [h.doc for h in reader.query(query)]
-    if search.searchable(search.normalize(query)):
+    if searchable(normalize(query)):
         assert doc in found, query
     assert sorted(found) == expected_docs(texts, query)
 
@@ -301,9 +319,9 @@ def test_any_substring_of_a_story_finds_that_story(indexed, data):
 _READERS: dict = {}
 
 
-def _reader(out: Path) -> search.IndexReader:
+def _reader(out: Path) -> IndexReader:
     if out not in _READERS:
-        _READERS[out] = search.IndexReader(out)
+        _READERS[out] = IndexReader(out)
     return _READERS[out]
 
 
@@ -321,9 +339,9 @@ def test_substrings_of_generated_text_find_their_story(tmp_path_factory, bodies,
     write_site(root, files)
     from zhuanlan.pipeline import BuildOptions, build
 
-    docs = with_texts(search.doc_order(build(BuildOptions(root, root / "output", workers=1)).site.stories))
-    texts = [(search.normalize(s.title), search.normalize(s.text)) for s in docs]
-    reader = search.IndexReader(root / "output")
+    docs = with_texts(doc_order(build(BuildOptions(root, root / "output", workers=1)).site.stories))
+    texts = [(normalize(s.title), normalize(s.text)) for s in docs]
+    reader = IndexReader(root / "output")
     for _ in range(5):
         doc = data.draw(st.integers(0, len(docs) - 1))
         text = docs[doc].text
@@ -332,7 +350,7 @@ def test_substrings_of_generated_text_find_their_story(tmp_path_factory, bodies,
         query = text[start:start + length]
         found = sorted(h.doc for h in reader.query(query))
         assert found == expected_docs(texts, query), query
-        if search.searchable(search.normalize(query)):
+        if searchable(normalize(query)):
             assert doc in found
     shutil.rmtree(root, ignore_errors=True)
 
@@ -364,7 +382,7 @@ def random_shards() -> list[dict]:
             span = int(mine.sum()) + int(rng.integers(0, 2000))
             docs[mine] = np.sort(rng.choice(span, int(mine.sum()), replace=False)) + int(rng.integers(0, 100_000))
         values = rng.choice([2, 3, 7, 16, 17, 40, 65535], n).astype(np.int64)
-        data = search.encode_shards(np.zeros(n, np.int64), keys, docs, values, 1)[0]
+        data = encode_shards(np.zeros(n, np.int64), keys, docs, values, 1)[0]
         expected = {str(int(k)): {str(int(d)): int(v) for d, v in zip(docs[keys == k], values[keys == k])}
                     for k in np.unique(keys)}
         out.append({"data": base64.b64encode(data).decode(), "expected": expected})
@@ -373,7 +391,7 @@ def random_shards() -> list[dict]:
 
 def node_cases(indexed, tmp_path) -> Path:
     out, docs, texts = indexed
-    reader = search.IndexReader(out)
+    reader = IndexReader(out)
     rng = random.Random(7)
     queries = ["", "，。", "黨建", "5G党建", "👍", "x" * 500, "网格连心网格连心", "群众满意率明显提升", "不存在的词语组合",
                "<script>", '"><img onerror=alert(1)>']
@@ -385,15 +403,15 @@ def node_cases(indexed, tmp_path) -> Path:
         queries.append(source[start:start + length])
     entries = []
     for q in queries:
-        normalized = search.normalize(q)
-        state = "empty" if not normalized else ("ok" if search.searchable(normalized) else "punct")
+        normalized = normalize(q)
+        state = "empty" if not normalized else ("ok" if searchable(normalized) else "punct")
         entries.append({"q": q, "state": state, "expected": expected_docs(texts, q),
                         "ranked": [h.doc for h in reader.query(q)]})
     cases = {
         "shards": random_shards(),
-        "drop": [list(r) for r in search.DROP_RANGES], "punct": [list(r) for r in search.PUNCT_RANGES],
-        "t2s": search.t2s_table(), "output": str(out), "queries": entries,
-        "tokens": [{"text": t, "expected": search.tokens(t), "searchable": search.searchable(search.normalize(t))}
+        "drop": [list(r) for r in DROP_RANGES], "punct": [list(r) for r in PUNCT_RANGES],
+        "t2s": t2s_table(), "output": str(out), "queries": entries,
+        "tokens": [{"text": t, "expected": tokens(t), "searchable": searchable(normalize(t))}
                    for t in TOKEN_FIXTURES],
     }
     path = tmp_path / "cases.json"

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from conftest import run_cli, serve
-from zhuanlan import search
+from zhuanlan.search.reader import IndexReader
 
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -39,7 +39,7 @@ def served_site(make_site, bodies: list[str]):
 
 def test_type_see_results_filter_and_click_through(phone, example_server, example_output):
     SHOTS.mkdir(exist_ok=True)
-    reader = search.IndexReader(example_output)
+    reader = IndexReader(example_output)
     expected = reader.query("帮帮团")
     assert len(expected) >= 2
     phone.goto(example_server)
@@ -94,7 +94,7 @@ def test_type_see_results_filter_and_click_through(phone, example_server, exampl
 
 def test_a_link_with_q_opens_with_results_and_load_more_reaches_all(phone, make_site):
     with served_site(make_site, [f"{'志愿服务' * (i % 4 + 1)}，第{i}次活动。" for i in range(25)]) as (root, output):
-        reader = search.IndexReader(output)
+        reader = IndexReader(output)
         hits = reader.query("志愿服务")
         assert len(hits) == 25 and len(hits) > 2 * reader.meta["page"]
         phone.goto(root + "search/?q=" + quote("志愿服务"))
@@ -117,7 +117,7 @@ def test_a_failed_download_says_so_and_can_be_tried_again(phone, make_site):
     fail to arrive: the page says so in Chinese, and the same search (or 加载更多) tried again
     works once the network is back."""
     with served_site(make_site, [f"网格员第{i}次走访。" for i in range(15)]) as (root, output):
-        page_size = search.IndexReader(output).meta["page"]
+        page_size = IndexReader(output).meta["page"]
         box = phone.locator("#search-input")
         for blocked, message in [("**/search/i2/**", "搜索索引加载失败"), ("**/search/d/**", "搜索结果加载失败")]:
             phone.route(blocked, lambda route: route.abort())
@@ -195,7 +195,7 @@ def test_pinyin_being_typed_is_not_searched(phone, example_server, example_outpu
     assert not [url for url in phone.requests[fetched:] if "/search/i" in url]
     assert "q=" not in phone.url
     cdp.send("Input.insertText", {"text": "党员"})
-    hits = search.IndexReader(example_output).query("党员")
+    hits = IndexReader(example_output).query("党员")
     wait_for_status(phone, f"找到 {len(hits)} 篇与“党员”")
     assert "q=" in phone.url
 
@@ -203,7 +203,7 @@ def test_pinyin_being_typed_is_not_searched(phone, example_server, example_outpu
 def test_submitting_leaves_the_box_for_the_count(phone, example_server, example_output):
     """On a phone the keyboard covers half the screen while the box has the focus: the search key
     moves the focus to the count (read out by screen readers), and Tab goes on to the first result."""
-    hits = search.IndexReader(example_output).query("党员")
+    hits = IndexReader(example_output).query("党员")
     phone.goto(example_server + "search/")
     phone.locator("#search-input").fill("党员")
     phone.locator("#search-input").press("Enter")
@@ -219,14 +219,14 @@ def test_search_goes_on_when_the_browser_refuses_history_updates(phone, example_
     """Safari throws on the 101st history.replaceState within 30 seconds (the page calls it for
     every query and to keep the reader's place); searching must not stop there."""
     phone.add_init_script("history.replaceState = function () { throw new Error('SecurityError'); };")
-    hits = search.IndexReader(example_output).query("帮帮团")
+    hits = IndexReader(example_output).query("帮帮团")
     phone.goto(example_server + "search/")
     phone.locator("#search-input").type("帮帮团", delay=40)
     wait_for_status(phone, f"找到 {len(hits)} 篇")
     assert len(results(phone, len(hits))) == len(hits)
 
 def test_traditional_query_finds_simplified_text(phone, example_server, example_output):
-    expected = search.IndexReader(example_output).query("網格連心")
+    expected = IndexReader(example_output).query("網格連心")
     assert expected
     phone.goto(example_server + "search/?q=" + quote("網格連心"))
     wait_for_status(phone, f"找到 {len(expected)} 篇")
@@ -234,7 +234,7 @@ def test_traditional_query_finds_simplified_text(phone, example_server, example_
 
 
 def test_edge_cases(phone, example_server, example_output):
-    reader = search.IndexReader(example_output)
+    reader = IndexReader(example_output)
     phone.goto(example_server + "search/")
     box = phone.locator("#search-input")
     for query, status in [
@@ -269,7 +269,7 @@ def test_first_result_is_on_the_first_screen_of_a_phone(phone, example_server, e
     font the filters go one under the other rather than squeezing their names."""
     phone.goto(example_server)
     assert phone.locator(".site-header .search-box").is_visible()  # every other page has it
-    hits = search.IndexReader(example_output).query("党员")
+    hits = IndexReader(example_output).query("党员")
     phone.goto(example_server + "search/?q=" + quote("党员"))
     wait_for_status(phone, f"找到 {len(hits)} 篇")
     results(phone, min(len(hits), 10))

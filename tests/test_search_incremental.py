@@ -15,7 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINIMAL_SITE, with_texts, write_site
-from zhuanlan import search, searchindex
+from zhuanlan import searchindex
+from zhuanlan.search import indexformat
+from zhuanlan.search.normalization import normalize, searchable
+from zhuanlan.search.reader import IndexReader
+from zhuanlan.searchindex import doc_order
 from zhuanlan.pipeline import BuildOptions, build
 
 # A small alphabet, so that stories share many grams (and so shards); traditional characters,
@@ -76,18 +80,18 @@ def clean_copy(site: Path, root: Path, name: str) -> tuple[dict[str, bytes], lis
     copy = root / name
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".cache", "output"))
     result = build(BuildOptions(copy, copy / "output", workers=1, clean=True))
-    return search_files(copy / "output"), with_texts(search.doc_order(result.site.stories))
+    return search_files(copy / "output"), with_texts(doc_order(result.site.stories))
 
 
 def expected(docs, query: str) -> list[int]:
-    normalized = search.normalize(query)
-    if not search.searchable(normalized):
+    normalized = normalize(query)
+    if not searchable(normalized):
         return []
-    return [i for i, s in enumerate(docs) if normalized in search.normalize(s.title) or normalized in search.normalize(s.text)]
+    return [i for i, s in enumerate(docs) if normalized in normalize(s.title) or normalized in normalize(s.text)]
 
 
 def check_queries(out: Path, docs, queries) -> None:
-    reader = search.IndexReader(out)
+    reader = IndexReader(out)
     for query in queries:
         assert sorted(h.doc for h in reader.query(query)) == expected(docs, query), query
 
@@ -124,7 +128,7 @@ def test_updated_index_equals_a_clean_build_and_answers_exactly(tmp_path_factory
                 continue
             files, docs = clean_copy(site, root, f"clean{step}")
             assert search_files(site / "output") == files, f"step {step}: {kind} {slug}"
-            assert [s.rel for s in search.doc_order(result.site.stories)] == [s.rel for s in docs]
+            assert [s.rel for s in doc_order(result.site.stories)] == [s.rel for s in docs]
             queries = list(ALPHABET) + ["党建", "网格连心", "黨建", "群众满意", "五单工作法让"]
             for _ in range(8 if docs else 0):
                 source = data.draw(st.sampled_from([d.title for d in docs] + [d.text for d in docs]))
@@ -160,15 +164,15 @@ def test_adding_a_story_keeps_every_number_and_rewrites_only_its_shards(tmp_path
     assert calls["updated"] == 1
     meta = json.loads((out / "search/meta.json").read_text("utf-8"))
     assert meta["shards"] == old_meta["shards"] and meta["stories"] == old_meta["stories"] + 1
-    docs = search.doc_order(after.site.stories)
+    docs = doc_order(after.site.stories)
     assert docs[-1].rel == "stories/zz-new.md"  # the newest story takes the next number
-    assert [s.rel for s in search.doc_order(before.site.stories)] == [s.rel for s in docs[:-1]]
+    assert [s.rel for s in doc_order(before.site.stories)] == [s.rel for s in docs[:-1]]
     for name, data in old_records.items():  # every other record is the same file, not rewritten
         assert (out / "search/d" / name).read_bytes() == data
         assert _mtimes(out)[f"search/d/{name}"] == old_times[f"search/d/{name}"]
-    new = search.doc_order(after.site.stories)[-1].search
-    touched = {f"search/{folder}/{shard}.bin" for (folder, width, hashed), count in zip(search.LEVELS, meta["shards"])
-               for shard in (search.hash_keys(new.level(width)[0], width, hashed) % count).tolist()}
+    new = doc_order(after.site.stories)[-1].search
+    touched = {f"search/{folder}/{shard}.bin" for (folder, width, hashed), count in zip(indexformat.LEVELS, meta["shards"])
+               for shard in (indexformat.hash_keys(new.level(width)[0], width, hashed) % count).tolist()}
     rewritten = {rel for rel, mtime in _mtimes(out).items() if old_times.get(rel) != mtime and "/d/" not in rel}
     assert rewritten and rewritten <= touched
     assert len(rewritten) < len([r for r in old_times if "/d/" not in r])  # not every shard
@@ -181,7 +185,7 @@ def test_editing_a_story_rewrites_its_record_and_the_shards_of_its_old_and_new_g
     out = site / "output"
     with small_shards(200), counting_updates() as calls:
         first = build(BuildOptions(site, out, workers=1))
-        docs = search.doc_order(first.site.stories)
+        docs = doc_order(first.site.stories)
         number = next(i for i, s in enumerate(docs) if s.rel == "stories/s07.md")
         old = docs[number].search
         old_times = _mtimes(out)
@@ -191,11 +195,11 @@ def test_editing_a_story_rewrites_its_record_and_the_shards_of_its_old_and_new_g
         second = build(BuildOptions(site, out, workers=1))
         files, clean_docs = clean_copy(site, tmp_path, "clean")
     assert calls["updated"] == 1
-    docs = search.doc_order(second.site.stories)
+    docs = doc_order(second.site.stories)
     assert docs[number].rel == "stories/s07.md"
     new = docs[number].search
-    touched = {f"search/{folder}/{shard}.bin" for (folder, width, hashed), count in zip(search.LEVELS, meta["shards"])
-               for grams in (old, new) for shard in (search.hash_keys(grams.level(width)[0], width, hashed) % count).tolist()}
+    touched = {f"search/{folder}/{shard}.bin" for (folder, width, hashed), count in zip(indexformat.LEVELS, meta["shards"])
+               for grams in (old, new) for shard in (indexformat.hash_keys(grams.level(width)[0], width, hashed) % count).tolist()}
     changed = {rel for rel, mtime in _mtimes(out).items() if old_times.get(rel) != mtime}
     assert f"search/d/{number}.bin" in changed
     assert changed - {f"search/d/{number}.bin"} <= touched
@@ -212,20 +216,20 @@ def test_an_edit_reads_back_the_shards_it_touches_a_group_at_a_time(tmp_path, mo
     with small_shards(200, group), counting_updates() as calls:
         build(BuildOptions(site, out, workers=1))
         decoded = []
-        real = search.decode_shards
+        real = indexformat.decode_shards
 
         def decode(blobs, width):
             decoded.append([len(b) for b in blobs])
             return real(blobs, width)
 
-        monkeypatch.setattr(search, "decode_shards", decode)
+        monkeypatch.setattr(indexformat, "decode_shards", decode)
         path = site / "content/stories/s07.md"
         path.write_text(path.read_text("utf-8").replace("。", "，老周说：变化真大。"), "utf-8")
         second = build(BuildOptions(site, out, workers=1))
         monkeypatch.undo()
         files, clean_docs = clean_copy(site, tmp_path, "clean")
     assert calls["updated"] == 1 and second.site is not None
-    assert len(decoded) > len(search.LEVELS)  # more than one group in some level
+    assert len(decoded) > len(indexformat.LEVELS)  # more than one group in some level
     for sizes in decoded:  # each group within the budget, or a single shard bigger than it
         assert sum(sizes) <= group * searchindex.BYTES_PER_ENTRY or len(sizes) == 1, sizes
     assert search_files(out) == files
@@ -242,13 +246,13 @@ def test_an_edited_story_is_diffed_against_its_last_version_so_few_shards_are_re
     out = site / "output"
     with small_shards(60), counting_updates() as calls:
         first = build(BuildOptions(site, out, workers=1))
-        docs = search.doc_order(first.site.stories)
+        docs = doc_order(first.site.stories)
         number = next(i for i, s in enumerate(docs) if s.rel == "stories/s07.md")
         meta = json.loads((out / "search/meta.json").read_text("utf-8"))
         old = docs[number].search
         read = []
-        real = search.decode_shards
-        monkeypatch.setattr(search, "decode_shards", lambda blobs, width: read.append(len(blobs)) or real(blobs, width))
+        real = indexformat.decode_shards
+        monkeypatch.setattr(indexformat, "decode_shards", lambda blobs, width: read.append(len(blobs)) or real(blobs, width))
         path = site / "content/stories/s07.md"
         path.write_text(path.read_text("utf-8").rstrip("\n") + "老周说变化真大。\n", "utf-8")
         second = build(BuildOptions(site, out, workers=1))
@@ -257,11 +261,11 @@ def test_an_edited_story_is_diffed_against_its_last_version_so_few_shards_are_re
     assert calls["updated"] == 1 and second.site is not None
     new = next(st for st in second.site.stories if st.rel == "stories/s07.md").search
     expected = everywhere = 0
-    for (_, width, hashed), count in zip(search.LEVELS, meta["shards"]):
+    for (_, width, hashed), count in zip(indexformat.LEVELS, meta["shards"]):
         before, after = (dict(zip(g.level(width)[0].tolist(), g.level(width)[1].tolist())) for g in (old, new))
         changed = np.array(sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k)), np.uint64)
-        expected += len(set((search.hash_keys(changed, width, hashed) % count).tolist()))
-        everywhere += len(set((search.hash_keys(np.array(sorted(before.keys() | after.keys()), np.uint64),
+        expected += len(set((indexformat.hash_keys(changed, width, hashed) % count).tolist()))
+        everywhere += len(set((indexformat.hash_keys(np.array(sorted(before.keys() | after.keys()), np.uint64),
                                                 width, hashed) % count).tolist()))
     assert sum(read) == expected < everywhere, (sum(read), expected, everywhere)
     assert search_files(out) == files
@@ -277,7 +281,7 @@ def test_a_damaged_index_or_lost_state_is_built_whole_again(tmp_path, damage):
         if damage == "shard":  # a shard the update must read back, cut short by hand: its hash no longer matches
             grams = next(s for s in first.site.stories if s.rel == "stories/s03.md").search
             count = json.loads((out / "search/meta.json").read_text("utf-8"))["shards"][1]
-            for number in set((search.hash_keys(grams.keys2, 2, 2) % count).tolist()):
+            for number in set((indexformat.hash_keys(grams.keys2, 2, 2) % count).tolist()):
                 shard = out / "search/i2" / f"{number}.bin"
                 shard.write_bytes(shard.read_bytes()[:-1])
         elif damage == "state":
@@ -333,7 +337,7 @@ def test_a_failure_while_the_index_is_built_leaves_the_last_output_as_it_was(tmp
             return wrapper
 
         if where == "group":
-            monkeypatch.setattr(search, "encode_shards", failing(search.encode_shards, 3))
+            monkeypatch.setattr(indexformat, "encode_shards", failing(indexformat.encode_shards, 3))
         else:
             real = searchindex.Stager.stage_bytes
             folder = "search/d/" if where == "record" else "search/i4/"

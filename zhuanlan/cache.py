@@ -21,7 +21,7 @@ from . import ENGINE_VERSION
 from . import textrules
 from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, Story, parse_file
 from .problems import Problem
-from .search import analyse_many
+from .search.grams import analyse_many
 from .textrules import WordList
 
 SCHEMA = """

@@ -16,7 +16,7 @@ from .dates import DateError, parse_datetime
 from .frontmatter import Document, SourceError, canonicalize, read_document
 from .markdown import Ref
 from .problems import WARNING, Problem, Problems
-from .search import StoryGrams, analyse
+from .search.grams import StoryGrams, analyse
 from .text import ASCII_SLUG, count_characters, reading_minutes, slugify, summarize
 
 STORY_KEYS = {

@@ -1,7 +1,7 @@
 """Writing output/search/: the whole index on a clean build, and after that an update of the last
 build's files that costs about as much as the stories that changed.
 
-Stories are numbered oldest first (search.doc_order), so adding a story appends a number. Each
+Stories are numbered oldest first (doc_order), so adding a story appends a number. Each
 level's shard count comes from a fixed ladder of sizes (about 19% apart), so it stays the same
 while the site grows by a few stories; the files are therefore a function of the site alone, and
 an updated index is byte for byte the one a clean build would write.
@@ -28,12 +28,16 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from . import ENGINE_VERSION, search
+from . import ENGINE_VERSION
 from .output import Manifest, Staged, Stager, digest
-from .search import INDEX_DIR, LEVELS
+from .search import indexformat
+from .search.indexformat import INDEX_DIR, LEVELS
+from .search.normalization import t2s_table
+from .search.records import story_record
 
 if TYPE_CHECKING:
     from .content import Story
+    from .search.grams import StoryGrams
     from .site import Site
 
 # Bytes a shard holds on average. A 4-gram shard holds every continuation of a 3-unit prefix, so a
@@ -51,6 +55,11 @@ THREADS = 2  # groups built at once: this machine has two cores; more threads wo
 INDEX_FILES = tuple(f"{INDEX_DIR}{name}" for name in ("i1/", "i2/", "i4/", "d/", "fold/", "meta.json", "facets.json"))
 
 
+def doc_order(stories: list[Story]) -> list[Story]:
+    """Stories in document-number order: oldest first, then by source path."""
+    return sorted(stories, key=lambda s: (s.date, s.rel))
+
+
 def shard_count(entries: int) -> int:
     wanted = entries * BYTES_PER_ENTRY / SHARD_TARGET
     return next((size for size in LADDER if size >= wanted), LADDER[-1])
@@ -59,7 +68,7 @@ def shard_count(entries: int) -> int:
 def index_digest(site: Site) -> str:
     """A digest of everything the index is made from: when it is unchanged, so is the index."""
     parts = hashlib.blake2b(digest_size=16)
-    parts.update(f"{search.FORMAT}\x1f{site.config.base_path}".encode())
+    parts.update(f"{indexformat.FORMAT}\x1f{site.config.base_path}".encode())
     for column_id, column in site.columns.items():
         parts.update(f"\x1ec{column_id}\x1f{column.title}".encode())
     for brand_id, brand in site.brands.items():
@@ -98,7 +107,7 @@ class State:
         try:
             with np.load(cls.path(manifest, meta)) as data:
                 header = json.loads(str(data["header"]))
-                if header != {"format": search.FORMAT, "engine": ENGINE_VERSION}:
+                if header != {"format": indexformat.FORMAT, "engine": ENGINE_VERSION}:
                     return None
                 state = cls([int(c) for c in data["counts"]], data["sources"].tolist(), data["records"].tolist(),
                             data["sizes"], [data[f"members{i}"] for i in range(len(LEVELS))])
@@ -116,7 +125,7 @@ class State:
         path = self.path(manifest, meta_digest)
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(".tmp.npz")
-        np.savez(temp, header=np.array(json.dumps({"format": search.FORMAT, "engine": ENGINE_VERSION})),
+        np.savez(temp, header=np.array(json.dumps({"format": indexformat.FORMAT, "engine": ENGINE_VERSION})),
                  counts=np.array(self.counts, np.int64), sources=np.array(self.sources, dtype="U32"),
                  records=np.array(self.records, dtype="U32"), sizes=self.sizes,
                  **{f"members{i}": m for i, m in enumerate(self.members)})
@@ -150,7 +159,7 @@ def _entries_of(parts: list[tuple[np.ndarray, np.ndarray]], numbers: list[int]) 
 
 def _shard_of(keys: np.ndarray, width: int, hashed: int, count: int, dtype=np.int64) -> np.ndarray:
     """Each key's shard number in a level of `count` shards."""
-    return (search.hash_keys(keys, width, hashed) % np.uint32(count)).astype(dtype)
+    return (indexformat.hash_keys(keys, width, hashed) % np.uint32(count)).astype(dtype)
 
 
 def _order_by_shard(keys: np.ndarray, shards: np.ndarray) -> np.ndarray:
@@ -284,7 +293,7 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor,
         del picked
         bits.reshape(-1)[numbers * count + shards] = True  # groups own disjoint columns
         order = _order_by_shard(keys, shards)
-        return search.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
+        return indexformat.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
 
     for built in _map_ahead(pool, build_group, picks(), THREADS + 1):
         write(built)
@@ -308,7 +317,7 @@ class IndexBuilder:
 
     def __init__(self, site: Site, stager: Stager, out_dir: Path, clean: bool = False,
                  fill_heavy: Callable[[list], None] | None = None,
-                 old_grams: Callable[[str], search.StoryGrams | None] | None = None):
+                 old_grams: Callable[[str], StoryGrams | None] | None = None):
         self.site = site
         self.stager = stager
         self.manifest = stager.manifest
@@ -316,7 +325,7 @@ class IndexBuilder:
         self.clean = clean
         self.fill_heavy = fill_heavy or (lambda stories: None)
         self.old_grams = old_grams or (lambda source: None)
-        self.docs = search.doc_order(site.stories)
+        self.docs = doc_order(site.stories)
         from . import urls
 
         self.linker = urls.Linker(site.config.base_url, site.config.base_path)
@@ -331,7 +340,7 @@ class IndexBuilder:
                 "b": self.brand_at.get(story.brand, -1) if story.brand else -1}
 
     def _record(self, story: Story, light: dict) -> bytes:
-        return search.story_record(light, story.search)
+        return story_record(light, story.search)
 
     # the plan ----------------------------------------------------------------------------------
 
@@ -386,7 +395,7 @@ class IndexBuilder:
         return self._finish(staged, State(counts, sources, records, sizes, [lv.members for lv in levels]))
 
     def _update_level(self, index: int, state: State, changed_old: list[int], changed_new: list[int],
-                      count: int, old_files: set[str], diffed: dict[int, search.StoryGrams]) -> _Level:
+                      count: int, old_files: set[str], diffed: dict[int, StoryGrams]) -> _Level:
         """Rewrites the shards a change touches: for a story diffed against its last version, the
         shards of the grams it gained, lost or counts differently; for any other changed story,
         every shard its old and new grams are in. A touched shard drops all the changed stories'
@@ -426,14 +435,14 @@ class IndexBuilder:
         touched_shards = np.flatnonzero(touched).tolist()
         blobs = {t: self._old_shard(f"{INDEX_DIR}{folder}/{t}.bin", old_files) for t in touched_shards}
         for group in _groups(touched_shards, [len(blobs[t]) for t in touched_shards]):
-            old = search.decode_shards([blobs.pop(t) for t in group], width)
+            old = indexformat.decode_shards([blobs.pop(t) for t in group], width)
             alive = ~drop[old.docs]
             old_entries = (np.asarray(group, np.int64)[old.file][alive], old.keys[alive], old.docs[alive],
                            old.values[alive])
             del old, alive
             low, high = np.searchsorted(shard, [group[0], group[-1] + 1])
             new_entries = (shard[low:high], keys[low:high], numbers[low:high], values[low:high])
-            files.update(search.encode_shards(*_merge(old_entries, new_entries), width))
+            files.update(indexformat.encode_shards(*_merge(old_entries, new_entries), width))
         kept = [t for t in range(count) if not touched[t] and f"{INDEX_DIR}{folder}/{t}.bin" in old_files]
         out = str(self.out_dir)
         if not all(os.path.isfile(f"{out}/{INDEX_DIR}{folder}/{t}.bin") for t in kept):
@@ -507,7 +516,7 @@ class IndexBuilder:
         staged.append(self.stager.stage_bytes(f"{INDEX_DIR}facets.json",
                                               _json({"combos": [[b, list(c)] for b, c in combos], "docs": facet})))
         buckets: dict[int, dict[str, str]] = {}
-        for source, target in search.t2s_table().items():
+        for source, target in t2s_table().items():
             buckets.setdefault(ord(source) >> 8, {})[source] = target
         for bucket, table in buckets.items():
             staged.append(self.stager.stage_bytes(f"{INDEX_DIR}fold/{bucket}.json", _json(table)))
@@ -515,8 +524,8 @@ class IndexBuilder:
         for item in sorted(staged, key=lambda item: item.rel):
             version.update(f"{item.rel}\x1f{item.stamp}\x1e".encode())
         meta = {
-            "format": search.FORMAT, "version": version.hexdigest(), "stories": len(self.docs),
-            "shards": state.counts, "page": search.PAGE_SIZE, "fold": sorted(buckets),
+            "format": indexformat.FORMAT, "version": version.hexdigest(), "stories": len(self.docs),
+            "shards": state.counts, "page": indexformat.PAGE_SIZE, "fold": sorted(buckets),
             "columns": [[site.columns[c].title] for c in site.columns],
             "brands": [[b.name, self.brand_at.get(b.parent, -1) if b.parent else -1] for b in site.brands.values()],
         }
@@ -528,5 +537,5 @@ class IndexBuilder:
 
 def stage_index(site: Site, stager: Stager, out_dir: Path, clean: bool = False,
                 fill_heavy: Callable[[list], None] | None = None,
-                old_grams: Callable[[str], search.StoryGrams | None] | None = None) -> list[Staged]:
+                old_grams: Callable[[str], StoryGrams | None] | None = None) -> list[Staged]:
     return IndexBuilder(site, stager, out_dir, clean, fill_heavy, old_grams).stage()

@@ -10,12 +10,12 @@ const path = require('node:path');
 const core = require(process.env.ZL_SEARCH_JS || '../../themes/default/static/js/search.js');
 const cases = JSON.parse(fs.readFileSync(process.env.ZL_SEARCH_CASES, 'utf8'));
 
-test('drop and punctuation ranges are the ones search.py uses', () => {
+test('drop and punctuation ranges are the ones search/normalization.py uses', () => {
   assert.deepEqual(core.DROP, cases.drop);
   assert.deepEqual(core.PUNCT, cases.punct);
 });
 
-test('the tokeniser gives the same tokens as search.py', () => {
+test('the tokeniser gives the same tokens as search/reader.py', () => {
   for (const fixture of cases.tokens) {
     assert.deepEqual(core.tokens(fixture.text, cases.t2s), fixture.expected, JSON.stringify(fixture.text));
     assert.equal(core.searchable(core.normalize(fixture.text, cases.t2s)), fixture.searchable, fixture.text);
@@ -44,7 +44,7 @@ test('queries through the built index find exactly the stories that contain them
   }
 });
 
-test('shard postings decode as search.py wrote them (sparse, dense, escaped values)', () => {
+test('shard postings decode as search/indexformat.py wrote them (sparse, dense, escaped values)', () => {
   for (const shard of cases.shards) {
     const bytes = Buffer.from(shard.data, 'base64');
     const reader = new core.Shard(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), 1);

@@ -1,12 +1,12 @@
 /* 站内搜索 — zhuanlan's site search. A classic script in ES5 (no modules, no WASM, no
  * Intl.Segmenter) so that it runs in WeChat's in-app browser. It reads the static index that
- * zhuanlan/search.py writes to search/ and finds every story whose normalised title or text
+ * zhuanlan/searchindex.py writes to search/ and finds every story whose normalised title or text
  * contains the normalised query; docs/搜索.md explains the index. In Node it exports its core
  * (normalisation, tokens, the query algorithm) for tests. */
 (function (global) {
   'use strict';
 
-  // Same lists as DROP_RANGES and PUNCT_RANGES in zhuanlan/search.py.
+  // Same lists as DROP_RANGES and PUNCT_RANGES in zhuanlan/search/normalization.py.
   var DROP = [[0x0, 0x20], [0x7F, 0xA0], [0xAD, 0xAD], [0x600, 0x605], [0x61C, 0x61C], [0x6DD, 0x6DD],
     [0x70F, 0x70F], [0x890, 0x891], [0x8E2, 0x8E2], [0x1680, 0x1680], [0x180E, 0x180E], [0x2000, 0x200F],
     [0x2028, 0x202F], [0x205F, 0x2064], [0x2066, 0x206F], [0x3000, 0x3000], [0xD800, 0xDFFF], [0xFEFF, 0xFEFF],
@@ -113,7 +113,7 @@
     return (h ^ (h >>> 12)) >>> 0;
   }
 
-  // What the index makes of a text; must equal zhuanlan.search.tokens (the parity test).
+  // What the index makes of a text; must equal zhuanlan.search.reader.tokens (the parity test).
   function tokens(text, table) {
     var u = units(normalize(text, table)), ext = u.concat([0]), out = {units: u, uni: [], bi: [], quad: [], hash: []};
     for (var i = 0; i < u.length; i++) {
