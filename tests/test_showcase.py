@@ -327,3 +327,17 @@ def test_example_brands_have_all_five_and_every_section():
         assert all([brand.logo is not None, show.logo_note, show.launched, show.values, show.methods, show.results,
                     show.honours, show.milestones, show.venues]), brand.id
         assert any(m.story is not None for m in show.milestones), brand.id
+
+
+def test_the_new_sites_commented_showcase_builds_once_uncommented(tmp_path, capsys):
+    site = tmp_path / "new"
+    assert run_cli("new", str(site)) == 0
+    brand = site / "content/brands/my-brand.md"
+    lines = brand.read_text("utf-8").splitlines()
+    keys = [line[2:] if line.startswith("# ") and "品牌展示" not in line else line for line in lines]
+    brand.write_text("\n".join(keys) + "\n", "utf-8")
+    capsys.readouterr()
+    assert run_cli("--site", str(site)) == 0
+    assert "警告" not in capsys.readouterr().err
+    html = brand_page(site, "my-brand")
+    assert [heading for heading in SECTIONS if f">{heading}</h2>" not in html] == []
