@@ -86,9 +86,9 @@ class Result:
     @property
     def figure(self) -> str:
         """The number as it reads: 630, 1.5, 12000 (no exponent, no trailing .0)."""
-        if isinstance(self.number, float) and self.number.is_integer():
-            return str(int(self.number))
-        return format(self.number, "f").rstrip("0").rstrip(".") if isinstance(self.number, float) else str(self.number)
+        if isinstance(self.number, int):
+            return str(self.number)
+        return format(self.number, "f").rstrip("0").rstrip(".")
 
 
 @dataclass
@@ -164,6 +164,8 @@ def _blank(value) -> bool:
 
 
 def phone_links(text: str) -> list[tuple[str, str]]:
+    """Each number of a 电话 text (split at 、，,;；/ or 或) as (text shown, tel: target); a note in
+    brackets is shown but not dialled, and a part with fewer than three digits is no number."""
     links = []
     for part in _PHONE_SPLIT.split(text.strip()) if text.strip() else []:
         digits = re.sub(r"[^\d+]", "", re.sub(r"[（(].*?[)）]", "", part))
