@@ -22,6 +22,7 @@ STORY = "stories/wu-dan-gong-zuo-fa/"
 PAGES = {
     "home": "",
     "brand": "brands/wucai-linhu/",
+    "sub-brand": "brands/dinglin/",  # another colour, written with the English keys
     "column": "columns/banshishi/",
     "story": STORY,
     "tag": "tags/zhi-yuan-fu-wu/",

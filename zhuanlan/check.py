@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import linkcheck, textrules
+from . import linkcheck, showcase, textrules
 from .config import Config
 from .content import Entry, Story
 from .dates import SHANGHAI
@@ -33,6 +33,7 @@ _LEVEL_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
 # text are the parser's, content.IMAGE_ALT, reported once through the build's validation).
 EMPTY_COLUMN = "empty-column"
 EMPTY_BRAND = "empty-brand"
+BRAND_WUYOU = "brand-wuyou"  # a brand lacks one of the 五有
 STALE_COLUMN = "stale-column"
 DUPLICATE_TITLE = "duplicate-title"
 FUTURE_DATE = "future-date"
@@ -172,11 +173,22 @@ def _columns(site: Site, config: Config, now: datetime, problems: Problems) -> N
                          rule=STALE_COLUMN)
 
 
+_WUYOU_HINTS = {"标识": "标志: 图片路径", "内涵": "内涵:", "载体": "工作法: 或 阵地:", "影响": "成效: 或 荣誉:"}
+
+
 def _brands(site: Site, problems: Problems) -> None:
     for brand in site.brands.values():
-        if not site.brand_stories.get(brand.id):
+        stories = len(site.brand_stories.get(brand.id, []))
+        if not stories:
             problems.add(WARNING, brand.path, 1, f"品牌“{brand.name}”及其子品牌还没有文章：品牌页面只有介绍，"
                                                  f"请发布文章时写 brand: {brand.id}", rule=EMPTY_BRAND)
+        missing = showcase.missing_elements(brand.logo is not None, brand.showcase, stories)
+        if missing:
+            keys = "、".join(_WUYOU_HINTS[name] for name in missing)
+            problems.add(NOTICE, brand.path, brand.fm_line,
+                         f"品牌“{brand.name}”按“五有”（有名称、有标识、有内涵、有载体、有影响）还缺：{'、'.join(missing)}。"
+                         f"可在 front matter 中加 {keys}（写法见 docs/写作指南.md 的“品牌展示（五有）”）",
+                         rule=BRAND_WUYOU)
 
 
 def _stories(site: Site, now: datetime, problems: Problems) -> None:

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import markdown
+from . import markdown, showcase
 from .dates import DateError, parse_datetime
 from .frontmatter import Document, SourceError, canonicalize, read_document
 from .markdown import Ref
 from .problems import WARNING, Problem, Problems
 from .search.grams import StoryGrams, analyse
+from .showcase import Showcase
 from .text import ASCII_SLUG, count_characters, reading_minutes, slugify, summarize
 
 STORY_KEYS = {
@@ -52,6 +53,7 @@ BRAND_KEYS = {
     "color": ("颜色", "主题色"),
     "owner": ("责任单位", "主办单位"),
     "order": ("排序", "顺序"),
+    **showcase.SHOWCASE_KEYS,  # 标识释义, 发布日期, 内涵, 工作法, 成效, 荣誉, 大事记, 阵地
 }
 COLUMN_KEYS = {
     "title": ("标题", "名称", "name"),
@@ -156,6 +158,7 @@ class Brand(Entry):
     owner: str = ""
     order: int = 0
     summary: str = ""  # the body's first words: the page description when there is no slogan
+    showcase: Showcase = field(default_factory=Showcase)  # the 五有 beyond name and logo (showcase.py)
 
 
 @dataclass
@@ -433,6 +436,7 @@ def _brand(doc: Document, problems: Problems) -> Brand:
         summary=summarize(rendered.lead or rendered.text),
     )
     brand.logo = f.path_ref("logo", rendered.refs, doc.rel)
+    brand.showcase = showcase.parse(doc, f.values, rendered.refs, problems)
     return brand
 
 

@@ -70,6 +70,7 @@ class Document:
     body_line: int  # 1-based line of the file where the body starts
     fm_line: int = 1
     canonical_lines: dict[str, int] = field(default_factory=dict)
+    front: str = ""  # the front matter's text, for compose() where nested lines are needed
 
     def line_of(self, key: str) -> int:
         """Line of a canonical key, or of the front matter start when it is absent."""
@@ -154,6 +155,15 @@ def load_yaml(fm: str, fm_line: int) -> dict:
     return data
 
 
+def compose(fm: str) -> yaml.Node | None:
+    """The node tree of front matter that load_yaml() already read: its marks give the line of
+    every nested key and list item (0-based, from the front matter's first line)."""
+    try:
+        return yaml.compose(fm, Loader=_Loader) if fm.strip() else None
+    except yaml.YAMLError:  # not expected: load_yaml() read the same text; its errors are reported there
+        return None
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     text = f"{exc.context or ''} {exc.problem or ''}"
     for needle, hint in YAML_HINTS:
@@ -189,7 +199,7 @@ def read_document(path: Path, rel: str, data: bytes | None = None) -> Document:
     text = decode(data)
     fm, fm_line, body, body_line = split(text)
     meta = load_yaml(fm, fm_line)
-    return Document(path, rel, meta, key_lines(fm, fm_line), body, body_line, fm_line)
+    return Document(path, rel, meta, key_lines(fm, fm_line), body, body_line, fm_line, front=fm)
 
 
 def canonicalize(doc: Document, schema: dict[str, tuple[str, ...]], problems: Problems) -> dict:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
-from . import urls
+from . import colors, urls
 from .content import Entry, Story
 from .dates import format_minute
 from .images import Gallery, Pictures, Variant
@@ -124,6 +124,15 @@ class Renderer:
         if config.menu:
             return [{"title": item.title, "url": item.url.lstrip("/")} for item in config.menu]
         items = [{"title": "首页", "url": ""}]
+        # Brands, the heart of the site, come first: one item whatever their number, so that the
+        # menu stays short on a phone. "section" marks the item current on every brand page.
+        brands, roots = self.site.brands, self.site.root_brands
+        if len(brands) == 1:
+            items.append({"title": roots[0].name, "url": roots[0].url, "section": "brands/"})
+        elif len(roots) == 1:  # one brand and its sub-brands: its page shows the whole matrix
+            items.append({"title": "品牌矩阵", "url": roots[0].url, "section": "brands/"})
+        elif roots:
+            items.append({"title": "品牌矩阵", "url": "#h-brands", "section": "brands/"})  # the home page's
         items += [{"title": c.title, "url": c.url} for c in self.site.columns.values()]
         items += [{"title": p.title, "url": p.url} for p in self.site.pages if p.menu]
         return items
@@ -233,12 +242,17 @@ class Renderer:
     def _brand(self, brand, page: dict) -> dict:
         site = self.site
         parent = site.brands.get(brand.parent) if brand.parent else None
+        show = brand.showcase
         return {
             "meta": self._meta(page["url"], _paged_title(brand.name, page), brand.slogan or brand.summary),
             "brand": brand,
             "parent": parent,
-            "children": site.brand_children[brand.id],
+            "children": [(child, len(site.brand_stories[child.id])) for child in site.brand_children[brand.id]],
             "page": page,
+            "showcase": show,
+            # the brand colour as it is for decoration, and darkened where needed for text (≥ 4.5:1)
+            "brand_colors": {"decor": brand.color, "text": colors.text_color(brand.color)} if brand.color else None,
+            "timeline": [(m, m.link or brand.ref_url(m.story)) for m in show.milestones],
         }
 
     def _column(self, column, page: dict) -> dict:

@@ -15,7 +15,8 @@ from .frontmatter import suggest
 from .markdown import Ref
 from .problems import Problems
 
-REF_LABELS = {"image": "图片", "link": "链接", "cover": "封面", "logo": "标志", "attachment": "附件"}
+REF_LABELS = {"image": "图片", "link": "链接", "cover": "封面", "logo": "标志", "attachment": "附件",
+              "milestone": "大事记的文章"}
 RELATED_WINDOW = 12  # neighbours looked at per shared tag/brand; keeps related O(n), not O(n²)
 
 

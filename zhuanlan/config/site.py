@@ -124,7 +124,7 @@ class Config(Section):
     related_limit = Integer("相关阅读条数", default=5, minimum=1, doc="文章页“相关阅读”的最多条数")
     footer = SubConfig(Footer, "页脚", doc="页脚的主办单位、备案号等")
     menu = ListOf(SubConfig(MenuItem, example="{title: 名称, url: /网址/}"), "导航",
-                  doc="自定义导航，例如 [{title: 首页, url: /}, …]；不写时由专栏和页面自动组成")
+                  doc="自定义导航，例如 [{title: 首页, url: /}, …]；不写时由首页、品牌矩阵、专栏和页面自动组成")
     logo = Text("标志", label="网站标志", doc="网站标志图片，从 content/ 算起的路径")
     images = SubConfig(ImageSettings, "图片", label="图片设置", doc="图片的尺寸、质量和默认分享图")
     check = SubConfig(CheckConfig, "检查", label="检查设置", doc="发布前检查（python build.py check）的设置，说明见 docs/检查与导入.md")
