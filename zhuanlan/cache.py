@@ -10,7 +10,6 @@ not even read; one whose bytes are unchanged is not parsed again.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import pickle
 import sqlite3
@@ -22,6 +21,7 @@ from . import textrules
 from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, Story, parse_file
 from .problems import Problem
 from .search import analyse_many
+from .stamps import RACY_MARGIN_NS, digest, stamp_mtime
 from .textrules import WordList
 
 SCHEMA = """
@@ -47,24 +47,7 @@ class Row:
     heavy: dict[str, bytes] = field(default_factory=dict)  # part → pickled fields, while not yet stored
 
 
-# File times come from a coarse clock, so a file changed twice within one tick keeps its stamp
-# ("racy git"). A stamp is trusted only when the file is older than the last scan by this margin;
-# younger files are hashed again.
-RACY_MARGIN_NS = 2_000_000_000
 REPLACED_MAX = 1000  # replaced rows kept for the search update (see ParseCache.replaced)
-
-
-def file_stamp(path: Path) -> str:
-    info = path.stat()
-    return f"{info.st_size}:{info.st_mtime_ns}"
-
-
-def stamp_mtime(stamp: str) -> int:
-    return int(stamp.rsplit(":", 1)[1])
-
-
-def source_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def split_record(item: Entry | None) -> tuple[bytes, dict[str, bytes]]:
@@ -94,11 +77,11 @@ def parse_to_rows(items: list[tuple[Path, str, str, WordList]]) -> list[Row]:
         story.search = grams
     rows = []
     for (path, rel, stamp, words), (data, parsed) in zip(items, parsed_files):
-        digest = source_digest(data)
+        source = digest(data)
         if parsed.item is not None:
-            parsed.item.digest = digest
+            parsed.item.digest = source
         light, heavy = split_record(parsed.item)
-        rows.append(Row(rel, stamp, digest, light, pickle.dumps(parsed.problems), words.key,
+        rows.append(Row(rel, stamp, source, light, pickle.dumps(parsed.problems), words.key,
                         pickle.dumps(textrules.file_errors(str(path), words, data)), heavy))
     return rows
 

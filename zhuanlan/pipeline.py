@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
-from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_rows, source_digest, stamp_mtime
+from .cache import ParseCache, Row, parse_to_rows
 from .config import Config, load_config
 from .content import Entry, Story, kind_of, parse_file
 from .output import Manifest, Stager, Staged, WriteStats, output_lock
@@ -23,6 +23,7 @@ from .problems import ERROR, BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
 from .render import PageJob, Renderer, TemplateProblem, theme_dirs
 from .site import Site, build_site, relink_story
+from .stamps import RACY_MARGIN_NS, digest, file_stamp, stamp_mtime, stamp_of, text_digest
 from .textrules import WordList
 from .workers import count as worker_count, fork_pool
 
@@ -116,7 +117,7 @@ def _scan(folder: str, prefix: str, found: Sources, problems: Problems) -> None:
             info = entry.stat()
         except OSError:
             continue  # removed while we looked
-        stamp = f"{info.st_size}:{info.st_mtime_ns}"
+        stamp = stamp_of(info)
         if name.lower().endswith(".md"):
             if kind_of(rel) is None:
                 problems.warning(entry.path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
@@ -153,10 +154,6 @@ def static_files(dirs: list[Path]) -> dict[str, Path]:
 def manifest_path(config: Config, out_dir: Path) -> Path:
     key = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:12]
     return config.root / ".cache" / f"output-{key}.json"
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -352,10 +349,10 @@ class Builder:
         dirs = theme_dirs(config.root, config.theme)
         scanned_ns = time.time_ns()  # before any stamp is read: later changes count as new
         sources = scan_content(config.content_dir, problems)
-        config_digest = source_digest(config.path.read_bytes())
+        config_digest = digest(config.path.read_bytes())
         stamps = [f"{rel}\x1e{stamp}" for _, rel, stamp in sources.documents] + sources.asset_stamps
         stamps += [f"{p}\x1e{file_stamp(p)}" for p in theme_files(dirs)]
-        inputs = _digest(ENGINE_VERSION, config_digest, str(self.options.drafts), str(dirs), *stamps)
+        inputs = text_digest(ENGINE_VERSION, config_digest, str(self.options.drafts), str(dirs), *stamps)
         newest = max((stamp_mtime(s) for s in stamps), default=0)
         return Scanned(config, dirs, sources, scanned_ns, config_digest, inputs, newest)
 
@@ -384,7 +381,7 @@ class Builder:
 
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            _digest(ENGINE_VERSION, found.config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
+            text_digest(ENGINE_VERSION, found.config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
                     qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
@@ -483,9 +480,9 @@ class Builder:
         return records, len(todo)
 
 
-def _same_bytes(path: Path, digest: str) -> bool:
+def _same_bytes(path: Path, known: str) -> bool:
     try:
-        return source_digest(path.read_bytes()) == digest
+        return digest(path.read_bytes()) == known
     except OSError:
         return False
 

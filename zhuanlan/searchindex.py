@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from . import ENGINE_VERSION, search
-from .output import Manifest, Staged, Stager, digest
+from .output import Manifest, Staged, Stager
 from .search import INDEX_DIR, LEVELS
+from .stamps import digest
 
 if TYPE_CHECKING:
     from .content import Story
@@ -340,8 +341,7 @@ class IndexBuilder:
         n = len(docs)
         lights = self.lights = [self._light_record(s) for s in docs]
         sources = [s.digest for s in docs]
-        records = [hashlib.blake2b(_json(light) + s.digest.encode(), digest_size=16).hexdigest()
-                   for light, s in zip(lights, docs)]
+        records = [digest(_json(light) + s.digest.encode()) for light, s in zip(lights, docs)]
         state = None if self.clean else State.load(self.manifest)
         if state is not None:
             try:

@@ -11,7 +11,6 @@ Pillow work is in process.py.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
@@ -23,9 +22,10 @@ from .. import urls
 from ..content import Column, Entry, Story
 from ..problems import Problems
 from ..site import REF_LABELS, Site
+from ..stamps import digest, file_stamp, stamp_fields, text_digest
 from ..workers import fork_pool
 from . import process
-from .process import MIME, Job, Options, Outcome, Record, Spec, digest, is_raster_name, plan
+from .process import MIME, Job, Options, Outcome, Record, Spec, is_raster_name, plan
 
 PICTURE_REFS = ("image", "cover", "logo")  # refs that show a picture (links and attachments download)
 DOCUMENT_SUFFIXES = frozenset(".pdf .doc .docx .xls .xlsx .ppt .pptx .wps .txt .zip .rar .7z .mp3 .mp4 .mov".split())
@@ -95,7 +95,7 @@ class Gallery:
             info = self.images[rel]
             parts.append(f"{rel}|{info.width}x{info.height}|" + ",".join(
                 f"{v.url}:{v.width}x{v.height}" for v in info.variants()))
-        return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+        return text_digest("\n".join(parts))
 
     def output_files(self, assets: dict) -> dict[str, Path]:
         """Everything to copy into output/: derivatives, plus used files that are not images."""
@@ -257,10 +257,9 @@ class _SourceIndex:
     @staticmethod
     def _stamp(path: Path) -> list[int] | None:
         try:
-            info = path.stat()
+            return stamp_fields(file_stamp(path))
         except OSError:
             return None
-        return [info.st_size, info.st_mtime_ns]
 
     def hash_of(self, rel: str, path: Path) -> str | None:
         row = self.rows.get(rel)
@@ -323,7 +322,7 @@ def _output_rel(rel: str, spec: Spec, key: str) -> str:
     folder, name = posixpath.split(rel)
     stem = posixpath.splitext(name)[0]
     label = {"fit": f"-{spec.width}", "crop": f"-{spec.width}x{spec.height}", "share": "-share"}.get(spec.kind, "")
-    tag = hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
+    tag = text_digest(key, size=5)
     return posixpath.join(folder, f"{stem}{label}.{tag}.{process.EXTENSION[spec.fmt]}")
 
 
@@ -425,7 +424,7 @@ def _point_refs(site: Site, gallery: Gallery) -> None:
                 if info is not None and (info.full or info.copy):
                     attachment.url = entry.ref_urls[attachment.ref]
                     attachment.size = (info.full or info.copy).size
-        entry.image_digest = hashlib.blake2b(repr(signature).encode(), digest_size=16).hexdigest() if signature else ""
+        entry.image_digest = text_digest(repr(signature)) if signature else ""
 
 
 def _notice_missing_share(site: Site, gallery: Gallery, problems: Problems) -> None:
