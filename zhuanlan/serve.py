@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlsplit
 from watchdog.events import EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_OPENED, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .cli import report, summary
 from .config import CONFIG_FILE
+from .messages import report, summary
 from .pipeline import BuildOptions, Builder, BuildResult
 from .problems import BuildFailed, Problems
 
