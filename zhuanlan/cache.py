@@ -113,9 +113,9 @@ class ParseCache:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (ENGINE_VERSION,))
             scanned = self._db.execute("SELECT value FROM meta WHERE key='scanned'").fetchone()
             self.trusted_before = int(scanned[0]) - RACY_MARGIN_NS if scanned else 0
-            for rel, stamp, digest, light, problems, words, text_problems in self._db.execute(
+            for rel, stamp, source, light, problems, words, text_problems in self._db.execute(
                     "SELECT rel, stamp, digest, light, problems, words, text_problems FROM entries"):
-                self.rows[rel] = Row(rel, stamp, digest, light, problems, words, text_problems)
+                self.rows[rel] = Row(rel, stamp, source, light, problems, words, text_problems)
         except sqlite3.DatabaseError:
             # A damaged cache is only a lost speed-up: start over with an empty one.
             if self._db is not None:
@@ -168,10 +168,10 @@ class ParseCache:
                if r.rel in self.rows and self.rows[r.rel].digest != r.digest]
         if not old or len(old) + len(self.replaced) > REPLACED_MAX:
             return  # many changed: the search index is built whole anyway
-        for digest, rel in old:
+        for source, rel in old:
             found = self._db.execute('SELECT "index" FROM entries WHERE rel = ?', (rel,)).fetchone()
             if found is not None:
-                self.replaced[digest] = found[0]
+                self.replaced[source] = found[0]
 
     def old_grams(self, digest: str):
         """The search grams of a file version this process replaced, or None."""
