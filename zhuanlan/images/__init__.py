@@ -7,7 +7,7 @@ content-hashed output names; bad images become Problems at the file and line tha
     gallery.output_files(site.assets)  -> output path -> file to copy
 
 Markdown images, covers and logos become <picture> markup through `Pictures` (markup.py);
-Pillow work is in process.py.
+Pillow work is in process.py; the data both hand on (Gallery, ImageInfo, Variant) in types.py.
 """
 from __future__ import annotations
 
@@ -25,85 +25,13 @@ from ..site import REF_LABELS, Site
 from ..stamps import digest, file_stamp, stamp_fields, text_digest
 from ..workers import fork_pool
 from . import process
+from .markup import Pictures
 from .process import MIME, Job, Options, Outcome, Record, Spec, is_raster_name, plan
+from .types import Gallery, ImageInfo, ImageStats, Variant
 
 PICTURE_REFS = ("image", "cover", "logo")  # refs that show a picture (links and attachments download)
 DOCUMENT_SUFFIXES = frozenset(".pdf .doc .docx .xls .xlsx .ppt .pptx .wps .txt .zip .rar .7z .mp3 .mp4 .mov".split())
 INDEX_FILE = "sources.json"
-
-
-@dataclass
-class Variant:
-    """One file in output/: a resized image, a list-card crop, a share image, or a passed-through file."""
-
-    rel: str  # output-relative path
-    url: str  # root-relative URL under the base path
-    width: int
-    height: int
-    mime: str
-    source: Path  # the file copied into output/
-    size: int = 0
-
-
-@dataclass
-class ImageInfo:
-    rel: str  # content-relative source
-    width: int | None  # after EXIF orientation; None for an SVG without a size
-    height: int | None
-    fit: list[Variant] = field(default_factory=list)  # resized, ascending, WebP and fallback
-    crop: list[Variant] = field(default_factory=list)  # list-card crops
-    share: Variant | None = None
-    full: Variant | None = None  # full size without metadata, for links and attachments
-    copy: Variant | None = None  # SVG and GIF are published untouched
-
-    @property
-    def src(self) -> Variant | None:
-        """What a plain <img src> or a theme's ref_url() gets: a mid-size fallback, or the copy."""
-        if self.copy:
-            return self.copy
-        fallbacks = [v for v in self.fit or self.crop if v.mime != "image/webp"]
-        if not fallbacks:
-            return self.share or self.full
-        fitting = [v for v in fallbacks if v.width <= 960]
-        return fitting[-1] if fitting else fallbacks[0]
-
-    def variants(self) -> list[Variant]:
-        found = [*self.fit, *self.crop, self.share, self.full, self.copy]
-        return [v for v in found if v is not None]
-
-
-@dataclass
-class ImageStats:
-    sources: int = 0  # images the site uses
-    encoded: int = 0  # derivatives made by this build (0 when nothing changed)
-    decoded: int = 0  # source images decoded (0 when nothing changed)
-    reused: int = 0  # derivatives taken from the cache
-    fingerprint: str = ""  # Gallery.fingerprint()
-
-
-@dataclass
-class Gallery:
-    images: dict[str, ImageInfo] = field(default_factory=dict)  # by content-relative source
-    handled: set[str] = field(default_factory=set)  # sources published only through derivatives
-    default_share: Variant | None = None
-    stats: ImageStats = field(default_factory=ImageStats)
-
-    def fingerprint(self) -> str:
-        """Changes whenever any page's image markup could: for incremental builds to key on."""
-        parts = [repr(self.default_share and self.default_share.url)]
-        for rel in sorted(self.images):
-            info = self.images[rel]
-            parts.append(f"{rel}|{info.width}x{info.height}|" + ",".join(
-                f"{v.url}:{v.width}x{v.height}" for v in info.variants()))
-        return text_digest("\n".join(parts))
-
-    def output_files(self, assets: dict) -> dict[str, Path]:
-        """Everything to copy into output/: derivatives, plus used files that are not images."""
-        files = {asset.rel: asset.path for asset in assets.values() if asset.rel not in self.handled}
-        for info in self.images.values():
-            for variant in info.variants():
-                files[variant.rel] = variant.source
-        return files
 
 
 @dataclass
@@ -477,7 +405,5 @@ def _warning(code: str, place: _Place) -> str:
         return f"{what} 是动图，网页上只显示第一帧：需要动图请用 GIF"
     return f"{what} 的颜色配置文件（ICC）无法使用，已按 sRGB 处理，颜色可能略有偏差"
 
-
-from .markup import Pictures  # noqa: E402  (markup uses the types above)
 
 __all__ = ["Gallery", "ImageInfo", "ImageStats", "Pictures", "Variant", "prepare"]
