@@ -1,11 +1,12 @@
-"""Command line: `python build.py [build] [--site DIR] [--output DIR] [--drafts]`, `new DIR`, `check`, `import`."""
+"""Command line: `python build.py [build] [--site DIR] [--output DIR] [--drafts] [--timings]`, `new DIR`,
+`serve`, `check`, `import`."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from .messages import os_error_message, report, summary
+from .messages import os_error_message, report, summary, timings_table
 from .pipeline import BuildOptions, build
 from .problems import BuildFailed
 from .progress import ProgressBar
@@ -58,6 +59,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drafts", action="store_true", help="同时生成草稿")
     parser.add_argument("--clean", action="store_true", help="忽略缓存，全部重新生成")
     parser.add_argument("--jobs", type=int, default=0, help="并行进程数，默认使用全部 CPU 核心")
+    parser.add_argument("--timings", action="store_true", help="生成后列出各阶段的用时")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,4 +114,6 @@ def run_build(args: argparse.Namespace) -> int:
     bar.clear()
     report(result.problems)
     print(summary(result, options.out))
+    if args.timings:
+        print(timings_table(result.timings, result.seconds))
     return 0

@@ -1,9 +1,10 @@
-"""What the command line says about a build: its problems, the line it ends with, a disk error.
-Shared by `build` (cli) and `serve`."""
+"""What the command line says about a build: its problems, the line it ends with, a disk error,
+and the time of each stage (`build --timings`). Shared by `build` (cli) and `serve`."""
 from __future__ import annotations
 
 import errno
 import sys
+import unicodedata
 from pathlib import Path
 
 from .problems import Problems
@@ -39,3 +40,35 @@ def summary(result, out: Path) -> str:
     made = f"；图片 {pictures.sources} 张，新处理 {pictures.decoded} 张" if pictures and pictures.sources else ""
     return (f"完成：{result.stories} 篇文章，{result.pages} 个页面{made}；写入 {stats.written} 个文件，"
             f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.2f} 秒{warn}。输出在 {out}")
+
+
+# The build's stages (pipeline.py), as `build --timings` names them.
+STAGE_LABELS = {
+    "scan": "扫描文件", "parse": "解析", "link": "关联与交叉检查", "images": "图片处理", "templates": "编译模板",
+    "plan": "判断改动", "render": "渲染页面", "search": "搜索索引", "feeds": "订阅与站点地图",
+    "static": "主题静态文件", "files": "复制图片与附件", "write": "写入输出",
+}
+
+
+def timings_table(timings: dict[str, float], total: float) -> str:
+    """Each stage's time, in the order the stages ran, and its share of the whole build."""
+    rows = [(f"{STAGE_LABELS.get(name, name)}（{name}）", f"{seconds:.3f}",
+             f"{seconds / total:.0%}" if total > 0 else "") for name, seconds in timings.items()]
+    rows.append(("合计", f"{total:.3f}", "100%" if total > 0 else ""))
+    head = ("阶段", "用时（秒）", "占比")
+    widths = [max(_width(row[i]) for row in [head, *rows]) for i in range(3)]
+    lines = []
+    for row in [head, *rows]:
+        cells = [_pad(row[0], widths[0], left=True)] + [_pad(cell, width) for cell, width in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, left: bool = False) -> str:
+    space = " " * (width - _width(text))
+    return text + space if left else space + text
