@@ -19,14 +19,13 @@ keeps its parse cache and output manifest between builds, which `serve` relies o
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
+from . import ENGINE_VERSION, cachepaths, feeds, images, minify, qr, searchindex, urls
 from .cache import ParseCache, Row, parse_to_rows
 from .config import Config
 from .content import Entry, Story, parse_file
@@ -112,11 +111,6 @@ class Plan:
     todo: list[PageJob] = field(default_factory=list)  # pages to render
     kept: list[Staged] = field(default_factory=list)  # unchanged pages whose files are still there
     fingerprints: dict[str, str] = field(default_factory=dict)  # URL → page fingerprint
-
-
-def manifest_path(config: Config, out_dir: Path) -> Path:
-    key = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:12]
-    return config.root / ".cache" / f"output-{key}.json"
 
 
 # -- parallel stages --------------------------------------------------------------------------
@@ -300,8 +294,9 @@ class Builder:
 
     def _manifest(self, config: Config, out_dir: Path) -> Manifest:
         """What the last build into this output folder wrote (kept between builds by serve)."""
-        if self.manifest is None or self.manifest.path != manifest_path(config, out_dir):
-            self.manifest = Manifest(manifest_path(config, out_dir))
+        path = cachepaths.manifest(config.root, out_dir)
+        if self.manifest is None or self.manifest.path != path:
+            self.manifest = Manifest(path)
         return self.manifest
 
     def _nothing_changed(self, found: Scanned, manifest: Manifest, out_dir: Path) -> bool:
@@ -329,7 +324,7 @@ class Builder:
         if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
             problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
                                            f"不需要自定义主题时请写 theme: default")
-        renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(config.root / ".cache" / "qr.sqlite",
+        renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(cachepaths.qr_codes(config.root),
                                                                    reuse=not options.clean))
         renderer.check_templates(problems)
         clock.lap("templates")
@@ -389,7 +384,7 @@ class Builder:
 
     def _files(self, site: Site, gallery: images.Gallery, stager: Stager) -> list[Staged]:
         """Image derivatives and the other content files pages use (attachments), copied."""
-        derived = images.cache_dir(site.config)  # derivatives there are named by their content hash
+        derived = cachepaths.images(site.config.root)  # derivatives there are named by their content hash
         return [stager.stage_copy(rel, source, immutable=derived in source.parents)
                 for rel, source in gallery.output_files(site.assets).items()]
 
@@ -409,9 +404,10 @@ class Builder:
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
                scanned_ns: int) -> tuple[list[Entry], int]:
         """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
-        if self.cache is None or self.cache.path != config.root / ".cache" / "parse.sqlite":
+        path = cachepaths.parse_cache(config.root)
+        if self.cache is None or self.cache.path != path:
             self.close()
-            self.cache = ParseCache(config.root / ".cache" / "parse.sqlite")
+            self.cache = ParseCache(path)
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import urls
+from .. import cachepaths, urls
 from ..content import Column, Entry, Story
 from ..problems import Problems
 from ..site import REF_LABELS, Site
@@ -55,15 +55,10 @@ def options_of(site: Site) -> Options:
     return Options(tuple(sorted(set(settings.widths))), settings.quality, settings.card_aspect)
 
 
-def cache_dir(config) -> Path:
-    """Where derivatives are kept between builds; files there are named by their content hash."""
-    return config.root / ".cache" / "images"
-
-
 def prepare(site: Site, workers: int, problems: Problems) -> Gallery:
     config = site.config
     options = options_of(site)
-    folder = cache_dir(config)
+    folder = cachepaths.images(config.root)
     folder.mkdir(parents=True, exist_ok=True)
     linker = urls.Linker(config.base_url, config.base_path)
     usage = _collect(site)
