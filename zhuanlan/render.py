@@ -106,7 +106,7 @@ class Renderer:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
         self.env = make_environment(dirs, bytecode_dir)
         config = site.config
-        self.linker = urls.Linker(config.base_url, config.base_path)
+        self.linker = site.linker
         self.env.globals.update(
             site=config,
             footer=config.footer,

@@ -318,9 +318,7 @@ class IndexBuilder:
         self.fill_heavy = fill_heavy or (lambda stories: None)
         self.old_grams = old_grams or (lambda source: None)
         self.docs = search.doc_order(site.stories)
-        from . import urls
-
-        self.linker = urls.Linker(site.config.base_url, site.config.base_path)
+        self.linker = site.linker
         self.column_at = {c: i for i, c in enumerate(site.columns)}
         self.brand_at = {b: i for i, b in enumerate(site.brands)}
 

@@ -60,7 +60,7 @@ def prepare(site: Site, workers: int, problems: Problems) -> Gallery:
     options = options_of(site)
     folder = cachepaths.images(config.root)
     folder.mkdir(parents=True, exist_ok=True)
-    linker = urls.Linker(config.base_url, config.base_path)
+    linker = site.linker
     usage = _collect(site)
     index = _SourceIndex(folder / INDEX_FILE, config.content_dir)
     gallery = Gallery(stats=ImageStats(sources=len(usage)))
