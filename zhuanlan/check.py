@@ -21,8 +21,8 @@ from .config import Config
 from .content import Entry, Story
 from .dates import SHANGHAI
 from .frontmatter import SourceError, decode
-from .pipeline import CHUNK, PARALLEL_MIN_FILES, BuildOptions, Builder
-from .workers import count as worker_count, fork_pool
+from .pipeline import BuildOptions, Builder
+from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
 from .problems import ERROR, NOTICE, WARNING, BuildFailed, Problem, Problems, display_path
 from .site import Site
 
@@ -117,24 +117,20 @@ def file_problems(path: str, words: textrules.WordList) -> list[Problem]:
     return found + image_problems(path, source)
 
 
-_SCAN_WORDS: textrules.WordList = textrules.NO_WORDS  # handed to forked workers
+_SCAN_WORDS = Inherited(textrules.NO_WORDS)  # the site's word list, for the scan workers
 
 
 def _scan_one(path: str) -> list[Problem]:
-    return file_problems(path, _SCAN_WORDS)
+    return file_problems(path, _SCAN_WORDS.value)
 
 
 def _scan_all(paths: list[str], words: textrules.WordList, workers: int) -> list[list[Problem]]:
     """file_problems for every path, on all cores when there are enough files to pay for the workers."""
-    global _SCAN_WORDS
-    _SCAN_WORDS = words
-    try:
+    with _SCAN_WORDS.holding(words):
         if workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
             with fork_pool(workers) as pool:
                 return pool.map(_scan_one, paths, chunksize=CHUNK)
         return [_scan_one(path) for path in paths]
-    finally:
-        _SCAN_WORDS = textrules.NO_WORDS
 
 
 def _block_lines(yaml_text: str, keys: tuple[str, ...]) -> set[int]:

@@ -37,10 +37,7 @@ from .site import Site, build_site, relink_story
 from .sources import Scanned, Sources, scan_site, static_files
 from .stamps import RACY_MARGIN_NS, digest, text_digest
 from .textrules import WordList
-from .workers import count as worker_count, fork_pool
-
-PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
-CHUNK = 64
+from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -136,13 +133,12 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progre
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
 
-# State handed to forked render workers; set in the parent just before the pool starts.
-_RENDER_STATE: tuple[Renderer, list[PageJob], Stager, ParseCache | None] | None = None
+_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache) for the render workers
 
 
 def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
     """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
-    renderer, jobs, stager, cache = _RENDER_STATE  # type: ignore[misc]
+    renderer, jobs, stager, cache = _RENDER_STATE.value
     chunk = jobs[bounds[0]: bounds[1]]
     if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
         cache.fill([job.entry for job in chunk if job.entry is not None], "body")
@@ -157,11 +153,9 @@ def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
                progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
-    global _RENDER_STATE
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    _RENDER_STATE = (renderer, jobs, stager, cache)
     results: list = []
-    try:
+    with _RENDER_STATE.holding((renderer, jobs, stager, cache)):
         if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
             with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
@@ -170,8 +164,6 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
                         progress("render", min(len(results) * CHUNK, len(jobs)), len(jobs))
         else:
             results = [_render_range(b) for b in bounds]
-    finally:
-        _RENDER_STATE = None
     staged: list[Staged] = []
     codes: dict[str, str] = {}
     for result in results:
