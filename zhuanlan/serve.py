@@ -24,13 +24,13 @@ from .config import CONFIG_FILE
 from .messages import report, summary
 from .pipeline import BuildOptions, Builder, BuildResult
 from .problems import BuildFailed, Problems
+from .sources import is_leftover
 
 EVENTS_PATH = "/__zhuanlan/events"
 SCRIPT_PATH = "/__zhuanlan/live.js"
 QUIET_SECONDS = 0.08  # rapid saves within this gap become one rebuild
 IGNORED_PARTS = {cachepaths.CACHE_DIR, "output", ".git", "__pycache__"}
 WATCHED_DIRS = ("content", "themes")  # and site.yaml
-EDITOR_LEFTOVERS = (".swp", ".swx", ".tmp", "~", ".DS_Store", "4913")
 
 LIVE_SCRIPT = """\
 (function () {
@@ -230,7 +230,7 @@ class _Changes(FileSystemEventHandler):
             rel = Path(os.fsdecode(path)).relative_to(self.site_dir)
         except ValueError:
             return False
-        if not rel.parts or rel.parts[0] in IGNORED_PARTS or rel.name.endswith(EDITOR_LEFTOVERS):
+        if not rel.parts or rel.parts[0] in IGNORED_PARTS or is_leftover(rel.name):
             return False
         return rel.parts[0] in WATCHED_DIRS or rel.as_posix() == CONFIG_FILE
 

@@ -15,7 +15,13 @@ from .problems import BuildFailed, Problems
 from .render import theme_dirs
 from .stamps import digest, file_stamp, stamp_mtime, stamp_of, text_digest
 
-IGNORED_SUFFIXES = (".swp", ".swx", ".tmp", "~", ".bak", ".DS_Store")
+# Files editors leave beside the ones they edit: never content, and no reason to rebuild (serve).
+EDITOR_LEFTOVERS = (".swp", ".swx", ".tmp", "~", ".bak", ".DS_Store")
+VIM_PROBE = "4913"  # the file vim writes and deletes to learn whether it may write in a folder
+
+
+def is_leftover(name: str) -> bool:
+    return name.endswith(EDITOR_LEFTOVERS) or name == VIM_PROBE
 
 
 @dataclass
@@ -73,7 +79,7 @@ def _scan(folder: str, prefix: str, found: Sources, problems: Problems) -> None:
         return
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
+        if name.startswith(".") or is_leftover(name):
             continue
         rel = prefix + name
         try:
