@@ -45,7 +45,9 @@ LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a leve
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
 UPDATE_MIN = 64
 GROUP_ENTRIES = 125_000  # entries of a group of shards built at once (some 20 MB of work arrays)
-THREADS = 2  # groups built at once: this machine has two cores; more threads would hold more groups in memory
+# Groups built at once: one per core (numpy sorts without the interpreter lock), but no more than
+# four, since every group in flight holds its work arrays (THREADS + 1 groups, some 20 MB each).
+THREADS = min(4, os.cpu_count() or 1)
 
 
 # Every file the index has (search/index.html beside them is the search page, rendered as pages are).
