@@ -4,7 +4,8 @@ Everything the build validates, then what the national spot checks of government
 websites look at: blank and long-unupdated columns, duplicate titles, dates in the future,
 images without alt text, links that lead nowhere (outside ones too with --external), and the
 text rules of `textrules` (personal data, mojibake, pinyin, mixed scripts, punctuation, the
-site's word list). Nothing is written.
+site's word list). Nothing is written into output/; like a build, it brings the caches in
+.cache/ up to date (parsed files, image derivatives, compiled templates).
 """
 from __future__ import annotations
 
