@@ -80,3 +80,11 @@ class Gallery:
             for variant in info.variants():
                 files[variant.rel] = variant.source
         return files
+
+
+# Their public home is the package (zhuanlan.images exports them), as before this module was split
+# off. Page fingerprints (rebuild.py) pickle a Variant by module and name, so the name they had
+# keeps every fingerprint made before, and no page is rendered again for the move.
+for _kind in (Variant, ImageInfo, ImageStats, Gallery):
+    _kind.__module__ = __package__
+del _kind
