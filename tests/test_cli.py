@@ -1,6 +1,7 @@
 """The command line as a user runs it."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -126,3 +127,40 @@ def test_an_output_path_that_cannot_be_written_is_explained_in_chinese(make_site
     err = capsys.readouterr().err
     assert "生成失败" in err and "not-a-folder" in err and "Traceback" not in err
     assert blocker.read_text() == "一个文件，不是文件夹"
+
+
+BUILD_STAGES = ["scan", "parse", "link", "images", "templates", "plan", "render", "search", "feeds", "static",
+                "files", "write"]
+
+
+def test_timings_prints_each_stage_in_order_as_a_chinese_table(make_site, capsys):
+    site = make_site()
+    assert run_cli("--site", str(site)) == 0
+    assert "阶段" not in capsys.readouterr().out  # only when asked for
+    (site / "content/stories/first.md").write_text("---\ntitle: 改过\ndate: 2022-03-15\n---\n新的正文。\n", "utf-8")
+    assert run_cli("--site", str(site), "--timings") == 0
+    summary, head, *rows = capsys.readouterr().out.strip().split("\n")
+    assert summary.startswith("完成：")
+    assert head.split() == ["阶段", "用时（秒）", "占比"]
+    *stages, total = [row.split() for row in rows]
+    from zhuanlan.messages import STAGE_LABELS
+
+    # every stage once, under its own name (template compilation is not timed as "link"), in Chinese first
+    assert [stage[0] for stage in stages] == [f"{STAGE_LABELS[name]}（{name}）" for name in BUILD_STAGES]
+    assert total[0] == "合计" and total[2] == "100%"
+    assert all(stage[2].endswith("%") for stage in stages)
+    seconds = [float(stage[1]) for stage in stages]
+    assert all(s >= 0 for s in seconds) and sum(seconds) <= float(total[1]) + 0.001 * len(seconds)
+    assert f"用时 {float(total[1]):.2f} 秒" in summary  # the table's total is the build's own
+
+
+def test_timings_of_a_build_that_changed_nothing(make_site, capsys):
+    site = make_site()
+    for path in (site / "content").rglob("*"):
+        os.utime(path, ns=(10**18, 10**18))  # 2001: stamps old enough to be trusted at once
+    assert run_cli("--site", str(site)) == 0
+    capsys.readouterr()
+    assert run_cli("--site", str(site), "--timings") == 0
+    summary, head, scan, total = capsys.readouterr().out.strip().split("\n")
+    assert summary.startswith("没有变化")
+    assert scan.split()[0] == "扫描文件（scan）" and total.split()[0] == "合计"

@@ -211,3 +211,24 @@ def test_reload_events_name_the_pages_a_build_changed():
     assert state.pages_since("0") == ["/x/a/", "/x/b/"] and state.pages_since("1") == ["/x/b/"]
     state.succeeded(None)
     assert state.pages_since("1") is None and state.pages_since("") is None
+
+
+def test_serve_and_the_build_ignore_the_same_editor_leftovers(make_site):
+    """A file the build skips must not start a rebuild either, and the other way round."""
+    from zhuanlan.problems import Problems
+    from zhuanlan.serve import _Changes
+    from zhuanlan.sources import scan_content
+
+    site = make_site()
+    names = ["first.md.swp", ".first.md.swx", "first.md~", "first.md.bak", "x.tmp", "4913", ".DS_Store"]
+    for name in names:
+        (site / "content/stories" / name).write_text("残留", "utf-8")
+    (site / "content/stories/photo4913.jpg").write_bytes(b"not a leftover")
+    found = scan_content(site / "content", Problems())
+    scanned = {rel for _, rel, _ in found.documents} | set(found.assets)
+    changes = _Changes(site)
+    for name in names:
+        assert f"stories/{name}" not in scanned
+        assert not changes._relevant(str(site / "content/stories" / name)), name
+    assert "stories/photo4913.jpg" in scanned and changes._relevant(str(site / "content/stories/photo4913.jpg"))
+    assert changes._relevant(str(site / "content/stories/first.md"))

@@ -10,7 +10,6 @@ not even read; one whose bytes are unchanged is not parsed again.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import pickle
 import sqlite3
@@ -22,6 +21,7 @@ from . import textrules
 from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, Story, parse_file
 from .problems import Problem
 from .search.grams import analyse_many
+from .stamps import RACY_MARGIN_NS, digest, stamp_mtime
 from .textrules import WordList
 
 SCHEMA = """
@@ -47,24 +47,7 @@ class Row:
     heavy: dict[str, bytes] = field(default_factory=dict)  # part → pickled fields, while not yet stored
 
 
-# File times come from a coarse clock, so a file changed twice within one tick keeps its stamp
-# ("racy git"). A stamp is trusted only when the file is older than the last scan by this margin;
-# younger files are hashed again.
-RACY_MARGIN_NS = 2_000_000_000
 REPLACED_MAX = 1000  # replaced rows kept for the search update (see ParseCache.replaced)
-
-
-def file_stamp(path: Path) -> str:
-    info = path.stat()
-    return f"{info.st_size}:{info.st_mtime_ns}"
-
-
-def stamp_mtime(stamp: str) -> int:
-    return int(stamp.rsplit(":", 1)[1])
-
-
-def source_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def split_record(item: Entry | None) -> tuple[bytes, dict[str, bytes]]:
@@ -94,11 +77,11 @@ def parse_to_rows(items: list[tuple[Path, str, str, WordList]]) -> list[Row]:
         story.search = grams
     rows = []
     for (path, rel, stamp, words), (data, parsed) in zip(items, parsed_files):
-        digest = source_digest(data)
+        source = digest(data)
         if parsed.item is not None:
-            parsed.item.digest = digest
+            parsed.item.digest = source
         light, heavy = split_record(parsed.item)
-        rows.append(Row(rel, stamp, digest, light, pickle.dumps(parsed.problems), words.key,
+        rows.append(Row(rel, stamp, source, light, pickle.dumps(parsed.problems), words.key,
                         pickle.dumps(textrules.file_errors(str(path), words, data)), heavy))
     return rows
 
@@ -130,9 +113,9 @@ class ParseCache:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (ENGINE_VERSION,))
             scanned = self._db.execute("SELECT value FROM meta WHERE key='scanned'").fetchone()
             self.trusted_before = int(scanned[0]) - RACY_MARGIN_NS if scanned else 0
-            for rel, stamp, digest, light, problems, words, text_problems in self._db.execute(
+            for rel, stamp, source, light, problems, words, text_problems in self._db.execute(
                     "SELECT rel, stamp, digest, light, problems, words, text_problems FROM entries"):
-                self.rows[rel] = Row(rel, stamp, digest, light, problems, words, text_problems)
+                self.rows[rel] = Row(rel, stamp, source, light, problems, words, text_problems)
         except sqlite3.DatabaseError:
             # A damaged cache is only a lost speed-up: start over with an empty one.
             if self._db is not None:
@@ -185,10 +168,10 @@ class ParseCache:
                if r.rel in self.rows and self.rows[r.rel].digest != r.digest]
         if not old or len(old) + len(self.replaced) > REPLACED_MAX:
             return  # many changed: the search index is built whole anyway
-        for digest, rel in old:
+        for source, rel in old:
             found = self._db.execute('SELECT "index" FROM entries WHERE rel = ?', (rel,)).fetchone()
             if found is not None:
-                self.replaced[digest] = found[0]
+                self.replaced[source] = found[0]
 
     def old_grams(self, digest: str):
         """The search grams of a file version this process replaced, or None."""

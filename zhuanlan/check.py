@@ -4,7 +4,8 @@ Everything the build validates, then what the national spot checks of government
 websites look at: blank and long-unupdated columns, duplicate titles, dates in the future,
 images without alt text, links that lead nowhere (outside ones too with --external), and the
 text rules of `textrules` (personal data, mojibake, pinyin, mixed scripts, punctuation, the
-site's word list). Nothing is written.
+site's word list). Nothing is written into output/; like a build, it brings the caches in
+.cache/ up to date (parsed files, image derivatives, compiled templates).
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from .config import Config
 from .content import Entry, Story
 from .dates import SHANGHAI
 from .frontmatter import SourceError, decode
-from .pipeline import CHUNK, PARALLEL_MIN_FILES, BuildOptions, Builder
-from .workers import count as worker_count, fork_pool
+from .pipeline import BuildOptions, Builder
+from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
 from .problems import ERROR, NOTICE, WARNING, BuildFailed, Problem, Problems, display_path
 from .site import Site
 
@@ -116,24 +117,20 @@ def file_problems(path: str, words: textrules.WordList) -> list[Problem]:
     return found + external_image_problems(path, source)
 
 
-_SCAN_WORDS: textrules.WordList = textrules.NO_WORDS  # handed to forked workers
+_SCAN_WORDS = Inherited(textrules.NO_WORDS)  # the site's word list, for the scan workers
 
 
 def _scan_one(path: str) -> list[Problem]:
-    return file_problems(path, _SCAN_WORDS)
+    return file_problems(path, _SCAN_WORDS.value)
 
 
 def _scan_all(paths: list[str], words: textrules.WordList, workers: int) -> list[list[Problem]]:
     """file_problems for every path, on all cores when there are enough files to pay for the workers."""
-    global _SCAN_WORDS
-    _SCAN_WORDS = words
-    try:
+    with _SCAN_WORDS.holding(words):
         if workers > 1 and len(paths) >= PARALLEL_MIN_FILES:
             with fork_pool(workers) as pool:
                 return pool.map(_scan_one, paths, chunksize=CHUNK)
         return [_scan_one(path) for path in paths]
-    finally:
-        _SCAN_WORDS = textrules.NO_WORDS
 
 
 def _block_lines(yaml_text: str, keys: tuple[str, ...]) -> set[int]:

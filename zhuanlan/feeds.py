@@ -15,8 +15,7 @@ def _iso(value) -> str:
 
 
 def atom(site: Site, stories: list[Story], feed_url: str, title: str, page_url: str) -> str:
-    config = site.config
-    linker = urls.Linker(config.base_url, config.base_path)
+    config, linker = site.config, site.linker
     latest = stories[: config.feed_limit]
     updated = _iso(max(s.date for s in latest)) if latest else "1970-01-01T00:00:00+08:00"
     parts = [
@@ -75,7 +74,7 @@ def feeds(site: Site) -> dict[str, str]:
 
 def sitemap_xml(site: Site, page_urls: list[str]) -> str:
     """Every HTML page; stories carry their date as lastmod."""
-    linker = urls.Linker(site.config.base_url, site.config.base_path)
+    linker = site.linker
     dated = {story.url: story.date for story in site.stories}
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
@@ -89,5 +88,5 @@ def sitemap_xml(site: Site, page_urls: list[str]) -> str:
 
 
 def robots_txt(site: Site) -> str:
-    sitemap = urls.Linker(site.config.base_url, site.config.base_path).absolute(urls.FIXED["sitemap_xml"])
+    sitemap = site.linker.absolute(urls.FIXED["sitemap_xml"])
     return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n"

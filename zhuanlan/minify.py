@@ -9,10 +9,11 @@ from pathlib import Path
 
 from .output import Staged, Stager
 from .render import DEFAULT_THEME
+from .stamps import file_stamp
 
 
 @lru_cache(maxsize=16)
-def _minified(path: str, stamp: tuple[int, int]) -> bytes:
+def _minified(path: str, stamp: str) -> bytes:
     import rjsmin  # imported here: only builds that copy a script need it
 
     return rjsmin.jsmin(Path(path).read_text("utf-8")).encode("utf-8")
@@ -20,6 +21,5 @@ def _minified(path: str, stamp: tuple[int, int]) -> bytes:
 
 def stage_static(stager: Stager, rel: str, source: Path) -> Staged:
     if rel.endswith(".js") and source.resolve().is_relative_to(DEFAULT_THEME.resolve()):
-        info = source.stat()
-        return stager.stage_bytes(rel, _minified(str(source), (info.st_size, info.st_mtime_ns)))
+        return stager.stage_bytes(rel, _minified(str(source), file_stamp(source)))
     return stager.stage_copy(rel, source)

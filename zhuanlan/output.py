@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import RACY_MARGIN_NS
+from .stamps import RACY_MARGIN_NS, digest, stamp_of
 
 TEMP_SUFFIX = ".zhuanlan-tmp"
 
@@ -37,10 +37,6 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     changed: list[str] = field(default_factory=list)  # files written or removed (serve reloads what shows them)
-
-
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class Manifest:
@@ -170,7 +166,7 @@ class Stager:
     def stage_copy(self, rel: str, source: Path, immutable: bool = False) -> Staged:
         """Copy a file; `immutable` sources (named by their content hash) are never re-checked."""
         info = source.stat()
-        stamp = f"{info.st_size}:{info.st_mtime_ns}"
+        stamp = stamp_of(info)
         target = os.path.join(self._out, rel)
         settled = immutable or info.st_mtime_ns < self.manifest.scanned - RACY_MARGIN_NS
         if settled and self._unchanged(rel, stamp, target):

@@ -1,5 +1,17 @@
-"""Orders the build: read → parse (cached; all cores when cold) → link → validate → decide what
-changed → render (all cores when many pages) → write.
+"""Orders the build. Its stages, in order, each timed (BuildResult.timings, `build --timings`):
+
+    scan       what the site folder holds, and whether anything changed at all (sources.py)
+    parse      content files to records (cached; all cores when cold)
+    link       the site graph and every cross-file check (site.py)
+    images     image derivatives (cached; all cores)
+    templates  the theme's templates compiled and checked
+    plan       which pages changed (page fingerprints, rebuild.py)
+    render     those pages (all cores when many)
+    search     output/search/ (kept, updated or built whole)
+    feeds      Atom feeds, sitemap.xml, robots.txt
+    static     the theme's static files
+    files      image derivatives and attachments copied into output/
+    write      the staged files moved into place, the manifest saved
 
 Nothing is written before every file has been parsed and checked and every template compiled;
 rendered pages are staged and moved into output/ only when all of them succeeded. A `Builder`
@@ -7,28 +19,25 @@ keeps its parse cache and output manifest between builds, which `serve` relies o
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
-from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_rows, source_digest, stamp_mtime
-from .config import Config, load_config
-from .content import Entry, Story, kind_of, parse_file
+from . import ENGINE_VERSION, cachepaths, feeds, images, minify, qr, searchindex, urls
+from .cache import ParseCache, Row, parse_to_rows
+from .config import Config
+from .content import Entry, Story, parse_file
 from .output import Manifest, Stager, Staged, WriteStats, output_lock
 from .problems import ERROR, BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
-from .render import PageJob, Renderer, TemplateProblem, theme_dirs
+from .render import PageJob, Renderer, TemplateProblem
 from .site import Site, build_site, relink_story
+from .sources import Scanned, Sources, scan_site, static_files
+from .stamps import RACY_MARGIN_NS, digest, text_digest
 from .textrules import WordList
-from .workers import count as worker_count, fork_pool
-
-PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
-CHUNK = 64
-IGNORED_SUFFIXES = (".swp", ".swx", ".tmp", "~", ".bak", ".DS_Store")
+from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -80,99 +89,6 @@ class _Clock:
 
 
 @dataclass
-class Sources:
-    """What the content folder holds: .md documents and other files, with size:mtime stamps."""
-
-    documents: list[tuple[Path, str, str]] = field(default_factory=list)  # (path, rel, stamp)
-    assets: dict[str, Path] = field(default_factory=dict)
-    asset_stamps: list[str] = field(default_factory=list)
-
-
-def scan_content(content_dir: Path, problems: Problems) -> Sources:
-    found = Sources()
-    if not content_dir.is_dir():
-        problems.error(content_dir, 0, "找不到 content 文件夹：文章放在 content/stories/，品牌放在 content/brands/")
-        return found
-    _scan(str(content_dir), "", found, problems)
-    return found
-
-
-def _scan(folder: str, prefix: str, found: Sources, problems: Problems) -> None:
-    """Walk with os.scandir (its entries carry stat results cheaply); plain strings until needed."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        name = entry.name
-        if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
-            continue
-        rel = prefix + name
-        try:
-            if entry.is_dir():
-                if not name.startswith("_"):
-                    _scan(entry.path, rel + "/", found, problems)
-                continue
-            info = entry.stat()
-        except OSError:
-            continue  # removed while we looked
-        stamp = f"{info.st_size}:{info.st_mtime_ns}"
-        if name.lower().endswith(".md"):
-            if kind_of(rel) is None:
-                problems.warning(entry.path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
-                continue
-            found.documents.append((Path(entry.path), rel, stamp))
-        else:
-            found.assets[rel] = Path(entry.path)
-            found.asset_stamps.append(f"{rel}\x1e{stamp}")
-
-
-def theme_files(dirs: list[Path]) -> list[Path]:
-    files = []
-    for theme in dirs:
-        for sub in ("templates", "static"):
-            folder = theme / sub
-            if folder.is_dir():
-                files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
-    return files
-
-
-def static_files(dirs: list[Path]) -> dict[str, Path]:
-    """output-relative path → source; a site theme's file replaces the default one of that name."""
-    files: dict[str, Path] = {}
-    for theme in reversed(dirs):  # default first, the site's own theme last so it wins
-        static = theme / "static"
-        if not static.is_dir():
-            continue
-        for path in sorted(static.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                files["static/" + path.relative_to(static).as_posix()] = path
-    return files
-
-
-def manifest_path(config: Config, out_dir: Path) -> Path:
-    key = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:12]
-    return config.root / ".cache" / f"output-{key}.json"
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-@dataclass
-class Scanned:
-    """site.yaml and what the content and theme folders hold, with a digest of every input."""
-
-    config: Config
-    dirs: list[Path]
-    sources: Sources
-    scanned_ns: int
-    config_digest: str
-    inputs: str
-    newest: int  # modification time of the youngest input file (ns)
-
-
-@dataclass
 class Checked:
     """A site parsed, linked and validated: what rendering (or `check`) works from."""
 
@@ -181,6 +97,17 @@ class Checked:
     gallery: images.Gallery
     renderer: Renderer
     parsed: int  # content files parsed (not taken from the cache)
+
+
+@dataclass
+class Plan:
+    """What this build renders and what it keeps: the plan stage's outcome."""
+
+    jobs: list[PageJob]  # every page of the site
+    stages: dict[str, str]  # digest of the inputs of whole-site outputs (the search index)
+    todo: list[PageJob] = field(default_factory=list)  # pages to render
+    kept: list[Staged] = field(default_factory=list)  # unchanged pages whose files are still there
+    fingerprints: dict[str, str] = field(default_factory=dict)  # URL → page fingerprint
 
 
 # -- parallel stages --------------------------------------------------------------------------
@@ -206,13 +133,12 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progre
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
 
-# State handed to forked render workers; set in the parent just before the pool starts.
-_RENDER_STATE: tuple[Renderer, list[PageJob], Stager, ParseCache | None] | None = None
+_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache) for the render workers
 
 
 def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
     """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
-    renderer, jobs, stager, cache = _RENDER_STATE  # type: ignore[misc]
+    renderer, jobs, stager, cache = _RENDER_STATE.value
     chunk = jobs[bounds[0]: bounds[1]]
     if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
         cache.fill([job.entry for job in chunk if job.entry is not None], "body")
@@ -227,11 +153,9 @@ def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
                progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
-    global _RENDER_STATE
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    _RENDER_STATE = (renderer, jobs, stager, cache)
     results: list = []
-    try:
+    with _RENDER_STATE.holding((renderer, jobs, stager, cache)):
         if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
             with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
@@ -240,8 +164,6 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
                         progress("render", min(len(results) * CHUNK, len(jobs)), len(jobs))
         else:
             results = [_render_range(b) for b in bounds]
-    finally:
-        _RENDER_STATE = None
     staged: list[Staged] = []
     codes: dict[str, str] = {}
     for result in results:
@@ -320,6 +242,61 @@ class Builder:
                 written.append(job.url)
         return written
 
+    def _build(self, out_dir: Path) -> BuildResult:
+        """The stages in order (see the module docstring), each timed."""
+        clock, problems = _Clock(), Problems()
+        found = scan_site(self.options.site_dir, self.options.drafts, problems)
+        manifest = self._manifest(found.config, out_dir)
+        clock.lap("scan")
+        if self._nothing_changed(found, manifest, out_dir):
+            problems.extend([Problem(*p) for p in manifest.warnings])
+            return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
+                               stories=manifest.stories, seconds=clock.total, timings=clock.stages,
+                               nothing_changed=True)
+        checked = self.validate(problems, clock, found)  # parse, link, images, templates
+        if problems.has_errors():
+            raise BuildFailed(problems)
+        site = checked.site
+        plan = self._plan(checked, manifest, out_dir)
+        clock.lap("plan")
+        stager = Stager(out_dir, manifest, force=self.options.clean)
+        staged: list[Staged] = []
+        try:
+            staged += self._render(checked, plan, stager)
+            staged += plan.kept
+            clock.lap("render")
+            staged += self._search(site, plan, stager, out_dir)
+            clock.lap("search")
+            staged += self._feeds(site, plan, stager)
+            clock.lap("feeds")
+            staged += self._static(found.dirs, stager)
+            clock.lap("static")
+            staged += self._files(site, checked.gallery, stager)
+            clock.lap("files")
+            stats = self._commit(checked, plan, stager, staged, problems)
+            clock.lap("write")
+        except BaseException:
+            stager.discard(staged)
+            raise
+        return BuildResult(problems, stats, pages=len(plan.jobs), rendered=len(plan.todo), parsed=checked.parsed,
+                           stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
+                           images=checked.gallery.stats)
+
+    # -- the stages, in order -------------------------------------------------------------------
+
+    def _manifest(self, config: Config, out_dir: Path) -> Manifest:
+        """What the last build into this output folder wrote (kept between builds by serve)."""
+        path = cachepaths.manifest(config.root, out_dir)
+        if self.manifest is None or self.manifest.path != path:
+            self.manifest = Manifest(path)
+        return self.manifest
+
+    def _nothing_changed(self, found: Scanned, manifest: Manifest, out_dir: Path) -> bool:
+        """No input file changed since the last build, and all it wrote is still there."""
+        settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
+        return (not self.options.clean and settled and manifest.inputs == found.inputs
+                and manifest.complete(out_dir))
+
     def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None) -> Checked:
         """Everything a build checks before it writes: read, parse (cached), link, images, templates.
 
@@ -327,7 +304,7 @@ class Builder:
         Raises BuildFailed only when there is no site to speak of (site.yaml missing or unreadable).
         """
         clock = clock or _Clock()
-        found = found or self._scan(problems)
+        found = found or scan_site(self.options.site_dir, self.options.drafts, problems)
         config, options = found.config, self.options
         records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
                                       found.scanned_ns)
@@ -339,119 +316,90 @@ class Builder:
         if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
             problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
                                            f"不需要自定义主题时请写 theme: default")
-        renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(config.root / ".cache" / "qr.sqlite",
+        renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(cachepaths.qr_codes(config.root),
                                                                    reuse=not options.clean))
         renderer.check_templates(problems)
-        clock.lap("link")
+        clock.lap("templates")
         return Checked(found, site, gallery, renderer, parsed)
 
-    def _scan(self, problems: Problems) -> Scanned:
-        config = load_config(self.options.site_dir, problems)
-        if config is None:
-            raise BuildFailed(problems)
-        dirs = theme_dirs(config.root, config.theme)
-        scanned_ns = time.time_ns()  # before any stamp is read: later changes count as new
-        sources = scan_content(config.content_dir, problems)
-        config_digest = source_digest(config.path.read_bytes())
-        stamps = [f"{rel}\x1e{stamp}" for _, rel, stamp in sources.documents] + sources.asset_stamps
-        stamps += [f"{p}\x1e{file_stamp(p)}" for p in theme_files(dirs)]
-        inputs = _digest(ENGINE_VERSION, config_digest, str(self.options.drafts), str(dirs), *stamps)
-        newest = max((stamp_mtime(s) for s in stamps), default=0)
-        return Scanned(config, dirs, sources, scanned_ns, config_digest, inputs, newest)
-
-    def _build(self, out_dir: Path) -> BuildResult:
-        options = self.options
-        clock = _Clock()
-        problems = Problems()
-        found = self._scan(problems)
-        config = found.config
-        if self.manifest is None or self.manifest.path != manifest_path(config, out_dir):
-            self.manifest = Manifest(manifest_path(config, out_dir))
-        manifest = self.manifest
-        clock.lap("scan")
-        settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
-        if not options.clean and settled and manifest.inputs == found.inputs and manifest.complete(out_dir):
-            problems.extend([Problem(*p) for p in manifest.warnings])
-            return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
-                               stories=manifest.stories, seconds=clock.total, timings=clock.stages,
-                               nothing_changed=True)
-
-        checked = self.validate(problems, clock, found)
-        if problems.has_errors():
-            raise BuildFailed(problems)
-        site, gallery, renderer, dirs = checked.site, checked.gallery, checked.renderer, found.dirs
-        workers = worker_count(options.workers)
-
+    def _plan(self, checked: Checked, manifest: Manifest, out_dir: Path) -> Plan:
+        """Which pages to render: those whose fingerprint changed, or whose file is gone."""
+        renderer, options = checked.renderer, self.options
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            _digest(ENGINE_VERSION, found.config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
-                    qr.OPTIONS),
+            text_digest(ENGINE_VERSION, checked.scanned.config_digest, str(options.drafts),
+                        repr(renderer.env.globals["nav"]), qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
-        pages: dict[str, str] = {}
-        todo: list[PageJob] = []
-        kept: list[Staged] = []
+        plan = Plan(jobs, stages={"search": searchindex.index_digest(checked.site)})
         for job in jobs:
-            fingerprint = pages[job.url] = fingerprinter.page(job.template, job.data())
+            fingerprint = plan.fingerprints[job.url] = fingerprinter.page(job.template, job.data())
             rel = urls.output_file(job.url)
             if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(out_dir / rel):
-                kept.append(Staged(rel, old_files[rel], None))
+                plan.kept.append(Staged(rel, old_files[rel], None))
             else:
-                todo.append(job)
-        clock.lap("plan")
+                plan.todo.append(job)
+        return plan
 
+    def _render(self, checked: Checked, plan: Plan, stager: Stager) -> list[Staged]:
+        renderer = checked.renderer
+        staged = render_all(renderer, plan.todo, stager, worker_count(self.options.workers), self.options.progress,
+                            self.cache)
+        renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in plan.jobs})
+        return staged
+
+    def _search(self, site: Site, plan: Plan, stager: Stager, out_dir: Path) -> list[Staged]:
+        """output/search/: the last build's files when nothing the index is made of has changed;
+        else that index updated where stories changed, or built whole."""
+        manifest, cache, clean = stager.manifest, self.cache, self.options.clean
+        if not clean and manifest.stages.get("search") == plan.stages["search"]:
+            previous = manifest.kept(searchindex.INDEX_FILES, out_dir)
+            if previous is not None:
+                return previous
+        fill = (lambda stories: cache.fill(stories, "index")) if cache is not None else None
+        old_grams = cache.old_grams if cache is not None else None
+        return searchindex.stage_index(site, stager, out_dir, clean, fill, old_grams)
+
+    def _feeds(self, site: Site, plan: Plan, stager: Stager) -> list[Staged]:
+        """Atom feeds (they carry story bodies: loaded from the parse cache here), sitemap.xml, robots.txt."""
         if self.cache is not None:
             self.cache.fill(feeds.entries_needed(site), "body")
-        stager = Stager(out_dir, manifest, force=options.clean)
-        staged: list[Staged] = []
-        try:
-            staged = render_all(renderer, todo, stager, workers, options.progress, self.cache)
-            renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in jobs})
-            clock.lap("render")
-            staged += kept
-            stages = {"search": searchindex.index_digest(site)}
-            previous = None if options.clean or manifest.stages.get("search") != stages["search"] else \
-                manifest.kept(searchindex.INDEX_FILES, out_dir)
-            if previous is None:  # built whole, or the last build's index updated where stories changed
-                fill = (lambda stories: self.cache.fill(stories, "index")) if self.cache is not None else None
-                old_grams = self.cache.old_grams if self.cache is not None else None
-                staged += searchindex.stage_index(site, stager, out_dir, options.clean, fill, old_grams)
-            else:
-                staged += previous  # nothing the index is made of has changed
-            clock.lap("search")
-            extra = dict(feeds.feeds(site))
-            extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs])
-            extra[urls.FIXED["robots"]] = feeds.robots_txt(site)
-            for rel, text in extra.items():
-                staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
-            for rel, source in static_files(dirs).items():
-                staged.append(minify.stage_static(stager, rel, source))
-            derived = images.cache_dir(config)  # derivatives there are named by their content hash
-            for rel, source in gallery.output_files(site.assets).items():
-                staged.append(stager.stage_copy(rel, source, immutable=derived in source.parents))
-            clock.lap("extras")
-            warnings = [(p.path, p.line, p.level, p.message, p.col, p.rule) for p in problems.items]
-            stats = stager.commit(staged, pages=pages, inputs=found.inputs, warnings=warnings,
-                                  stories=len(site.stories), scanned=found.scanned_ns, stages=stages)
-            self.manifest = stager.manifest
-            self.last = checked
-            if self.cache is not None:
-                self.cache.replaced.clear()  # the index now holds the new versions
-            clock.lap("write")
-        except BaseException:
-            stager.discard(staged)
-            raise
-        return BuildResult(problems, stats, pages=len(jobs), rendered=len(todo), parsed=checked.parsed,
-                           stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
-                           images=gallery.stats)
+        files = dict(feeds.feeds(site))
+        files[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in plan.jobs])
+        files[urls.FIXED["robots"]] = feeds.robots_txt(site)
+        return [stager.stage_bytes(rel, text.encode("utf-8")) for rel, text in files.items()]
+
+    def _static(self, dirs: list[Path], stager: Stager) -> list[Staged]:
+        """The theme's static files (the default theme's scripts minified)."""
+        return [minify.stage_static(stager, rel, source) for rel, source in static_files(dirs).items()]
+
+    def _files(self, site: Site, gallery: images.Gallery, stager: Stager) -> list[Staged]:
+        """Image derivatives and the other content files pages use (attachments), copied."""
+        derived = cachepaths.images(site.config.root)  # derivatives there are named by their content hash
+        return [stager.stage_copy(rel, source, immutable=derived in source.parents)
+                for rel, source in gallery.output_files(site.assets).items()]
+
+    def _commit(self, checked: Checked, plan: Plan, stager: Stager, staged: list[Staged],
+                problems: Problems) -> WriteStats:
+        """Move every staged file into place and save the manifest; this build is now the last one."""
+        warnings = [(p.path, p.line, p.level, p.message, p.col, p.rule) for p in problems.items]
+        stats = stager.commit(staged, pages=plan.fingerprints, inputs=checked.scanned.inputs, warnings=warnings,
+                              stories=len(checked.site.stories), scanned=checked.scanned.scanned_ns,
+                              stages=plan.stages)
+        self.manifest = stager.manifest
+        self.last = checked
+        if self.cache is not None:
+            self.cache.replaced.clear()  # the index now holds the new versions
+        return stats
 
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
                scanned_ns: int) -> tuple[list[Entry], int]:
         """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
-        if self.cache is None or self.cache.path != config.root / ".cache" / "parse.sqlite":
+        path = cachepaths.parse_cache(config.root)
+        if self.cache is None or self.cache.path != path:
             self.close()
-            self.cache = ParseCache(config.root / ".cache" / "parse.sqlite")
+            self.cache = ParseCache(path)
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))
@@ -483,9 +431,9 @@ class Builder:
         return records, len(todo)
 
 
-def _same_bytes(path: Path, digest: str) -> bool:
+def _same_bytes(path: Path, known: str) -> bool:
     try:
-        return source_digest(path.read_bytes()) == digest
+        return digest(path.read_bytes()) == known
     except OSError:
         return False
 

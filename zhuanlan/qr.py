@@ -13,7 +13,6 @@ fingerprint: the URL is part of the page's data (meta.canonical).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from importlib.metadata import version
@@ -23,12 +22,14 @@ import numpy as np
 import zxingcpp
 from markupsafe import Markup, escape
 
+from .stamps import text_digest
+
 # Medium error correction: still reads with a smudge or a glare on a screen; 4 modules of quiet
 # zone, as the standard asks, inside the SVG so no stylesheet can take it away.
 ERROR = "M"
 BORDER = 4
 OPTIONS = f"zxing-cpp {version('zxing-cpp')}; error {ERROR}; border {BORDER}; svg 2"
-OPTIONS_KEY = hashlib.blake2b(OPTIONS.encode(), digest_size=8).hexdigest()
+OPTIONS_KEY = text_digest(OPTIONS, size=8)
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS codes (key TEXT PRIMARY KEY, url TEXT, svg TEXT)"
 

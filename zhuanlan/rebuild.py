@@ -11,23 +11,20 @@ count, never with its list of thousands of stories.)
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import pickle
+
 import jinja2
 import jinja2.meta
 
 from .content import HEAVY_FIELDS, Brand, Column, Entry, Page, Story
-
-
-def _hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+from .stamps import digest, text_digest
 
 
 def entry_fingerprint(entry: Entry) -> str:
     """All of a record's light state, including what the site stage assigned (url, ref_urls…)."""
     state = {k: v for k, v in vars(entry).items() if k not in HEAVY_FIELDS}
-    return hashlib.blake2b(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
+    return digest(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class Fingerprinter:
@@ -56,7 +53,7 @@ class Fingerprinter:
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = self._dispatch
         pickler.dump((self.global_digest, self.template_digests[template], context))
-        return hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest()
+        return digest(buffer.getvalue())
 
 
 def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
@@ -101,5 +98,5 @@ def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]
                 stack.extend(every)
             else:
                 stack.extend(current_deps)
-        result[name] = _hash("\x1f".join(f"{n}\x1e{sources.get(n, '')}" for n in sorted(closure)))
+        result[name] = text_digest(*(f"{n}\x1e{sources.get(n, '')}" for n in sorted(closure)))
     return result

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
-from . import colors, urls
+from . import cachepaths, colors, urls
 from .content import Entry, Story
 from .dates import format_minute
 from .images import Gallery, Pictures, Variant
@@ -102,11 +102,11 @@ class Renderer:
         self.site = site
         self.pictures = Pictures(gallery)
         self.qr = qr or QrCodes(None)
-        bytecode_dir = site.config.root / ".cache" / "templates"
+        bytecode_dir = cachepaths.templates(site.config.root)
         bytecode_dir.mkdir(parents=True, exist_ok=True)
         self.env = make_environment(dirs, bytecode_dir)
         config = site.config
-        self.linker = urls.Linker(config.base_url, config.base_path)
+        self.linker = site.linker
         self.env.globals.update(
             site=config,
             footer=config.footer,

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from . import ENGINE_VERSION
-from .output import Manifest, Staged, Stager, digest
+from .output import Manifest, Staged, Stager
 from .search import indexformat
 from .search.indexformat import INDEX_DIR, LEVELS
 from .search.normalization import t2s_table
 from .search.records import story_record
+from .stamps import digest
 
 if TYPE_CHECKING:
     from .content import Story
@@ -48,7 +49,9 @@ LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a leve
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
 UPDATE_MIN = 64
 GROUP_ENTRIES = 125_000  # entries of a group of shards built at once (some 20 MB of work arrays)
-THREADS = 2  # groups built at once: this machine has two cores; more threads would hold more groups in memory
+# Groups built at once: one per core (numpy sorts without the interpreter lock), but no more than
+# four, since every group in flight holds its work arrays (THREADS + 1 groups, some 20 MB each).
+THREADS = min(4, os.cpu_count() or 1)
 
 
 # Every file the index has (search/index.html beside them is the search page, rendered as pages are).
@@ -326,9 +329,7 @@ class IndexBuilder:
         self.fill_heavy = fill_heavy or (lambda stories: None)
         self.old_grams = old_grams or (lambda source: None)
         self.docs = doc_order(site.stories)
-        from . import urls
-
-        self.linker = urls.Linker(site.config.base_url, site.config.base_path)
+        self.linker = site.linker
         self.column_at = {c: i for i, c in enumerate(site.columns)}
         self.brand_at = {b: i for i, b in enumerate(site.brands)}
 
@@ -349,8 +350,7 @@ class IndexBuilder:
         n = len(docs)
         lights = self.lights = [self._light_record(s) for s in docs]
         sources = [s.digest for s in docs]
-        records = [hashlib.blake2b(_json(light) + s.digest.encode(), digest_size=16).hexdigest()
-                   for light, s in zip(lights, docs)]
+        records = [digest(_json(light) + s.digest.encode()) for light, s in zip(lights, docs)]
         state = None if self.clean else State.load(self.manifest)
         if state is not None:
             try:

@@ -19,17 +19,18 @@ from urllib.parse import unquote, urlsplit
 from watchdog.events import EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_OPENED, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .cli import report, summary
+from . import cachepaths
 from .config import CONFIG_FILE
+from .messages import report, summary
 from .pipeline import BuildOptions, Builder, BuildResult
 from .problems import BuildFailed, Problems
+from .sources import is_leftover
 
 EVENTS_PATH = "/__zhuanlan/events"
 SCRIPT_PATH = "/__zhuanlan/live.js"
 QUIET_SECONDS = 0.08  # rapid saves within this gap become one rebuild
-IGNORED_PARTS = {".cache", "output", ".git", "__pycache__"}
+IGNORED_PARTS = {cachepaths.CACHE_DIR, "output", ".git", "__pycache__"}
 WATCHED_DIRS = ("content", "themes")  # and site.yaml
-EDITOR_LEFTOVERS = (".swp", ".swx", ".tmp", "~", ".DS_Store", "4913")
 
 LIVE_SCRIPT = """\
 (function () {
@@ -229,7 +230,7 @@ class _Changes(FileSystemEventHandler):
             rel = Path(os.fsdecode(path)).relative_to(self.site_dir)
         except ValueError:
             return False
-        if not rel.parts or rel.parts[0] in IGNORED_PARTS or rel.name.endswith(EDITOR_LEFTOVERS):
+        if not rel.parts or rel.parts[0] in IGNORED_PARTS or is_leftover(rel.name):
             return False
         return rel.parts[0] in WATCHED_DIRS or rel.as_posix() == CONFIG_FILE
 
@@ -310,7 +311,7 @@ def _base_path(site_dir: Path) -> str:
 
 def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threading.Event | None = None,
           stop: threading.Event | None = None) -> int:
-    out_dir = site_dir / ".cache" / "serve"
+    out_dir = cachepaths.serve_output(site_dir)
     builder = Builder(BuildOptions(site_dir=site_dir, output_dir=out_dir, drafts=True, workers=workers))
     state = ServeState()
     base_path = _base_path(site_dir)

@@ -70,6 +70,10 @@ class Site:
     prev_next: dict[str, tuple[Story | None, Story | None]] = field(default_factory=dict)  # by slug
     related: dict[str, list[Story]] = field(default_factory=dict)  # by slug
     story_tags: dict[str, list[Tag]] = field(default_factory=dict)  # by slug
+    linker: urls.Linker = field(init=False, repr=False)  # this site's links and absolute URLs, made once
+
+    def __post_init__(self) -> None:
+        self.linker = urls.Linker(self.config.base_url, self.config.base_path)
 
     def entries(self):
         yield from self.stories
@@ -320,7 +324,7 @@ def _relate(site: Site) -> None:
 
 
 def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str], problems: Problems) -> None:
-    linker = urls.Linker(site.config.base_url, site.config.base_path)
+    linker = site.linker
     by_rel: dict[str, str] = {entry.rel: entry.url for entry in site.entries()}
     known_urls = set(by_rel.values()) | set(urls.FIXED.values())
     known_urls |= {tag.url for tag in site.tags.values()} | {year.url for year in site.years}

@@ -11,6 +11,9 @@ import multiprocessing
 import os
 from contextlib import contextmanager
 
+PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
+CHUNK = 64  # files handed to a worker at a time
+
 
 def count(requested: int) -> int:
     """Worker processes to use: as asked, or one per core."""
@@ -26,3 +29,24 @@ def fork_pool(processes: int):
             yield pool
     finally:
         gc.unfreeze()
+
+
+class Inherited:
+    """What forked workers need (a renderer, a word list…), handed over by inheritance instead
+    of pickling: set in the parent just before the pool starts, read in the workers, and let go
+    of afterwards.
+
+        STATE = Inherited()
+        with STATE.holding(value), fork_pool(n) as pool: pool.map(work, items)  # work reads STATE.value
+    """
+
+    def __init__(self, empty=None):
+        self.empty = self.value = empty
+
+    @contextmanager
+    def holding(self, value):
+        self.value = value
+        try:
+            yield
+        finally:
+            self.value = self.empty

@@ -7,11 +7,10 @@ content-hashed output names; bad images become Problems at the file and line tha
     gallery.output_files(site.assets)  -> output path -> file to copy
 
 Markdown images, covers and logos become <picture> markup through `Pictures` (markup.py);
-Pillow work is in process.py.
+Pillow work is in process.py; the data both hand on (Gallery, ImageInfo, Variant) in types.py.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
@@ -19,91 +18,20 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import urls
+from .. import cachepaths, urls
 from ..content import Column, Entry, Story
 from ..problems import Problems
 from ..site import REF_LABELS, Site
+from ..stamps import digest, file_stamp, stamp_fields, text_digest
 from ..workers import fork_pool
 from . import process
-from .process import MIME, Job, Options, Outcome, Record, Spec, digest, is_raster_name, plan
+from .markup import Pictures
+from .process import MIME, Job, Options, Outcome, Record, Spec, is_raster_name, plan
+from .types import Gallery, ImageInfo, ImageStats, Variant
 
 PICTURE_REFS = ("image", "cover", "logo")  # refs that show a picture (links and attachments download)
 DOCUMENT_SUFFIXES = frozenset(".pdf .doc .docx .xls .xlsx .ppt .pptx .wps .txt .zip .rar .7z .mp3 .mp4 .mov".split())
 INDEX_FILE = "sources.json"
-
-
-@dataclass
-class Variant:
-    """One file in output/: a resized image, a list-card crop, a share image, or a passed-through file."""
-
-    rel: str  # output-relative path
-    url: str  # root-relative URL under the base path
-    width: int
-    height: int
-    mime: str
-    source: Path  # the file copied into output/
-    size: int = 0
-
-
-@dataclass
-class ImageInfo:
-    rel: str  # content-relative source
-    width: int | None  # after EXIF orientation; None for an SVG without a size
-    height: int | None
-    fit: list[Variant] = field(default_factory=list)  # resized, ascending, WebP and fallback
-    crop: list[Variant] = field(default_factory=list)  # list-card crops
-    share: Variant | None = None
-    full: Variant | None = None  # full size without metadata, for links and attachments
-    copy: Variant | None = None  # SVG and GIF are published untouched
-
-    @property
-    def src(self) -> Variant | None:
-        """What a plain <img src> or a theme's ref_url() gets: a mid-size fallback, or the copy."""
-        if self.copy:
-            return self.copy
-        fallbacks = [v for v in self.fit or self.crop if v.mime != "image/webp"]
-        if not fallbacks:
-            return self.share or self.full
-        fitting = [v for v in fallbacks if v.width <= 960]
-        return fitting[-1] if fitting else fallbacks[0]
-
-    def variants(self) -> list[Variant]:
-        found = [*self.fit, *self.crop, self.share, self.full, self.copy]
-        return [v for v in found if v is not None]
-
-
-@dataclass
-class ImageStats:
-    sources: int = 0  # images the site uses
-    encoded: int = 0  # derivatives made by this build (0 when nothing changed)
-    decoded: int = 0  # source images decoded (0 when nothing changed)
-    reused: int = 0  # derivatives taken from the cache
-    fingerprint: str = ""  # Gallery.fingerprint()
-
-
-@dataclass
-class Gallery:
-    images: dict[str, ImageInfo] = field(default_factory=dict)  # by content-relative source
-    handled: set[str] = field(default_factory=set)  # sources published only through derivatives
-    default_share: Variant | None = None
-    stats: ImageStats = field(default_factory=ImageStats)
-
-    def fingerprint(self) -> str:
-        """Changes whenever any page's image markup could: for incremental builds to key on."""
-        parts = [repr(self.default_share and self.default_share.url)]
-        for rel in sorted(self.images):
-            info = self.images[rel]
-            parts.append(f"{rel}|{info.width}x{info.height}|" + ",".join(
-                f"{v.url}:{v.width}x{v.height}" for v in info.variants()))
-        return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
-
-    def output_files(self, assets: dict) -> dict[str, Path]:
-        """Everything to copy into output/: derivatives, plus used files that are not images."""
-        files = {asset.rel: asset.path for asset in assets.values() if asset.rel not in self.handled}
-        for info in self.images.values():
-            for variant in info.variants():
-                files[variant.rel] = variant.source
-        return files
 
 
 @dataclass
@@ -127,17 +55,12 @@ def options_of(site: Site) -> Options:
     return Options(tuple(sorted(set(settings.widths))), settings.quality, settings.card_aspect)
 
 
-def cache_dir(config) -> Path:
-    """Where derivatives are kept between builds; files there are named by their content hash."""
-    return config.root / ".cache" / "images"
-
-
 def prepare(site: Site, workers: int, problems: Problems) -> Gallery:
     config = site.config
     options = options_of(site)
-    folder = cache_dir(config)
+    folder = cachepaths.images(config.root)
     folder.mkdir(parents=True, exist_ok=True)
-    linker = urls.Linker(config.base_url, config.base_path)
+    linker = site.linker
     usage = _collect(site)
     index = _SourceIndex(folder / INDEX_FILE, config.content_dir)
     gallery = Gallery(stats=ImageStats(sources=len(usage)))
@@ -257,10 +180,9 @@ class _SourceIndex:
     @staticmethod
     def _stamp(path: Path) -> list[int] | None:
         try:
-            info = path.stat()
+            return stamp_fields(file_stamp(path))
         except OSError:
             return None
-        return [info.st_size, info.st_mtime_ns]
 
     def hash_of(self, rel: str, path: Path) -> str | None:
         row = self.rows.get(rel)
@@ -323,7 +245,7 @@ def _output_rel(rel: str, spec: Spec, key: str) -> str:
     folder, name = posixpath.split(rel)
     stem = posixpath.splitext(name)[0]
     label = {"fit": f"-{spec.width}", "crop": f"-{spec.width}x{spec.height}", "share": "-share"}.get(spec.kind, "")
-    tag = hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
+    tag = text_digest(key, size=5)
     return posixpath.join(folder, f"{stem}{label}.{tag}.{process.EXTENSION[spec.fmt]}")
 
 
@@ -425,7 +347,7 @@ def _point_refs(site: Site, gallery: Gallery) -> None:
                 if info is not None and (info.full or info.copy):
                     attachment.url = entry.ref_urls[attachment.ref]
                     attachment.size = (info.full or info.copy).size
-        entry.image_digest = hashlib.blake2b(repr(signature).encode(), digest_size=16).hexdigest() if signature else ""
+        entry.image_digest = text_digest(repr(signature)) if signature else ""
 
 
 def _notice_missing_share(site: Site, gallery: Gallery, problems: Problems) -> None:
@@ -478,7 +400,5 @@ def _warning(code: str, place: _Place) -> str:
         return f"{what} 是动图，网页上只显示第一帧：需要动图请用 GIF"
     return f"{what} 的颜色配置文件（ICC）无法使用，已按 sRGB 处理，颜色可能略有偏差"
 
-
-from .markup import Pictures  # noqa: E402  (markup uses the types above)
 
 __all__ = ["Gallery", "ImageInfo", "ImageStats", "Pictures", "Variant", "prepare"]

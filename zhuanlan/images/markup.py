@@ -11,7 +11,7 @@ import re
 from markupsafe import Markup, escape
 
 from ..content import Entry
-from . import Gallery, ImageInfo, Variant
+from .types import Gallery, ImageInfo, Variant
 
 # Markdown images as markdown.py renders them, before their placeholders are resolved.
 _BODY_IMG = re.compile(r'<img src="zlref:(\d+)" alt="([^"]*)"(?: title="([^"]*)")?>')

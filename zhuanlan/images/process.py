@@ -10,7 +10,6 @@ file names and records and decodes nothing.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import math
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from ..stamps import digest, text_digest
 
 VERSION = "1"  # bump when derivatives would come out different for the same source and options
 MAX_SIDE = 20_000  # pixels on either side
@@ -67,7 +68,7 @@ class Spec:
         if self.kind == "copy":
             return source_hash[:16]
         text = f"{self.kind}|{self.width}x{self.height}|{self.fmt}|{options.quality}|{VERSION}"
-        return f"{source_hash[:16]}-{hashlib.blake2b(text.encode(), digest_size=8).hexdigest()}"
+        return f"{source_hash[:16]}-{text_digest(text, size=8)}"
 
     def cache_name(self, source_hash: str, options: Options) -> str:
         return f"{self.key(source_hash, options)}.{EXTENSION[self.fmt]}"
@@ -189,10 +190,6 @@ def all_specs(planned: dict[str, list[Spec]]) -> set[Spec]:
 
 
 # -- the cache ---------------------------------------------------------------------------------
-
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
 
 def record_path(cache_dir: str, source_hash: str) -> str:
     return os.path.join(cache_dir, f"{source_hash[:16]}.json")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..content import GOV_KEYS
 from ..dates import SHANGHAI, DateError, parse_datetime
 from ..hanzi import t2s
 from ..textrules.mojibake import repair_mojibake
@@ -98,8 +99,7 @@ _FIELDS = {
              "公开时限", "有效性", "组配分类", "体裁分类", "服务对象", "生效日期", "废止日期", "信息类别", "字体", "字号",
              "审核", "校对", "分享到", "标签"),
 }
-GOV_LABELS = {"index_no": "索引号", "category": "主题分类", "publisher": "发布机构", "doc_no": "文号",
-              "written": "成文日期", "keywords": "关键词"}
+GOV_LABELS = {key: names[0] for key, names in GOV_KEYS.items()}  # the Chinese key an officer would write
 _LABEL_OF = {label: key for key, labels in _FIELDS.items() for label in labels}
 _LABEL = re.compile(r"(?:^|(?<=[\s【\[|｜（(】\]]))(" + "|".join(sorted(_LABEL_OF, key=len, reverse=True))
                     + r")\s*[:：]\s*")

@@ -1,0 +1,47 @@
+"""Where each cache lives: all in `.cache/` in the site folder.
+
+Relative to the site folder, so a copied site builds like a fresh one; never in output/, so
+nothing of it is uploaded. Deleting the folder costs one slow build, nothing else.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+CACHE_DIR = ".cache"
+
+
+def folder(root: Path) -> Path:
+    return root / CACHE_DIR
+
+
+def parse_cache(root: Path) -> Path:
+    """Parsed content files (cache.ParseCache)."""
+    return folder(root) / "parse.sqlite"
+
+
+def qr_codes(root: Path) -> Path:
+    """QR codes by URL (qr.QrCodes)."""
+    return folder(root) / "qr.sqlite"
+
+
+def images(root: Path) -> Path:
+    """Image derivatives, named by their content hash, and sources.json (images)."""
+    return folder(root) / "images"
+
+
+def templates(root: Path) -> Path:
+    """Jinja's compiled templates (render)."""
+    return folder(root) / "templates"
+
+
+def serve_output(root: Path) -> Path:
+    """What `serve` builds and shows (drafts included), so that previewing never touches output/."""
+    return folder(root) / "serve"
+
+
+def manifest(root: Path, out_dir: Path) -> Path:
+    """What the last build into `out_dir` wrote (output.Manifest); the search index keeps its
+    state beside it (searchindex.State)."""
+    key = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:12]
+    return folder(root) / f"output-{key}.json"
