@@ -297,7 +297,8 @@ def format_text(result: CheckResult, show_all: bool = False) -> str:
         kinds: dict[str, int] = defaultdict(int)
         for notice in notices:
             kinds[_NOTICE_NAMES.get(notice.rule or "", "其他建议")] += 1
-        detail = "、".join(f"{name} {n} 条" for name, n in kinds.items())
+        ordered = sorted(kinds.items(), key=lambda kind: kind[0] == "其他建议")
+        detail = "、".join(f"{name} {n} 条" for name, n in ordered)
         summary += (f"另有 {len(notices)} 条提示不需要处理（{detail}）" +
                     ("，见上。" if show_all else "，加 --all 查看。"))
     out.append(summary)
