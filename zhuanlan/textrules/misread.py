@@ -26,7 +26,7 @@ COSTS = (0, 2, 5, 8)  # by tier
 REPLACEMENT = "\ufffd"
 WILDCARDS = frozenset((REPLACEMENT, "?"))
 # Chinese punctuation and signs of everyday prose (GB2312 has them, among many rarer symbols).
-_EVERYDAY_MARKS = frozenset("，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕…—～·－　％℃①②③④⑤⑥⑦⑧⑨⑩")
+EVERYDAY_MARKS = frozenset("，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕…—～·－　％℃①②③④⑤⑥⑦⑧⑨⑩")
 # Codec pairs tried on a run: (the codec that misread the bytes, the codec they were written in).
 GBK_AS_UTF8 = ("gbk", "utf-8")  # UTF-8 read as GBK: “鍏氬缓”
 LATIN_AS_UTF8 = ("latin", "utf-8")  # UTF-8 read as Windows-1252 or Latin-1: “å…šå»º”
@@ -41,7 +41,7 @@ def tier(char: str) -> int:
     """0: everyday (ASCII, GB2312 level 1, common punctuation); 1: GB2312 level 2 and symbols;
     2: Han characters only GBK or Big5 have; 3: anything else (kana, box drawing, private use,
     Latin letters with accents, CJK extension A, U+FFFD)."""
-    if char < "\x80" or char in _EVERYDAY_MARKS or "\uff01" <= char <= "\uff5e" or (
+    if char < "\x80" or char in EVERYDAY_MARKS or "\uff01" <= char <= "\uff5e" or (
             char.isspace() and char != "\xa0"):  # a no-break space is 0xA0 read as Latin-1 as often as not
         return 0
     if char > "\uffff" or "\u2600" <= char <= "\u27bf":
@@ -66,13 +66,13 @@ def cost(text: str) -> int:
 
 
 def everyday(char: str) -> bool:
-    return tier(char) == 0 and (HAN.match(char) is not None or char in _EVERYDAY_MARKS or char.isalnum())
+    return tier(char) == 0 and (HAN.match(char) is not None or char in EVERYDAY_MARKS or char.isalnum())
 
 
 # ---------------------------------------------------------------- the wrong codec, backwards
 
 @lru_cache(maxsize=None)
-def _char_bytes(char: str, wrong: str) -> tuple[int, ...] | None:
+def char_bytes(char: str, wrong: str) -> tuple[int, ...] | None:
     """The bytes that `wrong` decoded into `char`; (WILD,) for a reader's replacement mark; None when
     that codec never gives this character."""
     if char in WILDCARDS:
@@ -211,7 +211,7 @@ def decode(chars: str, pair: tuple[str, str], keep_cost=None, char_cost=None) ->
     owner: list[int] = []  # element → index of the character it came from
     start_of: list[int] = []  # character → its first element
     for index, char in enumerate(chars):
-        data = _char_bytes(char, wrong)
+        data = char_bytes(char, wrong)
         start_of.append(len(elements))
         elements.extend(data if data is not None else (_NO_BYTES,))  # a character that can only be kept
         owner.extend([index] * len(data or (_NO_BYTES,)))

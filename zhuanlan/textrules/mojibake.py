@@ -59,7 +59,7 @@ def _suspect_pattern() -> re.Pattern:
     """Any character that is not ASCII (other than `?`), whitespace, everyday punctuation or one of
     GB2312's level-1 characters: the fast test that lets clean lines through untouched."""
     level1 = bytes(b for lead in range(0xB0, 0xD8) for trail in range(0xA1, 0xFF) for b in (lead, trail))
-    everyday = set(level1.decode("gb2312", errors="ignore")) | set(misread._EVERYDAY_MARKS)
+    everyday = set(level1.decode("gb2312", errors="ignore")) | set(misread.EVERYDAY_MARKS)
     safe = "".join(sorted(c for c in everyday if tier(c) == 0))
     return re.compile("[^\\x00-\\x3e\\x40-\\x7f\uff01-\uff5e\U00010000-\U0010ffff\u2600-\u27bf"
                       + re.escape(safe) + "]")
@@ -167,7 +167,7 @@ def _judge(window: str, piece: misread.Piece, keep) -> bool | None:
     if piece.cost >= sum(keep(i) for i in range(piece.start, piece.end)):
         return None
     if len(words) >= 2 or (words and not piece.lost and all(
-            not c.isascii() and misread._char_bytes(c, "latin") for c in source)):
+            not c.isascii() and misread.char_bytes(c, "latin") for c in source)):
         return True  # two characters, or one read whole out of accented letters (“é€Ÿ”): never by chance
     near = window[max(0, piece.start - 1):piece.end + 1]
     if words and any(c in WILDCARDS for c in near):
@@ -187,7 +187,7 @@ def _read_twice(window: str, inside: range, pair: tuple[str, str], keep) -> tupl
         return (misread.COSTS[3] if tier(window[i]) else 1) if i in inside else 0
 
     _, pieces = misread.decode(window, pair, keep_once,
-                               lambda c: 0 if misread._char_bytes(c, pair[0]) and c not in WILDCARDS else misread.BAD)
+                               lambda c: 0 if misread.char_bytes(c, pair[0]) and c not in WILDCARDS else misread.BAD)
     if not pieces:
         return None
     once = _apply(window, pieces)
