@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -181,7 +182,8 @@ def test_word_list_is_not_reported_against_itself_and_config_mistakes_are_precis
 def test_example_site_has_no_errors(capsys):
     assert run_cli("check", "--site", str(REPO)) == 0
     out = capsys.readouterr().out
-    assert "0 个错误" in out
+    assert "0 个错误" in out or "没有需要处理的问题" in out
+    assert "提示:" not in out and "条提示不需要处理（自动摘要" in out  # a healthy site is not "full of problems"
 
 
 def test_many_files_are_checked_on_all_cores_with_the_same_result(make_site):
@@ -196,3 +198,49 @@ def test_many_files_are_checked_on_all_cores_with_the_same_result(make_site):
     assert sorted(serial.problems.items, key=repr) == sorted(parallel.problems.items, key=repr)
     rules = {(p.path.rsplit("/", 1)[-1], p.rule) for p in parallel.problems.items if p.level != "提示"}
     assert rules == {("s007.md", "id-number"), ("s150.md", "punctuation")}
+
+
+def test_notices_that_need_no_action_are_one_line_and_all_lists_them(make_site, capsys):
+    site = make_site({"site.yaml": site_yaml(),
+                      "content/stories/plain.md": "---\ntitle: 没写摘要\ndate: 2022-03-02\ncolumns: [news]\n---\n"
+                                                  "正文第一句就是摘要。\n"})
+    result = check(site)
+    text = format_text(result)
+    assert "提示:" not in text and "有问题" not in text, text
+    assert "没有需要处理的问题" in text
+    assert re.search(r"另有 \d+ 条提示不需要处理（自动摘要 2 条、没有配图 2 条.*），加 --all 查看。", text), text
+    every = format_text(result, show_all=True)
+    assert "plain.md:2: 提示: 没有摘要" in every and "有问题" not in every and "见上" in every
+    run_cli("check", "--site", str(site))
+    assert "提示:" not in capsys.readouterr().out
+    run_cli("check", "--site", str(site), "--all")
+    assert "plain.md:2: 提示: 没有摘要" in capsys.readouterr().out
+    assert run_cli("check", "--site", str(site), "--format", "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    story = next(f for f in data["files"] if f["path"].endswith("content/stories/plain.md"))
+    assert {p["rule"]: p["level"] for p in story["problems"]} == {"no-summary": "notice", "no-cover": "notice"}
+    assert data["counts"]["notice"] == sum(1 for p in result.problems.items if p.level == "提示")
+
+
+def test_files_with_problems_count_only_what_needs_a_person(make_site, capsys):
+    site = make_site({"site.yaml": site_yaml(),
+                      "content/stories/a.md": "---\ntitle: 甲\ndate: 2022-03-02\ncolumns: [news]\n---\n正文。\n",
+                      "content/stories/b.md": "---\ntitle: 乙\ndate: 2022-03-03\ncolumns: [news]\n---\n大家说,好。\n"})
+    text = format_text(check(site))
+    assert "1 个文件有问题；0 个错误、1 个警告。另有" in text, text
+    assert "a.md" not in text
+    run_cli("check", "--site", str(site), "--format", "json")
+    data = json.loads(capsys.readouterr().out)
+    assert data["files_with_problems"] == len({f["path"] for f in data["files"]
+                                               if any(p["level"] != "notice" for p in f["problems"])})
+
+
+def test_garbled_run_and_half_width_comma_after_a_quote_are_reported(make_site, capsys):
+    story = ("---\ntitle: 乱码\ndate: 2022-03-02\ncolumns: [news]\n---\n"
+             "持续提升“区牎鍩哄眰鍏\ufffd建工作质量。\n推行“五单工作法”,群众满意。\n")
+    site = make_site({"site.yaml": site_yaml(), "content/stories/garbled.md": story})
+    run_cli("check", "--site", str(site))
+    lines = [line.split(str(site) + "/")[-1] for line in capsys.readouterr().out.splitlines()]
+    assert any(line.startswith("content/stories/garbled.md:6:7: 警告: 乱码：") and "“\ufffd基层\ufffd”" in line
+               and "丢失" in line for line in lines), lines
+    assert any(line.startswith("content/stories/garbled.md:7:10: 警告: 中文句子里用了半角标点“,”") for line in lines)

@@ -201,3 +201,97 @@ def test_error_rules_skip_clean_text_quickly_and_purely():
     assert t.scan_errors(text) == [] == t.scan_errors(text)
     number = synthetic_id()
     assert [f.rule for f in t.scan_errors(text + f"\n身份证{number}\n")] == [t.ID_NUMBER]
+
+
+# ---------------------------------------------------------------- mojibake runs inside clean text (issue 17)
+
+def _gbk_read(text: str) -> str:
+    """UTF-8 bytes read as GBK by Python, each byte it cannot read becoming U+FFFD."""
+    return text.encode("utf-8").decode("gbk", errors="replace")
+
+
+def test_a_misaligned_run_with_a_lost_byte_is_repaired_as_far_as_it_goes_and_flagged():
+    text = "第一段。\n持续提升“区牎鍩哄眰鍏\ufffd建工作质量。\n"
+    runs = mojibake.find_runs(text)
+    assert [(r.line, r.text, r.repaired) for r in runs] == [(2, "牎鍩哄眰鍏\ufffd", "\ufffd基层\ufffd")]
+    repaired, left = mojibake.repair(text)
+    assert repaired == "第一段。\n持续提升“区\ufffd基层\ufffd建工作质量。\n"
+    assert [(r.line, repaired[r.start:r.end]) for r in left] == [(2, "\ufffd基层\ufffd")]
+    found = [f for f in t.scan(text) if f.rule == t.MOJIBAKE]
+    assert [(f.line, f.col) for f in found] == [(2, 7)] and "丢失" in found[0].message
+
+
+def test_short_runs_of_every_kind_inside_clean_text_come_back():
+    before, run, after = "近年来，麟湖村", "党员志愿服务活动", "越办越红火，群众满意率明显提升。"
+    latin = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in run.encode("utf-8"))
+    cases = {
+        "UTF-8 read as GBK": run.encode("utf-8").decode("gbk", errors="replace"),
+        "UTF-8 read as Latin-1": latin,
+        "GBK read as Latin-1": run.encode("gbk").decode("latin-1"),
+        "UTF-8 read as GBK twice": run.encode("utf-8").decode("gbk").encode("utf-8").decode("gbk"),
+    }
+    for name, garbled in cases.items():
+        assert garbled != run
+        text = before + garbled + after
+        assert mojibake.repair(text) == (before + run + after, []), name
+        assert [r.repaired for r in mojibake.find_runs(text)] == [run], name
+
+
+def test_a_dropped_byte_loses_one_character_and_says_where():
+    data = "党员志愿服务活动".encode("utf-8")
+    # A byte of 志 lost; the reader then had an odd byte at the end, which it could not read either.
+    garbled = (data[:7] + data[8:]).decode("gbk", errors="replace")
+    repaired, left = mojibake.repair(f"今年的{garbled}很多。")
+    assert repaired == "今年的党员\ufffd愿服务活\ufffd很多。" and len(left) == 1
+
+
+def test_text_that_cannot_be_recovered_is_flagged_with_its_line():
+    garbled = "党建引领".encode("gbk").decode("utf-8", errors="replace")  # GBK read as UTF-8: the bytes are gone
+    text = f"标题\n今年{garbled}工作。\n"
+    repaired, left = mojibake.repair(text)
+    assert repaired == text and left and all(r.line == 2 and r.repaired is None for r in left)
+    assert [f.line for f in t.scan(text) if f.rule == t.MOJIBAKE] == [2] * len(left)
+
+
+def test_names_with_rare_characters_and_traditional_text_are_left_alone():
+    for text in ("朱镕基、王堃、李喆，这些人名用字偶尔出现。", "麒麟村的饕餮美食节，吸引了鑫淼公司。",
+                 "湖畔課堂開啟了新學期，羣衆說好。", "温度 30°C，长 3×4 米，3–5 天，¥100，é 是拼音字母。"):
+        assert mojibake.repair(text) == (text, []), text
+        assert not mojibake.find_runs(text), text
+
+
+def test_traditional_example_stories_are_never_called_mojibake():
+    from zhuanlan.hanzi import _converter
+
+    for path in sorted((REPO / "content/stories").rglob("*.md")):
+        text = _converter("s2t").convert(path.read_text("utf-8"))
+        assert not [f for f in t.scan(text) if f.rule == t.MOJIBAKE], path
+
+
+def test_benchmark_corpus_has_no_false_alarm():
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import corpus
+
+    rng = random.Random(17)
+    for index in range(60):
+        body = corpus.story_body(rng, index, 60)
+        assert not [f for f in t.scan(body) if f.rule == t.MOJIBAKE], body
+        assert mojibake.repair(body) == (body, [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(EVERYDAY + list("麒麟堃喆镕淼鑫饕餮琍珺玥祎，。“”（）—– 0123456789abc·°×\n")),
+               max_size=200))
+def test_ordinary_chinese_with_rare_names_is_never_changed(text):
+    assert mojibake.repair_mojibake(text) == text
+    assert all(r.repaired is None for r in mojibake.find_runs(text))
+
+
+def test_half_width_marks_right_after_a_closing_quote_or_bracket():
+    text = "推行“五单工作法”,群众满意（九成以上）,效果好”.\n数据(2023),English \"x\", ok.\n"
+    found = [f for f in t.scan(text) if f.rule == t.PUNCTUATION]
+    assert [(f.line, f.col, f.fix) for f in found] == [(1, 10, "，"), (1, 21, "，"), (1, 26, "。")]
+    assert punctuation.fix_punctuation(text) == (
+        "推行“五单工作法”，群众满意（九成以上），效果好”。\n数据(2023),English \"x\", ok.\n")

@@ -270,24 +270,46 @@ def _count_text(counts: dict[str, int], skip_zero: bool = False) -> str:
     return "、".join(f"{n} 个{label}" for n, label in parts if n or not skip_zero)
 
 
-def format_text(result: CheckResult) -> str:
+# Notices need no action (a summary is made from the text, a list shows no picture): they are not
+# "problems" of a file, and the text output sums them up in one line unless --all asks for them.
+_NOTICE_NAMES = {NO_SUMMARY: "自动摘要", NO_COVER: "没有配图"}
+
+
+def _needs_person(problem: Problem) -> bool:
+    return problem.level != NOTICE
+
+
+def format_text(result: CheckResult, show_all: bool = False) -> str:
     out = []
-    for path, items in _grouped(result.problems):
+    shown = [p for p in result.problems.items if show_all or _needs_person(p)]
+    for path, items in _grouped(Problems(shown)):
         counts = _counts(items)
-        shown = display_path(path) if path else "（全站）"
-        out.append(f"{shown}（{_count_text(counts, skip_zero=True)}）")
+        label = display_path(path) if path else "（全站）"
+        out.append(f"{label}（{_count_text(counts, skip_zero=True)}）")
         out.extend(problem.format() for problem in items)
         out.append("")
     totals = _counts(result.problems.items)
-    with_problems = len({p.path for p in result.problems.items})
+    with_problems = len({p.path for p in result.problems.items if _needs_person(p)})
     links = f"、{result.links} 个外部链接" if result.links else ""
-    summary = f"检查完成：共 {result.files} 个文件{links}，{with_problems} 个文件有问题；{_count_text(totals)}。"
     if not result.files:
-        summary = "无法检查：请先按上面的提示改正。"
-    elif totals["error"]:
-        summary += "有错误，请按提示修改后再发布。"
-    elif not result.problems.items:
-        summary = f"检查完成：共 {result.files} 个文件{links}，没有发现问题。"
+        out.append("无法检查：请先按上面的提示改正。")
+        return "\n".join(out)
+    if totals["error"] or totals["warning"]:
+        summary = (f"检查完成：共 {result.files} 个文件{links}，{with_problems} 个文件有问题；"
+                   f"{totals['error']} 个错误、{totals['warning']} 个警告。")
+        if totals["error"]:
+            summary += "有错误，请按提示修改后再发布。"
+    else:
+        summary = f"检查完成：共 {result.files} 个文件{links}，没有需要处理的问题。"
+    notices = [p for p in result.problems.items if not _needs_person(p)]
+    if notices:
+        kinds: dict[str, int] = defaultdict(int)
+        for notice in notices:
+            kinds[_NOTICE_NAMES.get(notice.rule or "", "其他建议")] += 1
+        ordered = sorted(kinds.items(), key=lambda kind: kind[0] == "其他建议")
+        detail = "、".join(f"{name} {n} 条" for name, n in ordered)
+        summary += (f"另有 {len(notices)} 条提示不需要处理（{detail}）" +
+                    ("，见上。" if show_all else "，加 --all 查看。"))
     out.append(summary)
     return "\n".join(out)
 
@@ -303,12 +325,14 @@ def format_json(result: CheckResult) -> str:
         })
     totals = _counts(result.problems.items)
     data = {"ok": totals["error"] == 0, "counts": totals, "files_checked": result.files,
+            "files_with_problems": len({p.path for p in result.problems.items if _needs_person(p)}),
             "external_links_checked": result.links, "files": files}
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def main(options: CheckOptions, output_format: str = "text", stream=None) -> int:
+def main(options: CheckOptions, output_format: str = "text", stream=None, show_all: bool = False) -> int:
+    """`show_all`: list the notices that need no action too (text output; JSON always has them)."""
     stream = stream or sys.stdout
     result = run_check(options)
-    print(format_json(result) if output_format == "json" else format_text(result), file=stream)
+    print(format_json(result) if output_format == "json" else format_text(result, show_all), file=stream)
     return 1 if result.problems.has_errors() else 0

@@ -44,6 +44,7 @@ def _add_quality_commands(commands) -> None:
     check_cmd.add_argument("--external", action="store_true", help="同时检查指向其他网站的链接（需要联网）")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
     check_cmd.add_argument("--drafts", action="store_true", help="连草稿一起检查")
+    check_cmd.add_argument("--all", action="store_true", help="把不需要处理的提示（自动摘要等）也列出来")
     import_cmd = commands.add_parser("import", help="把旧文章（.txt、.html、.docx）导入为 content/stories/ 中的文章")
     import_cmd.add_argument("paths", nargs="+", metavar="PATH", help="要导入的文件或文件夹")
     import_cmd.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         from .check import CheckOptions, main as check_main
 
         return check_main(CheckOptions(Path(args.site).resolve(), external=args.external, drafts=args.drafts),
-                          args.format)
+                          args.format, show_all=args.all)
     if args.command == "import":
         from .importer import ImportOptions, main as import_main
 

@@ -1,5 +1,5 @@
-"""Half-width punctuation in Chinese sentences (“群众说,这样好!”): a warning with the full-width
-mark; `fix_punctuation` makes the change on import."""
+"""Half-width punctuation in Chinese sentences (“群众说,这样好!”, “……“五单工作法”,”): a warning
+with the full-width mark; `fix_punctuation` makes the change on import."""
 from __future__ import annotations
 
 import re
@@ -11,6 +11,8 @@ PUNCTUATION = "punctuation"
 
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）", ".": "。"}
 _ASCII_MARK = re.compile(r"\.{3,}|[,;:?.]|!(?!\[)")  # "![" begins an image
+# A half-width mark right after one of these closes a Chinese phrase (“……”, ……）) as surely as after a Han character.
+_CLOSING = frozenset("”’）》】」』〕")
 _PAREN = re.compile(rf"\(([^()\n]*[{HAN_CHARS}][^()\n]*)\)")
 _QUOTES = re.compile(rf"\"([^\"\n]*[{HAN_CHARS}][^\"\n]*)\"")
 
@@ -22,7 +24,7 @@ def _punctuation_spans(text: str):
         before = match.start() - 1
         while before >= 0 and text[before] in " \t":
             before -= 1
-        if before < 0 or not HAN.match(text[before]):
+        if before < 0 or not (HAN.match(text[before]) or text[before] in _CLOSING):
             continue
         mark = match.group()
         if mark == ".":
