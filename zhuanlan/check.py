@@ -42,6 +42,13 @@ EXTERNAL_IMAGE = "external-image"
 NO_SUMMARY = "no-summary"
 NO_COVER = "no-cover"
 EXTERNAL_LINK = "external-link"
+UNCONFIRMED_DATE = "unconfirmed-date"
+
+# `import` writes this comment after a date it took from a file's time (no date in the article);
+# the officer confirms the date by deleting the comment. Until then `check` warns.
+DATE_TO_CONFIRM = "日期待核对"
+_DATE_TO_CONFIRM = re.compile(r"^[ \t]*(?:date|日期|发布日期|发布时间|时间)[ \t]*:[^\n#]*(#[^\n]*" + DATE_TO_CONFIRM + ")",
+                              re.M)
 
 _MD_EXTERNAL = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?((?:https?:)?//[^)\s>]+)>?")
 _HTML_EXTERNAL = re.compile(r"""<(a|img)\b[^<>]*?\b(?:href|src)\s*=\s*["']((?:https?:)?//[^"']+)["']""", re.I)
@@ -114,7 +121,7 @@ def file_problems(path: str, words: textrules.WordList) -> list[Problem]:
     if source is None:
         return []
     found = [textrules.as_problem(path, finding) for finding in textrules.scan(source, words)]
-    return found + external_image_problems(path, source)
+    return found + external_image_problems(path, source) + unconfirmed_date_problems(path, source)
 
 
 _SCAN_WORDS = Inherited(textrules.NO_WORDS)  # the site's word list, for the scan workers
@@ -226,6 +233,21 @@ def external_image_problems(path: str, source: str) -> list[Problem]:
         problems.add(WARNING, path, line,
                      f"图片 {match.group(2)} 来自其他网站：网页不应从外站加载内容（常被拦截、会失效），"
                      f"请把图片下载后放进 content/images/ 再引用", col, EXTERNAL_IMAGE)
+    return problems.items
+
+
+def unconfirmed_date_problems(path: str, source: str) -> list[Problem]:
+    """A date `import` guessed from a file's time, until the officer deletes the comment it wrote."""
+    if not source.startswith("---"):
+        return []
+    end = source.find("\n---", 3)
+    front = source[:end if end > 0 else len(source)]
+    problems = Problems()
+    at = textrules.Positions(front)
+    for match in _DATE_TO_CONFIRM.finditer(front):
+        line, col = at(match.start(1))
+        problems.add(WARNING, path, line, "日期还没有核对：原文中没有写日期，导入时用了文件的时间。请核对（或改正）这个日期，"
+                                          f"然后删掉这一行 # 后面的“{DATE_TO_CONFIRM}”注释", col, UNCONFIRMED_DATE)
     return problems.items
 
 

@@ -48,10 +48,12 @@ def _add_quality_commands(commands) -> None:
     import_cmd = commands.add_parser("import", help="把旧文章（.txt、.html、.docx）导入为 content/stories/ 中的文章")
     import_cmd.add_argument("paths", nargs="+", metavar="PATH", help="要导入的文件或文件夹")
     import_cmd.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
-    import_cmd.add_argument("--column", help="导入的文章放进哪个专栏（专栏 id）")
-    import_cmd.add_argument("--brand", help="导入的文章属于哪个品牌（品牌 id）")
+    import_cmd.add_argument("--column", help="导入的文章放进哪个专栏（专栏 id 或专栏标题）")
+    import_cmd.add_argument("--brand", help="导入的文章属于哪个品牌（品牌 id 或品牌名称）")
     import_cmd.add_argument("--simplified", action="store_true", help="把繁体字转为简体字（OpenCC）")
     import_cmd.add_argument("--dry-run", action="store_true", help="只显示将会写入什么，不写任何文件")
+    import_cmd.add_argument("--replace", action="store_true",
+                            help="网站上已有同一篇文章时，用导入的内容替换它（文件和网址不变）；不加时不导入重复的文章")
 
 
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return import_main(ImportOptions(site_dir=Path(args.site).resolve(), paths=[Path(p) for p in args.paths],
                                          column=args.column, brand=args.brand, simplified=args.simplified,
-                                         dry_run=args.dry_run))
+                                         dry_run=args.dry_run, replace=args.replace))
     return run_build(args)
 
 

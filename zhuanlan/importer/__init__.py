@@ -1,12 +1,14 @@
 """`python build.py import PATH...`: old articles (.txt, .html, .docx) → stories in content/stories/.
 
 `readers` take each kind of file apart into plain blocks (paragraphs, headings, list items,
-tables, images) and whatever the file says about itself (og:title, <h1>, Word's Title style).
-`convert` is shared by all of them: text repaired with the text rules (mojibake, pinyin
-annotations, optionally traditional → simplified), page chrome dropped, labelled lines moved into
-front matter, short lines without closing punctuation made headings. `writer` makes the story
-file. Nothing is ever overwritten; what is left to fix is reported against the new file's lines,
-as `check` would.
+tables, images) and whatever the file says about itself (og:title, <h1>, Word's Title style or bold
+first line). `convert` is shared by all of them: text repaired with the text rules (mojibake, pinyin
+annotations, optionally traditional → simplified), page chrome dropped (`chrome`), the 政务公开
+block (`govinfo`), labelled lines (`labels`) and bylines (`byline`) moved into front matter, typed
+numbering made lists, short lines without closing punctuation made headings. `writer` makes the
+story file; a story with open points (a guessed date, no title, mojibake left) is a draft. Nothing is
+overwritten and no article is imported twice (`duplicates`) unless --replace says so; what is left
+to fix is reported against the new file's lines, as `check` would.
 """
 from __future__ import annotations
 
@@ -22,13 +24,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .. import textrules
-from ..check import external_image_problems
+from ..check import external_image_problems, unconfirmed_date_problems
 from ..config import load_config
-from ..content import parse_file
-from ..frontmatter import suggest
+from ..content import BRAND_KEYS, COLUMN_KEYS, parse_file
+from ..frontmatter import SourceError, canonicalize, read_document, suggest
 from ..problems import ERROR, WARNING, Problem, Problems
 from ..text import slugify
+from ..textrules.mojibake import MOJIBAKE
 from .convert import Article, convert
+from .duplicates import Known, Stories
 from .readers import READERS, SUPPORTED, UnreadableFile
 from .writer import body_markdown, front_matter
 
@@ -44,6 +48,7 @@ class ImportOptions:
     brand: str | None = None
     simplified: bool = False
     dry_run: bool = False
+    replace: bool = False  # an article already on the site is written over that story (same file, same URL)
 
 
 @dataclass
@@ -58,12 +63,15 @@ class Planned:
     notes: list[str]
 
 
-def plan(article: Article, content_dir: Path, column: str | None, brand: str | None) -> Planned:
+def default_target(article: Article, content_dir: Path) -> Path:
     year = f"{article.date.year}" if article.date else "imported"
     slug = _slug(article.title) or _slug(article.source_file.stem) or "story"
-    folder = content_dir / "stories" / year
-    target = folder / f"{slug}.md"
-    image_dir = folder / slug
+    return content_dir / "stories" / year / f"{slug}.md"
+
+
+def plan(article: Article, target: Path, column: str | None, brand: str | None) -> Planned:
+    slug = target.stem
+    image_dir = target.parent / slug
     images: list[tuple[Path, bytes | Path]] = []
     refs: dict[int, str] = {}
     used: set[str] = set()
@@ -95,7 +103,13 @@ def plan(article: Article, content_dir: Path, column: str | None, brand: str | N
         used.add(name)
         images.append((image_dir / name, source))
         refs[index] = f"{slug}/{name}"
-    text = front_matter(article, column, brand) + "\n" + body_markdown(article.blocks, refs)
+    body = body_markdown(article.blocks, refs)
+    draft_text = front_matter(article, column, brand) + "\n" + body
+    garbled = [f for f in textrules.scan(draft_text, rules=frozenset({MOJIBAKE})) if f.rule == MOJIBAKE]
+    if garbled:
+        article.review.append(f"乱码：还有 {len(garbled)} 处没能还原的乱码，请对照原文改正"
+                              f"（导入时已列出行号，也可运行 python build.py check --drafts 查看）")
+    text = front_matter(article, column, brand) + "\n" + body
     return Planned(article.source_file, target, text, images, article, notes)
 
 
@@ -153,8 +167,32 @@ def collect(paths: list[Path], problems: Problems) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def _known_ids(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
+def _named(folder: Path, schema: dict, name_key: str) -> dict[str, str]:
+    """id → the name its front matter gives (a column's title, a brand's name) for every file in `folder`."""
+    found: dict[str, str] = {}
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        try:
+            values = canonicalize(read_document(path, f"{folder.name}/{path.name}"), schema, Problems())
+        except (OSError, SourceError, ValueError):
+            values = {}
+        found[path.stem] = str(values.get(name_key) or "")
+    return found
+
+
+def resolve_id(value: str, folder: Path, schema: dict, name_key: str, label: str, problems: Problems) -> str | None:
+    """The id a --column or --brand value means: an id, or a column's title or a brand's name, as front matter
+    accepts them. An unknown value is an error naming the choices."""
+    named = _named(folder, schema, name_key)
+    if value in named:
+        return value
+    by_name = {name: key for key, name in named.items() if name}
+    if value in by_name:
+        return by_name[value]
+    hint = suggest(value, named) or suggest(value, by_name)
+    shown = "、".join(f"{key}（{name}）" if name else key for key, name in named.items())
+    shown = shown or f"还没有{label}，请先在 content/{folder.name}/ 中建一个"
+    problems.error("", 0, f"未知{label} \"{value}\"{hint}（可选：{shown}）")
+    return None
 
 
 def run_import(options: ImportOptions, out=None) -> int:
@@ -165,77 +203,108 @@ def run_import(options: ImportOptions, out=None) -> int:
         _print_problems(problems.items, out)
         return 1
     content_dir = config.content_dir
-    for value, folder, label in ((options.column, "columns", "专栏"), (options.brand, "brands", "品牌")):
-        if value:
-            known = _known_ids(content_dir / folder)
-            if value not in known:
-                shown = "、".join(known) or f"还没有{label}，请先在 content/{folder}/ 中建一个"
-                problems.error("", 0, f"未知{label} \"{value}\"{suggest(value, known)}（可选：{shown}）")
+    column = brand = None
+    if options.column:
+        column = resolve_id(options.column, content_dir / "columns", COLUMN_KEYS, "title", "专栏", problems)
+    if options.brand:
+        brand = resolve_id(options.brand, content_dir / "brands", BRAND_KEYS, "name", "品牌", problems)
     files = collect(options.paths, problems)
     if problems.has_errors():
         _print_problems(problems.items, out)
         return 1
     words = config.check.words
-    imported = skipped = needs_work = 0
+    stories = Stories(content_dir, config.root)
+    imported = skipped = needs_work = drafts = 0
     planned_targets: set[Path] = set()
     for path in files:
         try:
             raw = READERS[path.suffix.lower()](path)
             article = convert(raw, options.simplified)
-            job = plan(article, content_dir, options.column, options.brand)
         except UnreadableFile as exc:
-            problems.error(path, 0, str(exc))
+            problems.error(path, 0, f"{exc}；没有导入")
             skipped += 1
             continue
         except (OSError, ValueError) as exc:
             problems.error(path, 0, f"无法读取：{exc}")
             skipped += 1
             continue
+        text = body_markdown(article.blocks, {})  # what the article says, images aside: to compare with others
+        same = stories.find(article.title, article.date, text)
+        replacing = bool(same and options.replace and not same[0].in_this_run)
+        if same and not replacing:
+            problems.error(path, 0, _duplicate(*same))
+            skipped += 1
+            continue
+        job = plan(article, same[0].path if replacing else default_target(article, content_dir), column, brand)
         rel_target = job.target.relative_to(config.root)
-        if job.target.exists() or job.target in planned_targets:
+        if not replacing and (job.target.exists() or job.target in planned_targets):
             why = "已存在" if job.target.exists() else "与本次导入的另一篇文章同名"
             problems.error(path, 0, f"目标文件 {rel_target.as_posix()} {why}，没有覆盖：如需重新导入请先删除或改名那个文件")
             skipped += 1
             continue
         planned_targets.add(job.target)
+        stories.add(job.target, article.title, article.date, text)
         if not options.dry_run:
-            _write(job)
+            _write(job, replacing)
         imported += 1
+        drafts += bool(article.review)
         left = _remaining(job, config, words)
-        verb = "将导入" if options.dry_run else "已导入"
+        verb = ("将替换" if replacing else "将导入") if options.dry_run else ("已替换" if replacing else "已导入")
         date = job.article.date.strftime("%Y-%m-%d") if job.article.date else "无日期"
         extra = f"，{len(job.images)} 张图片" if job.images else ""
+        extra += "，存为草稿" if article.review else ""
         print(f"{verb} {path} → {rel_target.as_posix()}（{job.article.title}，{date}{extra}）", file=out)
+        for point in article.review:
+            print(f"  待核对：{point}", file=out)
         for note in job.notes:
             print(f"  说明：{note}", file=out)
         if options.dry_run:
             print(_indent(_preview(job.text)), file=out)
-        if left:
+        if left or article.review:
             needs_work += 1
             _print_problems(left, out, indent="  ")
     _print_problems(problems.items, out)
+    print(_summary(options, imported, skipped, needs_work, drafts), file=out)
+    return 1 if skipped or problems.has_errors() else 0
+
+
+def _duplicate(known: Known, why: str) -> str:
+    """Why an article is not imported again, and how to replace the story on purpose."""
+    if known.in_this_run:
+        return (f"这篇文章已存在，没有覆盖：与本次导入的文章 {known.shown}“{known.title}”重复（{why}）。"
+                f"同一篇文章只导入一次，请去掉多余的文件")
+    return (f"这篇文章已存在，没有覆盖：与已有的文章 {known.shown}“{known.title}”重复（{why}）。"
+            f"如果要用这个文件替换它，请加 --replace 重新导入（写回 {known.shown}，网址不变），或先删除那个文件；"
+            f"如果确实是另一篇文章，请改写它的标题")
+
+
+def _summary(options: ImportOptions, imported: int, skipped: int, needs_work: int, drafts: int) -> str:
     verb = "可导入" if options.dry_run else "导入"
     summary = f"完成：{verb} {imported} 篇"
     if skipped:
         summary += f"，{skipped} 篇未导入（原因见上）"
     if needs_work:
-        summary += f"；其中 {needs_work} 篇还有需要人工核对的地方（见上），改好后运行 python build.py check"
+        summary += f"；其中 {needs_work} 篇还有需要人工核对的地方（见上）"
+        if drafts:
+            summary += f"，{drafts} 篇先存为草稿（draft: true，核对前不会发布；要核对什么写在文件开头的注释里）"
+        summary += "，改好后运行 python build.py check" + (" --drafts" if drafts else "")
     elif imported and not options.dry_run:
         summary += "，都已通过检查"
     if options.dry_run:
         summary += "。这是试运行（--dry-run），没有写入任何文件"
-    print(summary + "。", file=out)
-    return 1 if skipped or problems.has_errors() else 0
+    return summary + "。"
 
 
-def _write(job: Planned) -> None:
+def _write(job: Planned, replace: bool = False) -> None:
+    """The story and its images. Without `replace` nothing is written over ("x": not even a file that
+    appeared meanwhile); with it, the story it repeats and that story's images of the same names are."""
     job.target.parent.mkdir(parents=True, exist_ok=True)
-    with open(job.target, "x", encoding="utf-8") as handle:  # "x": never replace a file that appeared meanwhile
+    with open(job.target, "w" if replace else "x", encoding="utf-8") as handle:
         handle.write(job.text)
     for destination, source in job.images:
         destination.parent.mkdir(parents=True, exist_ok=True)
         final, n = destination, 2
-        while final.exists():
+        while final.exists() and not replace:
             final, n = destination.with_name(f"{destination.stem}-{n}{destination.suffix}"), n + 1
         if final != destination:  # keep the reference in step with the name actually used
             text = job.target.read_text("utf-8").replace(
@@ -255,6 +324,7 @@ def _remaining(job: Planned, config, words) -> list[Problem]:
     left = [p for p in parsed.problems if p.level in (ERROR, WARNING)]
     left += [textrules.as_problem(str(job.target), f) for f in textrules.scan(job.text, words)]
     left += external_image_problems(str(job.target), job.text)
+    left += unconfirmed_date_problems(str(job.target), job.text)
     return sorted(left, key=lambda p: (p.line, p.col))
 
 

@@ -26,6 +26,7 @@ class Block:
     data: bytes | None = None  # image: the bytes themselves (Word, data: URIs)
     name: str = ""  # image: a file name to keep
     caption: str = ""  # image: the line under it in the original
+    number: int = 0  # ordered list item: the number typed before it
 
 
 @dataclass
@@ -36,7 +37,8 @@ class Raw:
     blocks: list[Block]
     title_hints: list[str] = field(default_factory=list)  # best first
     meta_lines: list[str] = field(default_factory=list)  # page text outside the article body
-    date_hints: list[tuple[datetime, str]] = field(default_factory=list)  # (date, where it came from)
+    date_hints: list[tuple[datetime, str]] = field(default_factory=list)  # (date the page records, where)
+    file_times: list[tuple[datetime, str]] = field(default_factory=list)  # (a Word file's own time, which)
     notes: list[str] = field(default_factory=list)
 
 
@@ -77,6 +79,29 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         return data.decode("gb18030", errors="replace"), "GB18030（有无法识别的字节）"
 
 
+def read_text_file(path: Path) -> bytes:
+    """The bytes of a .txt or .html file, refusing an empty, blank or binary one."""
+    data = path.read_bytes()
+    if not data:
+        raise UnreadableFile("文件是空的（0 字节），没有可导入的内容")
+    if _looks_binary(data):
+        raise UnreadableFile("这不是文本文件（像是图片、压缩包或其他程序的文件被改了扩展名）：请确认选对了文件")
+    return data
+
+
+def _looks_binary(data: bytes) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 text has a zero byte in every other place
+    sample = data[:8192]
+    controls = sum(1 for byte in sample if byte < 0x20 and byte not in (0x09, 0x0A, 0x0C, 0x0D, 0x1B))
+    return b"\x00" in sample or controls > len(sample) // 100 + 1
+
+
+def _refuse_blank(text: str) -> None:
+    if not text.replace("\ufeff", "").strip():
+        raise UnreadableFile("文件中只有空格和空行，没有文字")
+
+
 # ---------------------------------------------------------------- readers
 
 def normalize_space(text: str) -> str:
@@ -85,7 +110,8 @@ def normalize_space(text: str) -> str:
 
 
 def read_txt(path: Path) -> Raw:
-    text, encoding = decode_bytes(path.read_bytes())
+    text, encoding = decode_bytes(read_text_file(path))
+    _refuse_blank(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     groups = [g for g in re.split(r"\n[ \t\u3000]*\n", text) if g.strip()]
@@ -130,9 +156,10 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 def read_html(path: Path) -> Raw:
     from bs4 import BeautifulSoup, Comment, NavigableString
 
-    data = path.read_bytes()
+    data = read_text_file(path)
     declared = _DECLARED.search(data[:4096])
     text, encoding = decode_bytes(data, declared.group(1).decode("ascii") if declared else None)
+    _refuse_blank(text)
     soup = BeautifulSoup(text, "lxml")
     raw = Raw(path, [])
     if encoding != "UTF-8":
@@ -323,10 +350,12 @@ def read_docx(path: Path) -> Raw:
     for value, where in ((props.created, "Word 文件的创建时间"), (props.modified, "Word 文件的修改时间")):
         if isinstance(value, datetime):
             local = value.replace(tzinfo=value.tzinfo or SHANGHAI).astimezone(SHANGHAI).replace(tzinfo=None)
-            raw.date_hints.append((local, where))
+            raw.file_times.append((local, where))
     image_count = 0
+    first_line = True
     for item in document.iter_inner_content():
         if isinstance(item, Table):
+            first_line = False
             rows = []
             for row in item.rows:
                 rows.append([normalize_space(" ".join(p.text for p in cell.paragraphs)) for cell in row.cells])
@@ -353,6 +382,10 @@ def read_docx(path: Path) -> Raw:
             raw.blocks.append(Block("img", alt, data=part.blob, name=f"image-{image_count}{ext}"))
         if not text:
             continue
+        if first_line and style != "Title" and _all_bold(item) and len(text) <= 64 \
+                and not re.search(r"[。；;]", text):
+            raw.title_hints.append(text)  # officers make the first line bold rather than use the Title style
+        first_line = False
         if style == "Title":
             raw.title_hints.append(text)
             raw.blocks.append(Block("p", text))
@@ -365,6 +398,13 @@ def read_docx(path: Path) -> Raw:
         else:
             raw.blocks.append(Block("p", text))
     return raw
+
+
+def _all_bold(paragraph) -> bool:
+    """Every run with text in `paragraph` is bold (set on the run, or on its style)."""
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
+    return bool(runs) and all(run.bold if run.bold is not None else style_bold for run in runs)
 
 
 def _dedupe_merged(rows: list[list[str]]) -> list[list[str]]:

@@ -5,6 +5,7 @@ import re
 
 import yaml
 
+from ..check import DATE_TO_CONFIRM
 from .convert import GOV_LABELS, Article
 from .readers import Block
 
@@ -12,12 +13,14 @@ from .readers import Block
 # ---------------------------------------------------------------- writing
 
 _ESCAPE_INLINE = re.compile(r"([\\`*_\[\]<>])")
-_ESCAPE_START = re.compile(r"^([#>+=\-|]|\d+[.)](?=\s))")
+_ESCAPE_START = re.compile(r"^[#>+=\-|]")
+_ESCAPE_NUMBER = re.compile(r"^(\d+)([.)])(?=\s|$)")  # "1. " would start a list: "1\. " keeps the number as text
 
 
 def escape_markdown(text: str) -> str:
     text = _ESCAPE_INLINE.sub(r"\\\1", text)
-    return _ESCAPE_START.sub(lambda m: "\\" + m.group(1), text)
+    text = _ESCAPE_START.sub(lambda m: "\\" + m.group(), text)
+    return _ESCAPE_NUMBER.sub(r"\1\\\2", text)
 
 
 def _yaml_scalar(value: str) -> str:
@@ -28,9 +31,23 @@ def _yaml_scalar(value: str) -> str:
 
 
 def front_matter(article: Article, column: str | None, brand: str | None) -> str:
+    """Front matter as an officer would write it. A story with open points (article.review) is a draft,
+    with the points in a comment at the top; a guessed date carries the comment `check` warns about."""
     date = article.date.strftime("%Y-%m-%d %H:%M" if article.has_time else "%Y-%m-%d") if article.date else ""
-    lines = ["---", f"# 由 python build.py import 从 {article.source_file.name} 导入", f"title: {_yaml_scalar(article.title)}"]
-    lines.append(f"date: {date}" + (f"  # {article.date_note}" if article.date_note else ""))
+    lines = ["---", f"# 由 python build.py import 从 {article.source_file.name} 导入"]
+    if article.review:
+        lines.append("# 导入后还需要人工核对，先存为草稿（draft: true，生成网站时不发布）：")
+        lines += [f"#   - {point}" for point in article.review]
+        confirm = "，date 行后面的注释也在核对日期后删掉" if article.date_guessed else ""
+        lines.append(f"# 都处理好后，删掉 draft: true 这一行和这几行注释{confirm}。")
+    lines.append(f"title: {_yaml_scalar(article.title)}")
+    if article.date_guessed:
+        note = f"{DATE_TO_CONFIRM}：{article.date_note}。核对或改正后删掉这条注释"
+    else:
+        note = article.date_note
+    lines.append(f"date: {date}" + (f"  # {note}" if note else ""))
+    if article.review:
+        lines.append("draft: true")
     if brand:
         lines.append(f"brand: {_yaml_scalar(brand)}")
     if column:
@@ -69,7 +86,7 @@ def body_markdown(blocks: list[Block], image_refs: dict[int, str]) -> str:
         elif block.kind == "li":
             text = "- " + escape_markdown(block.text)
         elif block.kind == "oli":
-            number = number + 1 if previous == "oli" else 1
+            number = block.number or (number + 1 if previous == "oli" else 1)
             text = f"{number}. " + escape_markdown(block.text)
         elif block.kind == "quote":
             text = "> " + escape_markdown(block.text)
