@@ -448,6 +448,8 @@ def test_folder_target_copies_updates_deletes_keeps_what_is_not_its_and_force_co
             保留: [notes/]
         """
     site = make_deploy_site(make_site, targets)
+    assert deploy(site, "--dry-run") == 0
+    assert not (usb / "dangjian").exists()
     assert deploy(site) == 0
     assert md5s(usb / "dangjian") == md5s(site / "output")
     (usb / "dangjian/notes").mkdir()

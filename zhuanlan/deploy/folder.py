@@ -33,14 +33,9 @@ class FolderTarget(ManifestTarget):
         if self.root == out or out in self.root.parents or self.root in out.parents:
             raise DeployError(f"发布目标“{target.name}”的文件夹 {self.root} 与输出文件夹 {out} 重叠："
                               f"请在 路径: 中写另一个文件夹（例如 U 盘上的 E:/dangjian/）")
-        if not self.root.is_dir():
-            if not self.root.parent.is_dir():
-                raise DeployError(f"找不到文件夹 {self.root.parent}：请检查发布目标“{target.name}”的 路径:，"
-                                  f"U 盘或网络盘是否已经插好、连上")
-            try:
-                self.root.mkdir()
-            except OSError as exc:
-                raise DeployError(f"不能在 {self.root.parent} 中新建文件夹 {self.root.name}：{reason(exc)}") from None
+        if not self.root.is_dir() and not self.root.parent.is_dir():  # the folder itself is made by the first copy
+            raise DeployError(f"找不到文件夹 {self.root.parent}：请检查发布目标“{target.name}”的 路径:，"
+                              f"U 盘或网络盘是否已经插好、连上")
         self._folders: set[str] = set()
 
     def _path(self, rel: str) -> str:
@@ -57,6 +52,7 @@ class FolderTarget(ManifestTarget):
     def _write(self, name: str, data: bytes) -> None:
         target = self._path(name)
         try:
+            self.root.mkdir(exist_ok=True)
             with open(target + TEMP_SUFFIX, "wb") as handle:
                 handle.write(data)
             os.replace(target + TEMP_SUFFIX, target)

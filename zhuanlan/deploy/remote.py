@@ -16,7 +16,7 @@ import json
 import posixpath
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -41,14 +41,17 @@ class Counters:
 
     requests: int = 0
     bytes_sent: int = 0
+    operations: dict[str, int] = field(default_factory=dict)  # requests by kind (ListObjectsV2, PutObject…)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
 
-    def add(self, requests: int = 1, sent: int = 0) -> None:
+    def add(self, requests: int = 1, sent: int = 0, operation: str = "") -> None:
         with self._lock:
             self.requests += requests
             self.bytes_sent += sent
+            if operation:
+                self.operations[operation] = self.operations.get(operation, 0) + requests
 
 
 class Transport(Protocol):

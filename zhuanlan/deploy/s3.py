@@ -66,9 +66,9 @@ class S3Target:
             aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token, config=config)
         self.client.meta.events.register("before-send.s3", self._count)
 
-    def _count(self, request, **_) -> None:
+    def _count(self, request, event_name: str = "", **_) -> None:
         length = request.headers.get("Content-Length") or 0
-        self.counters.add(1, int(length))
+        self.counters.add(1, int(length), event_name.rsplit(".", 1)[-1])
 
     def _key(self, rel: str) -> str:
         return self.target.path + rel

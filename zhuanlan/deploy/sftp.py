@@ -223,8 +223,9 @@ class SftpTarget(ManifestTarget):
             return [(entry.filename, entry.st_size or 0, stat.S_ISREG(entry.st_mode or 0)) for entry in entries]
 
         sizes: dict[str, int] = {}
+        order = sorted(folders)
         with ThreadPoolExecutor(MAX_SESSIONS) as pool:
-            for folder, entries in zip(folders, pool.map(listing, list(folders))):
+            for folder, entries in zip(order, pool.map(listing, order)):
                 for name, size, regular in entries:
                     if not regular:
                         continue
