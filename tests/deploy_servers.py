@@ -6,6 +6,7 @@ ssh-agent. `.ci/run` installs them (moto[server], Debian's openssh-server)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import getpass
 import http.client
 import http.server
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,3 +261,26 @@ class FileKeyring:
                 secrets.pop(f"{service}/{username}", None)
 
         return Backend()
+
+
+# -- what a target holds ------------------------------------------------------------------------
+
+def md5s(folder: Path) -> dict[str, str]:
+    """rel → MD5 of every file under `folder` but the deploy's own manifest."""
+    return {p.relative_to(folder).as_posix(): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*") if p.is_file() and p.name != ".zhuanlan-deploy.json"}
+
+
+def bucket_md5s(s3, bucket: str) -> dict[str, str]:
+    """rel → ETag (the MD5 the server computed) of every object under the tests' prefix."""
+    found = {}
+    for page in s3.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="dangjian/"):
+        for item in page.get("Contents", []):
+            found[item["Key"][len("dangjian/"):]] = item["ETag"].strip('"')
+    return found
+
+
+def puts(requests: list[tuple[str, str]], bucket: str) -> list[str]:
+    """The files uploaded by PUTs among `requests`."""
+    return [urllib.parse.unquote(path[len(f"/{bucket}/dangjian/"):]) for method, path in requests
+            if method == "PUT" and path.startswith(f"/{bucket}/dangjian/")]

@@ -17,6 +17,7 @@ import pytest
 import deploy_servers as servers
 import imagefiles
 from conftest import MINIMAL_SITE, REPO, run_cli
+from deploy_servers import bucket_md5s, md5s, puts
 
 from zhuanlan.deploy import plan as plans
 from zhuanlan.deploy.local import LocalFile
@@ -133,24 +134,6 @@ def deploy(site: Path, *args: str) -> int:
 def deploy_process(site: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / "build.py"), "deploy", "--site", str(site), *args],
                           capture_output=True, text=True, env=env or dict(os.environ), timeout=120)
-
-
-def md5s(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.md5(p.read_bytes()).hexdigest()
-            for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST_NAME}
-
-
-def bucket_md5s(s3, bucket: str) -> dict[str, str]:
-    found = {}
-    for page in s3.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="dangjian/"):
-        for item in page.get("Contents", []):
-            found[item["Key"][len("dangjian/"):]] = item["ETag"].strip('"')
-    return found
-
-
-def puts(requests: list[tuple[str, str]], bucket: str) -> list[str]:
-    return [urllib.parse.unquote(path[len(f"/{bucket}/dangjian/"):]) for method, path in requests
-            if method == "PUT" and path.startswith(f"/{bucket}/dangjian/")]
 
 
 # -- S3 ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cache import RACY_MARGIN_NS
-from ..output import TEMP_SUFFIX, Manifest, digest
+from ..output import TEMP_SUFFIX, Manifest
 from ..pipeline import BuildOptions, Builder, manifest_path
 from ..problems import BuildFailed, Problems
 
@@ -105,10 +105,13 @@ def _walk(out_dir: Path):
 
 
 def _hash(path: str) -> tuple[str, str]:
-    """(the build manifest's content digest, MD5) of a file, read once."""
+    """(the build manifest's content digest — output.digest's blake2b —, MD5) of a file, read once."""
+    content, md5 = hashlib.blake2b(digest_size=16), hashlib.md5()
     with open(path, "rb") as handle:
-        data = handle.read()
-    return digest(data), hashlib.md5(data).hexdigest()
+        while chunk := handle.read(CHUNK):
+            content.update(chunk)
+            md5.update(chunk)
+    return content.hexdigest(), md5.hexdigest()
 
 
 def _matches(stamp: str, data_digest: str, size: int) -> bool:

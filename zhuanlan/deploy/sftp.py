@@ -91,7 +91,7 @@ def _explain_connect(exc: BaseException, target: Target) -> DeployError:
             f"也可能有人冒充服务器，已停止连接。请向服务器管理员核对新的指纹；确认无误后运行 "
             f"ssh-keygen -R '{host_spec(target.host, target.port)}' 删除旧记录，再按第一次连接的方法信任新的密钥")
     if isinstance(exc, paramiko.PasswordRequiredException):
-        return DeployError(f"私钥文件有口令保护：请先运行 ssh-add 把它加入 SSH 代理（只需输入一次口令），再发布")
+        return DeployError("私钥文件有口令保护：请先运行 ssh-add 把它加入 SSH 代理（只需输入一次口令），再发布")
     if isinstance(exc, paramiko.AuthenticationException):
         return DeployError(
             f"以用户 {target.user} 登录服务器 {where} 失败：服务器不接受所用的密钥或密码。请确认：公钥已加入服务器上 "
