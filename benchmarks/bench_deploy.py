@@ -72,7 +72,8 @@ def row(phase: str, result, seconds: float, build_changed: int | str) -> list[st
     ops = result.counters.operations
     return [phase, str(build_changed), f"{result.uploaded:,}", f"{result.deleted:,}", f"{result.counters.requests:,}",
             f"{ops.get('ListObjectsV2', 0):,}", f"{ops.get('PutObject', 0):,}",
-            f"{result.counters.bytes_sent / 1e6:.1f}", f"{seconds:.1f}"]
+            f"{result.counters.bytes_sent / 1e6:.1f}", f"{seconds:.1f}", f"{result.timings['local']:.1f}",
+            f"{result.timings['remote']:.1f}"]
 
 
 def main() -> None:
@@ -107,7 +108,7 @@ def main() -> None:
             server.wait()
     print(f"{args.stories:,} stories, {files:,} files in output/")
     print(table(["deploy", "files the build wrote", "uploaded", "deleted", "requests", "listings", "PUTs",
-                 "MB sent", "seconds"], rows))
+                 "MB sent", "seconds", "of which: output/", "listing"], rows))
 
 
 if __name__ == "__main__":

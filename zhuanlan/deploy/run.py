@@ -53,6 +53,7 @@ class DeployResult:
     seconds: float = 0.0
     counters: Counters = field(default_factory=Counters)
     dry_run: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
 
 
 class Refused(Exception):
@@ -108,6 +109,7 @@ def deploy(options: DeployOptions, warnings: Problems | None = None) -> DeployRe
         local = built_files(site_dir, options.out, problems)
         if local is None:
             raise Refused(Problems(problems.errors))
+        timings = {"local": time.perf_counter() - started}
         plan = None
         result = None
         try:
@@ -115,8 +117,10 @@ def deploy(options: DeployOptions, warnings: Problems | None = None) -> DeployRe
         except DeployError as error:
             raise Failed(error, 0, 0, None) from None
         try:
-            plan = make_plan(local, transport.remote_state(local), force=options.force, keep=target.keep)
-            result = DeployResult(target, plan, counters=transport.counters, dry_run=options.dry_run)
+            remote = transport.remote_state(local)
+            timings["remote"] = time.perf_counter() - started - sum(timings.values())
+            plan = make_plan(local, remote, force=options.force, keep=target.keep)
+            result = DeployResult(target, plan, counters=transport.counters, dry_run=options.dry_run, timings=timings)
             if options.dry_run:
                 result.seconds = time.perf_counter() - started
                 return result
