@@ -45,3 +45,8 @@ def manifest(root: Path, out_dir: Path) -> Path:
     state beside it (searchindex.State)."""
     key = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:12]
     return folder(root) / f"output-{key}.json"
+
+
+def deploy_journal(root: Path, key: str) -> Path:
+    """What a deploy to one target has finished so far, so that a deploy run again resumes (deploy.remote)."""
+    return folder(root) / f"deploy-{key}.journal"

@@ -1,5 +1,5 @@
 """Command line: `python build.py [build] [--site DIR] [--output DIR] [--drafts] [--timings]`, `new DIR`,
-`serve`, `check`, `import`."""
+`serve`, `check`, `import`, `deploy`."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ from .pipeline import BuildOptions, build
 from .problems import BuildFailed
 from .progress import ProgressBar
 
-COMMANDS = ("build", "new", "serve", "check", "import")
+COMMANDS = ("build", "new", "serve", "check", "import", "deploy")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +34,19 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1", help="监听地址，默认只允许本机访问（127.0.0.1）")
     serve_cmd.add_argument("--jobs", type=int, default=0, help="并行进程数，默认使用全部 CPU 核心")
     _add_quality_commands(commands)
+    _add_deploy_command(commands)
     return parser
+
+
+def _add_deploy_command(commands) -> None:
+    """`deploy` (issue 16): publish the last build to the targets under 发布: in site.yaml."""
+    deploy_cmd = commands.add_parser("deploy", help="把生成好的网站发布到存储桶、服务器或文件夹（只传改动的文件）")
+    deploy_cmd.add_argument("--site", default=".", help="网站文件夹（含 site.yaml），默认为当前文件夹")
+    deploy_cmd.add_argument("--output", help="发布哪个输出文件夹，默认为网站文件夹中的 output/")
+    deploy_cmd.add_argument("--target", metavar="名称", help="发布到 site.yaml 中哪个目标，默认为第一个")
+    deploy_cmd.add_argument("--dry-run", action="store_true", help="只列出将上传和删除的文件，不做任何改动")
+    deploy_cmd.add_argument("--force", action="store_true", help="上传全部文件，不管服务器上是否已有")
+    deploy_cmd.add_argument("--yes", action="store_true", help="要删除的文件超过删除上限时，确认照样删除")
 
 
 def _add_quality_commands(commands) -> None:
@@ -89,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         return import_main(ImportOptions(site_dir=Path(args.site).resolve(), paths=[Path(p) for p in args.paths],
                                          column=args.column, brand=args.brand, simplified=args.simplified,
                                          dry_run=args.dry_run, replace=args.replace))
+    if args.command == "deploy":
+        from .deploy.run import DeployOptions, main as deploy_main
+
+        return deploy_main(DeployOptions(site_dir=Path(args.site).resolve(),
+                                         output_dir=Path(args.output).resolve() if args.output else None,
+                                         target=args.target, dry_run=args.dry_run, force=args.force, yes=args.yes))
     return run_build(args)
 
 
