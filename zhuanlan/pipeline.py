@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
+from . import ENGINE_VERSION, feeds, images, minify, poster, qr, searchindex, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_rows, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, Story, kind_of, parse_file
@@ -339,8 +339,9 @@ class Builder:
         if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
             problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
                                            f"不需要自定义主题时请写 theme: default")
+        posters = poster.plan(site, gallery, problems)  # what each brand's poster shows; drawn by the build
         renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(config.root / ".cache" / "qr.sqlite",
-                                                                   reuse=not options.clean))
+                                                                   reuse=not options.clean), posters)
         renderer.check_templates(problems)
         clock.lap("link")
         return Checked(found, site, gallery, renderer, parsed)
@@ -421,7 +422,7 @@ class Builder:
                 staged += previous  # nothing the index is made of has changed
             clock.lap("search")
             extra = dict(feeds.feeds(site))
-            extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs])
+            extra[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in jobs if job.listed])
             extra[urls.FIXED["robots"]] = feeds.robots_txt(site)
             for rel, text in extra.items():
                 staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
@@ -430,6 +431,9 @@ class Builder:
             derived = images.cache_dir(config)  # derivatives there are named by their content hash
             for rel, source in gallery.output_files(site.assets).items():
                 staged.append(stager.stage_copy(rel, source, immutable=derived in source.parents))
+            renderer.posters.draw_missing(problems, force=options.clean)
+            for rel, source in renderer.posters.output_files().items():  # named by their content hash too
+                staged.append(stager.stage_copy(rel, source, immutable=True))
             clock.lap("extras")
             warnings = [(p.path, p.line, p.level, p.message, p.col, p.rule) for p in problems.items]
             stats = stager.commit(staged, pages=pages, inputs=found.inputs, warnings=warnings,
