@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, images, minify, poster, qr, searchindex, urls
+from . import ENGINE_VERSION, feeds, fonts, images, minify, poster, qr, searchindex, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_rows, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, Story, kind_of, parse_file
@@ -371,7 +371,10 @@ class Builder:
         manifest = self.manifest
         clock.lap("scan")
         settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
-        if not options.clean and settled and manifest.inputs == found.inputs and manifest.complete(out_dir):
+        # A build that found no Chinese font is not trusted to be current: the font may have been installed since.
+        font_missing = any(warning[3] == fonts.NO_FONT for warning in manifest.warnings)
+        if not options.clean and settled and manifest.inputs == found.inputs and manifest.complete(out_dir) \
+                and not font_missing:
             problems.extend([Problem(*p) for p in manifest.warnings])
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,

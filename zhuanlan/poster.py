@@ -344,5 +344,5 @@ def qr_image(url: str, size: int) -> Image.Image:
 
 def png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG")
     return out.getvalue()
