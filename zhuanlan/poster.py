@@ -193,20 +193,26 @@ _OPENING = set("（《「『【〈“‘(")  # never at the end of one
 _WORD = re.compile(r"[A-Za-z0-9.%+\-]+|\s+|.", re.S)
 
 
-def wrap(text: str, font, width: int, max_lines: int) -> list[str]:
+def wrap(text: str, font, width: int, max_lines: int, phrases: bool = False) -> list[str]:
     """Lines no wider than `width` (Latin words and numbers kept whole, no line starting with a
-    closing mark or ending with an opening one); the last kept line ends with … if text is left."""
+    closing mark or ending with an opening one); the last kept line ends with … if text is left.
+    With `phrases`, text is broken only at spaces where it can be (a slogan: 红色铸魂 金色兴业)."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
-        for token in _WORD.findall(paragraph.strip()):
+        tokens = _WORD.findall(paragraph.strip())
+        if phrases:
+            tokens = [part for phrase in re.findall(r"\S+|\s+", paragraph.strip())
+                      for part in ([phrase] if font.getlength(phrase) <= width else _WORD.findall(phrase))]
+        for token in tokens:
             if font.getlength(line + token) <= width or not line.strip():
                 line += token
                 continue
             carry = ""
-            if token[0] in _CLOSING and len(line) > 1:  # take the last character down with it
-                line, carry = line[:-1], line[-1]
-            while line and line[-1] in _OPENING:
+            if token[0] in _CLOSING:  # take characters down with it, until the new line may start so
+                while len(line) > 1 and (not carry or carry[0] in _CLOSING):
+                    line, carry = line[:-1], line[-1] + carry
+            while len(line) > 1 and line[-1] in _OPENING:
                 line, carry = line[:-1], line[-1] + carry
             lines.append(line.rstrip())
             line = (carry + token).lstrip()
@@ -256,8 +262,8 @@ def draw(text: PosterText, font: FontFile, logo: Image.Image | None) -> Image.Im
     # the brand on its colour: site name, logo, name, slogan, owner
     y = 64
     body = [wrap(text.site, pen.face(34), inner, 1)]
-    name_lines = wrap(text.name, pen.face(76, True), inner, 2)
-    slogan_lines = wrap(text.slogan, pen.face(42), inner, 3) if text.slogan else []
+    name_lines = wrap(text.name, pen.face(76, True), inner, 2, phrases=True)
+    slogan_lines = wrap(text.slogan, pen.face(42), inner, 3, phrases=True) if text.slogan else []
     top = y
     y += round(34 * 1.45) + 36
     logo_top = y

@@ -6,6 +6,7 @@ template loops over the whole site on every page.
 from __future__ import annotations
 
 import math
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,6 +279,7 @@ class Renderer:
             "brand_colors": {"decor": color, "text": colors.text_color(color)} if color else None,
             "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures),
             "address": address,
+            "save_name": re.sub(r'[\\/:*?"<>|\s]+', "-", brand.name) + "-展评.html",  # a name Windows accepts
         }
 
     def _column(self, column, page: dict) -> dict:

@@ -48,7 +48,12 @@
       var ch = text.charAt(i);
       if (line && ctx.measureText(line + ch).width > width) {
         var carry = '';
-        if (CLOSING.indexOf(ch) >= 0 && line.length > 1) { carry = line.slice(-1); line = line.slice(0, -1); }
+        if (CLOSING.indexOf(ch) >= 0) {  // take characters down with it, until the new line may start so
+          while (line.length > 1 && (!carry || CLOSING.indexOf(carry.charAt(0)) >= 0)) {
+            carry = line.slice(-1) + carry;
+            line = line.slice(0, -1);
+          }
+        }
         while (line.length > 1 && OPENING.indexOf(line.slice(-1)) >= 0) { carry = line.slice(-1) + carry; line = line.slice(0, -1); }
         lines.push(line);
         line = carry;

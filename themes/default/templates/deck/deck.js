@@ -14,7 +14,7 @@
   var slides = deck.querySelectorAll('.slide');
   var count = bar.querySelector('.deck-count');
   var prev = bar.querySelector('.deck-prev'), next = bar.querySelector('.deck-next');
-  var full = bar.querySelector('.deck-full');
+  var full = bar.querySelector('.deck-full'), save = bar.querySelector('.deck-save');
   var current = -1, idleTimer = 0;
 
   if (!/\bdeck-js\b/.test(root.className)) root.className += ' deck-js';
@@ -91,6 +91,12 @@
   } else {
     full.hidden = true;
     full.style.display = 'none';
+  }
+
+  // On the website, 保存到电脑 downloads this very file; opened from a disk, it is there already.
+  if (save && /^https?:$/.test(location.protocol)) {
+    save.href = location.href.split('#')[0];
+    save.hidden = false;
   }
 
   // -- moving between slides ----------------------------------------------------------------------
