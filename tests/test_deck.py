@@ -238,3 +238,18 @@ def test_brand_page_offers_the_deck_and_poster_at_360_px(phone, example_server, 
     assert download.value.suggested_filename == "五彩麟湖·五美党建-展评.html"
     assert Path(download.value.path()).read_bytes() == (example_output / "brands/wucai-linhu/slides/index.html").read_bytes()
     assert {urlsplit(url).netloc for url in phone.requests} == {urlsplit(example_server).netloc}
+
+
+def test_deck_has_no_serious_accessibility_violation(desk, example_output):
+    axe = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+    assert axe.is_file(), "axe-core is missing: run `npm ci --prefix tests/js` (see .ci/run)"
+    desk.goto((example_output / "brands/wucai-linhu/slides/index.html").as_uri())
+    found = {}
+    for number in range(1, desk.locator(".slide").count() + 1):
+        desk.evaluate(f"location.hash = '#{number}'")
+        desk.add_script_tag(path=str(axe))
+        violations = desk.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                                   ".filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)")
+        if violations:
+            found[number] = violations
+    assert not found, found

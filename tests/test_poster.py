@@ -90,6 +90,17 @@ def test_a_brand_poster_is_cached_and_drawn_again_only_when_what_it_shows_change
     assert read_qr(Image.open(site / "output" / second.removeprefix("/dangjian/"))) == [BASE + "brands/wucai/"]
 
 
+def test_posters_drawn_on_several_cores_are_the_ones_drawn_on_one(make_site):
+    site = make_site({"content/brands/wangge.md": "---\nname: 网格连心\nparent: wucai\n---\n介绍。\n"})
+    assert run_cli("--site", str(site), "--jobs", "2") == 0  # three posters: drawn by forked workers
+    assert run_cli("--site", str(site), "--jobs", "1", "--clean", "--output", str(site / "again")) == 0
+    for brand in ("wucai", "dinglin", "wangge"):
+        [link] = poster_links(site / "output", brand)
+        rel = link.removeprefix("/dangjian/")
+        assert (site / "output" / rel).read_bytes() == (site / "again" / rel).read_bytes()
+        assert read_qr(Image.open(site / "output" / rel)) == [BASE + f"brands/{brand}/"]
+
+
 def test_a_machine_without_a_chinese_font_builds_everything_else_and_says_so_once(make_site, tmp_path, monkeypatch,
                                                                                  capsys):
     chinese = system_chinese_font().path  # found before the search is pointed elsewhere

@@ -434,7 +434,7 @@ class Builder:
             derived = images.cache_dir(config)  # derivatives there are named by their content hash
             for rel, source in gallery.output_files(site.assets).items():
                 staged.append(stager.stage_copy(rel, source, immutable=derived in source.parents))
-            renderer.posters.draw_missing(problems, force=options.clean)
+            renderer.posters.draw_missing(problems, force=options.clean, workers=workers)
             for rel, source in renderer.posters.output_files().items():  # named by their content hash too
                 staged.append(stager.stage_copy(rel, source, immutable=True))
             clock.lap("extras")

@@ -34,6 +34,7 @@ from . import colors, qr, urls
 from .fonts import FontFile, find_font
 from .images import Gallery, Pictures, svg_size
 from .problems import Problems
+from .workers import fork_pool
 
 DRAW_VERSION = "1"  # bump when the same inputs would be drawn differently
 WIDTH = 1080  # a phone shows it full width at 3x; WeChat asks for at least 750
@@ -90,21 +91,26 @@ class Posters:
     def cached(self, poster: Poster) -> Path:
         return self.cache_dir / f"{poster.key}.png"
 
-    def draw_missing(self, problems: Problems, force: bool = False) -> None:
-        """Draw the posters the cache lacks (every one with `force`), and forget the others."""
+    def draw_missing(self, problems: Problems, force: bool = False, workers: int = 1) -> None:
+        """Draw the posters the cache lacks (every one with `force`; on several cores when there
+        are several), and forget the others."""
         if not self.items:
             return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        for poster in self.items.values():
+        todo = [(poster, self.font) for poster in self.items.values() if force or not self.cached(poster).is_file()]
+        if workers > 1 and len(todo) > 2:
+            with fork_pool(min(workers, len(todo))) as pool:
+                drawn = pool.map(_drawn, todo)
+        else:
+            drawn = [_drawn(job) for job in todo]
+        for (poster, _), (data, warnings) in zip(todo, drawn):
+            for path, line, message in warnings:
+                problems.warning(path, line, message)
             target = self.cached(poster)
-            if target.is_file() and not force:
-                continue
-            logo = _logo(poster, self.font, problems)
-            data = png(draw(poster.text, self.font, logo))
             temp = target.with_suffix(f".{os.getpid()}.tmp")
             temp.write_bytes(data)
             os.replace(temp, target)
-            self.drawn += 1
+        self.drawn += len(todo)
         live = {self.cached(p).name for p in self.items.values()}
         for entry in os.scandir(self.cache_dir):  # posters of brands since changed or gone
             if entry.name not in live and not entry.name.endswith(".tmp"):
@@ -144,23 +150,30 @@ def plan(site, gallery: Gallery, problems: Problems) -> Posters:
 
 
 
+def _drawn(job: tuple[Poster, FontFile]) -> tuple[bytes, list[tuple[str, int, str]]]:
+    """One poster as PNG bytes, and warnings (file, line, message) about its logo. Runs in workers."""
+    poster, font = job
+    warnings: list[tuple[str, int, str]] = []
+    return png(draw(poster.text, font, _logo(poster, font, warnings))), warnings
+
+
 # -- the logo ---------------------------------------------------------------------------------------
 
-def _logo(poster: Poster, font: FontFile, problems: Problems) -> Image.Image | None:
+def _logo(poster: Poster, font: FontFile, warnings: list) -> Image.Image | None:
     if poster.logo_path is None:
         return None
     path, line = poster.where
     try:
         if poster.logo_kind == "svg":
             if not RESVG:
-                problems.warning(path, line, "没有安装 resvg-py，海报上不画 SVG 标志：请运行 pip install -r requirements.txt")
+                warnings.append((path, line, "没有安装 resvg-py，海报上不画 SVG 标志：请运行 pip install -r requirements.txt"))
                 return None
             image = rasterise_svg(poster.logo_path.read_bytes(), LOGO_SIZE, font)
         else:
             with Image.open(poster.logo_path) as source:
                 image = source.convert("RGBA")
     except (OSError, ValueError, ET.ParseError) as exc:
-        problems.warning(path, line, f"品牌标志画不到海报上（{exc}），海报上没有标志：请把标志另存为 PNG 或重新导出 SVG")
+        warnings.append((path, line, f"品牌标志画不到海报上（{exc}），海报上没有标志：请把标志另存为 PNG 或重新导出 SVG"))
         return None
     image.thumbnail((LOGO_SIZE, LOGO_SIZE), Image.Resampling.LANCZOS)
     return image
