@@ -130,7 +130,7 @@ def test_an_output_path_that_cannot_be_written_is_explained_in_chinese(make_site
 
 
 BUILD_STAGES = ["scan", "parse", "link", "images", "templates", "plan", "render", "search", "feeds", "static",
-                "files", "write"]
+                "files", "posters", "write"]
 
 
 def test_timings_prints_each_stage_in_order_as_a_chinese_table(make_site, capsys):

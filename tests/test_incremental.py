@@ -20,6 +20,20 @@ from zhuanlan.problems import BuildFailed
 SLUGS = ["alpha", "beta", "gamma", "delta", "epsilon"]
 TAGS = ["志愿服务", "网格连心", "五单工作法", "党建"]
 WORDS = ["麟湖镇党委", "坚持为民服务", "创新推出新办法", "群众满意", "党员带头", "效果明显"]
+# A brand as its page, 展评 deck and poster show it: its name only, or with a showcase and a logo
+# (the picture the "picture" step redraws, or an SVG drawn onto the poster by resvg).
+BRAND_STYLES = ["plain", "showcase", "picture-logo", "svg-logo"]
+SHOWCASE = """slogan: 一格一支部
+color: "#1d5fa8"
+owner: 麟湖镇党委
+标识释义: 蓝色方格代表网格。
+内涵: [{名称: 一格一支部, 释义: 把党组织建在网格上。}]
+工作法: [{名称: 五单工作法, 步骤: [群众点单, 支部派单]}]
+成效: [{数值: 32, 单位: 个, 说明: 综合网格}, {数值: 1.5, 单位: 万人, 说明: 服务群众}]
+荣誉: [{年份: 2023, 名称: 五星级党组织}]
+大事记: [{日期: 2022-07-01, 事件: 划分网格}]
+"""
+SVG_LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#1d5fa8"/></svg>'
 
 
 def story_text(title: str, day: int, tags: list[str], columns: list[str], brand: str | None, body: str,
@@ -55,7 +69,8 @@ operation = st.one_of(
     st.tuples(st.just("write"), st.sampled_from(SLUGS), story_strategy),
     st.tuples(st.just("delete"), st.sampled_from(SLUGS), st.none()),
     st.tuples(st.just("rename"), st.sampled_from(SLUGS), st.sampled_from(SLUGS)),
-    st.tuples(st.just("brand"), st.sampled_from(["wucai", "dinglin"]), st.sampled_from(["五彩", "鼎麟", "新名称"])),
+    st.tuples(st.just("brand"), st.sampled_from(["wucai", "dinglin"]),
+              st.tuples(st.sampled_from(["五彩", "鼎麟", "新名称"]), st.sampled_from(BRAND_STYLES))),
     st.tuples(st.just("column"), st.just("news"), st.sampled_from(["工作动态", "最新动态"])),
     st.tuples(st.just("template"), st.just("story.html"), st.sampled_from(["甲", "乙"])),
     st.tuples(st.just("site"), st.just("site.yaml"), st.sampled_from(["测试站", "另一个站"])),
@@ -76,8 +91,17 @@ def apply(site: Path, op) -> None:
         if source.exists() and target != value:
             os.replace(source, stories / f"{value}.md")
     elif kind == "brand":
-        parent = "\nparent: wucai" if target == "dinglin" else ""
-        (site / f"content/brands/{target}.md").write_text(f"---\nname: {value}{parent}\n---\n介绍。\n", "utf-8")
+        name, style = value
+        front = f"name: {name}\n" + ("parent: wucai\n" if target == "dinglin" else "")
+        if style != "plain":
+            front += SHOWCASE
+        if style == "picture-logo":
+            front += "logo: ../images/pic.png\n"  # missing until a "picture" step: both builds fail alike
+        elif style == "svg-logo":
+            (site / "content/images").mkdir(parents=True, exist_ok=True)
+            (site / "content/images/logo.svg").write_text(SVG_LOGO, "utf-8")
+            front += "logo: ../images/logo.svg\n"
+        (site / f"content/brands/{target}.md").write_text(f"---\n{front}---\n介绍。\n", "utf-8")
     elif kind == "column":
         (site / "content/columns/news.md").write_text(f"---\ntitle: {value}\n---\n介绍。\n", "utf-8")
     elif kind == "template":
@@ -118,6 +142,11 @@ def fresh_site(root: Path) -> Path:
 # Found by this test once: the /search/ page shares its folder with the index files kept from the
 # previous build, and must not be taken for one of them.
 @example(ops=[("site", "site.yaml", "另一个站"), ("site", "site.yaml", "测试站")])
+# A brand's deck and poster follow its showcase, its logo and the picture its logo is.
+@example(ops=[("brand", "wucai", ("五彩", "picture-logo")), ("picture", "pic", ((40, 30), "red")),
+              ("brand", "dinglin", ("鼎麟", "svg-logo")), ("picture", "pic", ((64, 64), "green")),
+              ("write", "alpha", story_text("五单工作法", 3, [], [], "wucai", "群众满意。", False, None, "cover")),
+              ("brand", "wucai", ("新名称", "showcase"))])
 def test_incremental_output_equals_a_clean_build(tmp_path_factory, ops):
     root = tmp_path_factory.mktemp("incremental")
     site = fresh_site(root / "site")

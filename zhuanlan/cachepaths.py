@@ -30,6 +30,11 @@ def images(root: Path) -> Path:
     return folder(root) / "images"
 
 
+def posters(root: Path) -> Path:
+    """Brand posters, named by the hash of what they show (poster.Posters)."""
+    return folder(root) / "posters"
+
+
 def templates(root: Path) -> Path:
     """Jinja's compiled templates (render)."""
     return folder(root) / "templates"

@@ -46,7 +46,7 @@ def summary(result, out: Path) -> str:
 STAGE_LABELS = {
     "scan": "扫描文件", "parse": "解析", "link": "关联与交叉检查", "images": "图片处理", "templates": "编译模板",
     "plan": "判断改动", "render": "渲染页面", "search": "搜索索引", "feeds": "订阅与站点地图",
-    "static": "主题静态文件", "files": "复制图片与附件", "write": "写入输出",
+    "static": "主题静态文件", "files": "复制图片与附件", "posters": "品牌海报", "write": "写入输出",
 }
 
 

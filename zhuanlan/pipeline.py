@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, cachepaths, feeds, images, minify, qr, searchindex, urls
+from . import ENGINE_VERSION, cachepaths, feeds, fonts, images, minify, poster, qr, searchindex, urls
 from .cache import ParseCache, Row, parse_to_rows
 from .config import Config
 from .content import Entry, Story, parse_file
@@ -273,6 +273,8 @@ class Builder:
             clock.lap("static")
             staged += self._files(site, checked.gallery, stager)
             clock.lap("files")
+            staged += self._posters(checked, stager, problems)
+            clock.lap("posters")
             stats = self._commit(checked, plan, stager, staged, problems)
             clock.lap("write")
         except BaseException:
@@ -294,8 +296,10 @@ class Builder:
     def _nothing_changed(self, found: Scanned, manifest: Manifest, out_dir: Path) -> bool:
         """No input file changed since the last build, and all it wrote is still there."""
         settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
+        # A build that found no Chinese font is not trusted to be current: the font may have been installed since.
+        font_missing = any(warning[3] == fonts.NO_FONT for warning in manifest.warnings)
         return (not self.options.clean and settled and manifest.inputs == found.inputs
-                and manifest.complete(out_dir))
+                and manifest.complete(out_dir) and not font_missing)
 
     def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None) -> Checked:
         """Everything a build checks before it writes: read, parse (cached), link, images, templates.
@@ -316,8 +320,9 @@ class Builder:
         if config.theme != "default" and not (config.root / "themes" / config.theme).is_dir():
             problems.error(config.path, 0, f"找不到主题 \"{config.theme}\"：应在 themes/{config.theme}/ 中；"
                                            f"不需要自定义主题时请写 theme: default")
+        posters = poster.plan(site, gallery, problems)  # what each brand's poster shows; drawn by the build
         renderer = Renderer(site, found.dirs, gallery, qr.QrCodes(cachepaths.qr_codes(config.root),
-                                                                   reuse=not options.clean))
+                                                                   reuse=not options.clean), posters)
         renderer.check_templates(problems)
         clock.lap("templates")
         return Checked(found, site, gallery, renderer, parsed)
@@ -366,7 +371,7 @@ class Builder:
         if self.cache is not None:
             self.cache.fill(feeds.entries_needed(site), "body")
         files = dict(feeds.feeds(site))
-        files[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in plan.jobs])
+        files[urls.FIXED["sitemap_xml"]] = feeds.sitemap_xml(site, [job.url for job in plan.jobs if job.listed])
         files[urls.FIXED["robots"]] = feeds.robots_txt(site)
         return [stager.stage_bytes(rel, text.encode("utf-8")) for rel, text in files.items()]
 
@@ -379,6 +384,12 @@ class Builder:
         derived = cachepaths.images(site.config.root)  # derivatives there are named by their content hash
         return [stager.stage_copy(rel, source, immutable=derived in source.parents)
                 for rel, source in gallery.output_files(site.assets).items()]
+
+    def _posters(self, checked: Checked, stager: Stager, problems: Problems) -> list[Staged]:
+        """Each brand's poster (poster.py): drawn where the cache has none, named by its content hash."""
+        posters = checked.renderer.posters
+        posters.draw_missing(problems, force=self.options.clean, workers=worker_count(self.options.workers))
+        return [stager.stage_copy(rel, source, immutable=True) for rel, source in posters.output_files().items()]
 
     def _commit(self, checked: Checked, plan: Plan, stager: Stager, staged: list[Staged],
                 problems: Problems) -> WriteStats:

@@ -6,6 +6,7 @@ template loops over the whole site on every page.
 from __future__ import annotations
 
 import math
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +15,14 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
-from . import cachepaths, colors, urls
+from . import cachepaths, colors, deck, urls
 from .content import Entry, Story
 from .dates import format_minute
 from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
-from .qr import QrCodes
+from .poster import Posters
+from .qr import QrCodes, draw as draw_qr
 from .site import Site
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -32,6 +34,7 @@ class PageJob:
     template: str
     context: Callable[[], dict]  # builds the page's data; called once, by data()
     entry: Entry | None = None  # the record whose body this page shows, if any
+    listed: bool = True  # in sitemap.xml (a brand's 展评 deck is not: its brand page is)
     _data: dict | None = None
 
     def data(self) -> dict:
@@ -98,10 +101,12 @@ def body_html(entry: Entry, pictures: Pictures | None = None) -> Markup:
 
 
 class Renderer:
-    def __init__(self, site: Site, dirs: list[Path], gallery: Gallery | None = None, qr: QrCodes | None = None):
+    def __init__(self, site: Site, dirs: list[Path], gallery: Gallery | None = None, qr: QrCodes | None = None,
+                 posters: Posters | None = None):
         self.site = site
         self.pictures = Pictures(gallery)
         self.qr = qr or QrCodes(None)
+        self.posters = posters  # brand posters (poster.py): the brand page links to its own
         bytecode_dir = cachepaths.templates(site.config.root)
         bytecode_dir.mkdir(parents=True, exist_ok=True)
         self.env = make_environment(dirs, bytecode_dir)
@@ -117,6 +122,10 @@ class Renderer:
             body_html=lambda entry: body_html(entry, self.pictures),
             picture=self.pictures.picture,
             qr_code=self.qr.svg,  # qr_code(url, label): inline SVG, drawn once per URL and cached
+            data_uri=deck.data_uri,  # a picture inside the page (the 展评 deck carries its own)
+            # the 展评 deck's code of its brand page: drawn when the deck is, not kept in the QR cache,
+            # which holds the codes of story pages
+            qr_drawing=lambda url: Markup(draw_qr(url)),
         )
 
     def _nav(self) -> list[dict]:
@@ -146,6 +155,7 @@ class Renderer:
         for brand in site.brands.values():
             jobs += self._paged(brand.url, "brand.html", site.brand_stories[brand.id],
                                 lambda page, b=brand: self._brand(b, page), brand)
+            jobs.append(PageJob(urls.deck(brand.id), "deck.html", lambda b=brand: self._deck(b), brand, listed=False))
         for column in site.columns.values():
             jobs += self._paged(column.url, "column.html", site.column_stories[column.id],
                                 lambda page, c=column: self._column(c, page), column)
@@ -227,9 +237,11 @@ class Renderer:
                           article={"title": story.title, "pub_date": format_minute(story.date),
                                    "source": story.source or site.config.footer.host or site.config.title},
                           keywords=story.tags)
+        cover = self.pictures.fitting(story, story.cover if story.cover is not None else story.first_image, 1080)
         return {
             "meta": meta,
             "story": story,
+            "poster_cover": cover.url if cover else "",  # for 生成海报, drawn 1080 pixels wide
             "brand": site.brands.get(story.brand) if story.brand else None,
             "story_columns": [site.columns[c] for c in story.columns],
             "story_tags": [_tag_data(tag) for tag in site.story_tags.get(story.slug, [])],
@@ -253,6 +265,21 @@ class Renderer:
             # the brand colour as it is for decoration, and darkened where needed for text (≥ 4.5:1)
             "brand_colors": {"decor": brand.color, "text": colors.text_color(brand.color)} if brand.color else None,
             "timeline": [(m, m.link or brand.ref_url(m.story)) for m in show.milestones],
+            "deck_url": urls.deck(brand.id),
+            "poster_url": self.posters.url(brand.id) if self.posters else "",
+        }
+
+    def _deck(self, brand) -> dict:
+        """The brand's 展评 deck (deck.py): everything it shows is inside the one file."""
+        address = self.linker.absolute(brand.url)
+        color = brand.color or ""
+        return {
+            "meta": self._meta(urls.deck(brand.id), f"{brand.name}（展示模式）", brand.slogan or brand.summary),
+            "brand": brand,
+            "brand_colors": {"decor": color, "text": colors.text_color(color)} if color else None,
+            "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures),
+            "address": address,
+            "save_name": re.sub(r'[\\/:*?"<>|\s]+', "-", brand.name) + "-展评.html",  # a name Windows accepts
         }
 
     def _column(self, column, page: dict) -> dict:

@@ -12,6 +12,11 @@ def brand(brand_id: str) -> str:
     return f"brands/{brand_id}/"
 
 
+def deck(brand_id: str) -> str:
+    """The brand's 展评 deck: slides in one self-contained file."""
+    return f"brands/{brand_id}/slides/"
+
+
 def column(column_id: str, page: int = 1) -> str:
     return f"columns/{column_id}/" if page <= 1 else f"columns/{column_id}/page/{page}/"
 

@@ -126,6 +126,9 @@ class Config(Section):
     menu = ListOf(SubConfig(MenuItem, example="{title: 名称, url: /网址/}"), "导航",
                   doc="自定义导航，例如 [{title: 首页, url: /}, …]；不写时由首页、品牌矩阵、专栏和页面自动组成")
     logo = Text("标志", label="网站标志", doc="网站标志图片，从 content/ 算起的路径")
+    poster_font = Text("海报字体", label="海报字体",
+                       doc="画品牌海报用的中文字体文件（.ttf、.otf 或 .ttc），从网站文件夹算起或写完整路径；"
+                           "不写时自动找系统中的中文字体")
     images = SubConfig(ImageSettings, "图片", label="图片设置", doc="图片的尺寸、质量和默认分享图")
     check = SubConfig(CheckConfig, "检查", label="检查设置", doc="发布前检查（python build.py check）的设置，说明见 docs/检查与导入.md")
 

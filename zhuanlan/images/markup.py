@@ -46,6 +46,21 @@ class Pictures:
             return info.share
         return self.gallery.default_share if self.gallery else None
 
+    def fitting(self, source: Entry | str | None, index: int | None, width: int) -> Variant | None:
+        """One file for a place `width` pixels wide that every browser draws (a canvas, a page
+        that carries its pictures inside): SVG and GIF as they came, else the smallest JPEG or PNG
+        at least that wide, or the largest there is."""
+        info = self.info(source, index)
+        if info is None:
+            return None
+        if info.copy is not None:
+            return info.copy
+        fallbacks = [v for v in info.fit if v.mime != "image/webp"] or [v for v in (info.share, info.full) if v]
+        wide = [v for v in fallbacks if v.width >= width]
+        if wide:
+            return min(wide, key=lambda v: v.width)
+        return max(fallbacks, key=lambda v: v.width) if fallbacks else None
+
     # -- markup ----------------------------------------------------------------------------------
 
     def picture(self, source: Entry | str | None, index: int | None = None, *, cls: str = "", alt: str = "",

@@ -1,5 +1,5 @@
 /* 阅读辅助: font size 大/中/小 and high contrast on every page (kept in localStorage; applied
- * before first paint by the script in <head>); read aloud, print and copy link on story pages.
+ * before first paint by the script in <head>); read aloud, print, copy link and 生成海报 on story pages.
  * ES5, no dependencies (WeChat's browser); pages read fine without it. */
 (function () {
   'use strict';
@@ -116,6 +116,18 @@
     field.select();
     say('无法自动复制：请长按上面的网址，选择“复制”');
   }
+
+  // 生成海报: poster.js draws it, fetched on the first press so that no page pays for it before
+  each('.make-poster', function (button) {
+    button.addEventListener('click', function () {
+      if (window.zhuanlanPoster) { window.zhuanlanPoster(button); return; }
+      var script = document.createElement('script');
+      script.src = button.getAttribute('data-script');
+      script.onload = function () { if (window.zhuanlanPoster) window.zhuanlanPoster(button); };
+      script.onerror = function () { say('海报没有生成：网络不通，请稍后再试'); };
+      document.head.appendChild(script);
+    });
+  });
 
   // -- read aloud -------------------------------------------------------------------------------
 
