@@ -6,6 +6,11 @@ graph needs, loaded for every build) and two heavy parts (the body's HTML, loade
 that are rendered; the search grams and record text, loaded only when the search index is
 rebuilt). The plain text is not stored. A file whose size and modification time are unchanged is
 not even read; one whose bytes are unchanged is not parsed again.
+
+A cache is only a speed-up: it is keyed by the engine (stamps.engine_key: a digest of this code),
+and a row that cannot be read all the same is parsed again. Nothing in it names the site folder:
+a record's path and its problems' paths are put back on load, so a copied or moved site's
+messages name its own files.
 """
 from __future__ import annotations
 
@@ -13,15 +18,14 @@ import copy
 import os
 import pickle
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import ENGINE_VERSION
 from . import textrules
 from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, Story, parse_file
 from .problems import Problem
 from .search.grams import analyse_many
-from .stamps import RACY_MARGIN_NS, digest, stamp_mtime
+from .stamps import RACY_MARGIN_NS, digest, engine_key, stamp_mtime
 from .textrules import WordList
 
 SCHEMA = """
@@ -48,13 +52,24 @@ class Row:
 
 
 REPLACED_MAX = 1000  # replaced rows kept for the search update (see ParseCache.replaced)
+THIS_FILE = "\x00"  # stands for the cached file's own path in stored records and problems
+
+
+def portable_problems(problems: list[Problem], path: str) -> bytes:
+    """Pickled problems, the file's own path left out (put back by local_problems)."""
+    return pickle.dumps([replace(p, path=THIS_FILE) if p.path == path else p for p in problems])
+
+
+def local_problems(blob: bytes, path: str) -> list[Problem]:
+    return [replace(p, path=path) if p.path == THIS_FILE else p for p in pickle.loads(blob)]
 
 
 def split_record(item: Entry | None) -> tuple[bytes, dict[str, bytes]]:
-    """The light pickle of a parsed record, and a pickle of each heavy part."""
+    """The light pickle of a parsed record (its path left out), and a pickle of each heavy part."""
     if item is None:
         return pickle.dumps(None), {part: pickle.dumps(None) for part in HEAVY_PARTS}
     light = copy.copy(item)
+    light.path = THIS_FILE
     for name in HEAVY_FIELDS:
         setattr(light, name, None)
     heavy = {part: pickle.dumps(tuple(getattr(item, name) for name in names), protocol=pickle.HIGHEST_PROTOCOL)
@@ -81,16 +96,38 @@ def parse_to_rows(items: list[tuple[Path, str, str, WordList]]) -> list[Row]:
         if parsed.item is not None:
             parsed.item.digest = source
         light, heavy = split_record(parsed.item)
-        rows.append(Row(rel, stamp, source, light, pickle.dumps(parsed.problems), words.key,
-                        pickle.dumps(textrules.file_errors(str(path), words, data)), heavy))
+        rows.append(Row(rel, stamp, source, light, portable_problems(parsed.problems, str(path)), words.key,
+                        portable_problems(textrules.file_errors(str(path), words, data), str(path)), heavy))
     return rows
 
 
-class ParseCache:
-    """Rows by content-relative path; persisted in SQLite when a path is given."""
+def _heavy_again(path: str, rel: str, part: str) -> tuple:
+    """One heavy part of a file's record, parsed again (its cached copy could not be read)."""
+    try:
+        item = parse_file(Path(path), rel, Path(path).read_bytes()).item
+    except OSError:
+        item = None
+    if item is None:  # gone since the scan: the build that follows says so
+        return ("", []) if part == "body" else (None,)
+    return tuple(getattr(item, name) for name in HEAVY_PARTS[part])
 
-    def __init__(self, path: Path | None):
+
+def _unpickle(blob: bytes | None):
+    """A stored value, or None when it cannot be read. Unpickling old or damaged data can fail
+    in any way (a class moved or changed shape, a truncated blob), and a cache is only a speed-up."""
+    try:
+        return pickle.loads(blob) if blob is not None else None
+    except Exception:
+        return None
+
+
+class ParseCache:
+    """Rows by content-relative path; persisted in SQLite when a path is given. `content_dir` is
+    where the files are now (records are stored without it)."""
+
+    def __init__(self, path: Path | None, content_dir: Path | None = None):
         self.path = path
+        self.content_dir = str(content_dir or (path.parent.parent / "content" if path else "content"))
         self.rows: dict[str, Row] = {}
         self.trusted_before = 0  # stamps of files modified before this (ns) are trusted
         self._heavy: dict[str, dict[str, tuple]] = {part: {} for part in HEAVY_PARTS}  # loaded parts
@@ -108,9 +145,9 @@ class ParseCache:
             self._db = sqlite3.connect(path, isolation_level=None)
             self._db.executescript(SCHEMA)
             version = self._db.execute("SELECT value FROM meta WHERE key='engine'").fetchone()
-            if version is None or version[0] != ENGINE_VERSION:
+            if version is None or version[0] != engine_key():
                 self._db.execute("DELETE FROM entries")
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (ENGINE_VERSION,))
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (engine_key(),))
             scanned = self._db.execute("SELECT value FROM meta WHERE key='scanned'").fetchone()
             self.trusted_before = int(scanned[0]) - RACY_MARGIN_NS if scanned else 0
             for rel, stamp, source, light, problems, words, text_problems in self._db.execute(
@@ -124,7 +161,7 @@ class ParseCache:
             self.rows = {}
             self._db = sqlite3.connect(path, isolation_level=None)
             self._db.executescript(SCHEMA)
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (ENGINE_VERSION,))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (engine_key(),))
 
     def fresh(self, rel: str, stamp: str) -> Row | None:
         """The row, when the file's stamp is unchanged and old enough to be trusted."""
@@ -175,8 +212,8 @@ class ParseCache:
 
     def old_grams(self, digest: str):
         """The search grams of a file version this process replaced, or None."""
-        blob = self.replaced.get(digest)
-        return None if blob is None else pickle.loads(blob)[HEAVY_PARTS["index"].index("search")]
+        value = _unpickle(self.replaced.get(digest))
+        return value[HEAVY_PARTS["index"].index("search")] if isinstance(value, tuple) else None
 
     def restamp(self, rel: str, stamp: str) -> None:
         """The file was touched but its bytes are the same: remember the new stamp."""
@@ -188,18 +225,29 @@ class ParseCache:
     def recheck(self, rel: str, path: Path, words: WordList) -> None:
         """The site's word list changed: run the text rules again (the record itself stands)."""
         row = self.rows[rel]
-        row.words, row.text_problems = words.key, pickle.dumps(textrules.file_errors(str(path), words))
+        row.words, row.text_problems = words.key, portable_problems(textrules.file_errors(str(path), words), str(path))
         if self._db is not None:
             self._db.execute("UPDATE entries SET words = ?, text_problems = ? WHERE rel = ?",
                              (row.words, row.text_problems, rel))
 
-    def record(self, rel: str) -> tuple[Parsed, list[Problem]]:
+    def path_of(self, rel: str) -> str:
+        return os.path.join(self.content_dir, rel)
+
+    def record(self, rel: str) -> tuple[Parsed, list[Problem]] | None:
         """A fresh record from the light part (the site stage may change records it is given),
-        and what the build's text rules found in the file."""
+        and what the build's text rules found in the file; None when the row cannot be read
+        (the caller parses the file again)."""
         row = self.rows[rel]
-        item = pickle.loads(row.light)
-        problems: list[Problem] = pickle.loads(row.problems)
-        return Parsed(item, problems), pickle.loads(row.text_problems) if row.text_problems else []
+        path = self.path_of(rel)
+        try:
+            item = pickle.loads(row.light)
+            if item is not None:
+                item.path = path
+            problems = local_problems(row.problems, path)
+            text_problems = local_problems(row.text_problems, path) if row.text_problems else []
+            return Parsed(item, problems), text_problems
+        except Exception:  # see _unpickle
+            return None
 
     def _reader(self) -> sqlite3.Connection | None:
         """The connection to read with. A forked render worker must not use its parent's
@@ -226,10 +274,23 @@ class ParseCache:
                 marks = ",".join("?" * len(batch))
                 query = f'SELECT rel, "{part}" FROM entries WHERE rel IN ({marks})'
                 for rel, blob in db.execute(query, batch):
-                    loaded[rel] = pickle.loads(blob)
+                    value = _unpickle(blob)
+                    if isinstance(value, tuple) and len(value) == len(names):
+                        loaded[rel] = value
         for entry in entries:
+            if entry.rel not in loaded:  # not stored, or unreadable: parse the file again
+                loaded[entry.rel] = _heavy_again(entry.path, entry.rel, part)
+                self._forget(entry.rel)
             for name, value in zip(names, loaded[entry.rel]):
                 setattr(entry, name, value)
+
+    def _forget(self, rel: str) -> None:
+        """Make the next build parse this file again (its stored row is damaged)."""
+        row = self.rows.get(rel)
+        if row is not None:
+            row.stamp = row.digest = ""
+        if self._db is not None and os.getpid() == self._pid:
+            self._db.execute("UPDATE entries SET stamp = '', digest = '' WHERE rel = ?", (rel,))
 
     def close(self) -> None:
         if self._db is not None:

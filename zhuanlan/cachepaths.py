@@ -47,7 +47,17 @@ def serve_output(root: Path) -> Path:
 
 def manifest(root: Path, out_dir: Path) -> Path:
     """What the last build into `out_dir` wrote (output.Manifest); the search index keeps its
-    state beside it (searchindex.State)."""
+    state beside it (searchindex.State). Named by the output folder's path relative to the site
+    folder when it is inside it ("output"), so a copied or moved site finds its own."""
+    out, site = out_dir.resolve(), root.resolve()
+    name = out.relative_to(site).as_posix() if out.is_relative_to(site) else str(out)
+    key = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return folder(root) / f"output-{key}.json"
+
+
+def legacy_manifest(root: Path, out_dir: Path) -> Path:
+    """Where earlier versions kept it (named by the absolute path): taken over once, so that an
+    upgraded site still removes what its last build wrote."""
     key = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:12]
     return folder(root) / f"output-{key}.json"
 

@@ -5,6 +5,13 @@ Unchanged files are not rewritten; files a previous build made and this one did 
 A manifest of what each build wrote (path → content hash or source stamp) lives in the site's
 cache folder, never in output/, so it is not uploaded with the site. A marker beside it says a
 build is staging; if a build was killed mid-way, the next one sweeps its temporary files away.
+
+Committing is a journal and renames: the new manifest is written beside the old one (the journal)
+before the first file is swapped, and moved over it when the last is done. A build killed in
+between leaves the journal, and the next start (finish_interrupted_commit: every build, serve and
+deploy) moves the remaining temporary files into place and removes what the new build no longer
+has, so output/ is always one whole build. Only files a manifest lists are ever removed, and only
+inside the output folder.
 """
 from __future__ import annotations
 
@@ -22,6 +29,10 @@ from pathlib import Path
 from .stamps import RACY_MARGIN_NS, digest, stamp_of
 
 TEMP_SUFFIX = ".zhuanlan-tmp"
+# Tests kill a build at a point inside the commit (after this many renames and removals) to prove
+# that the next start finishes it; never set otherwise.
+STOP_ENV = "ZHUANLAN_TEST_STOP_COMMIT_AFTER"
+STOP_EXIT = 86
 
 
 @dataclass
@@ -56,21 +67,32 @@ class Manifest:
         self.stories = 0
         self.scanned = 0  # when that build looked at its input files (ns)
         self.stages: dict[str, str] = {}  # digest of the inputs of whole-site outputs (the search index)
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            self.entries = data["files"]
-            self.pages = data.get("pages", {})
-            self.inputs = data.get("inputs", "")
-            self.warnings = data.get("warnings", [])
-            self.stories = data.get("stories", 0)
-            self.scanned = data.get("scanned", 0)
-            self.stages = data.get("stages", {})
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        self._use(_read_json(path) or _files_only(path))
+
+    def _use(self, data: dict | None) -> None:
+        """Take the manifest's data, when it has the right shape (anything else is no manifest:
+        the next build writes every file, and removes nothing)."""
+        if data is None:
+            return
+        self.entries = data["files"]  # a bad path in it is never removed (remove_ours)
+        self.pages, self.inputs, self.warnings = data["pages"], data["inputs"], data["warnings"]
+        self.stories, self.scanned, self.stages = data["stories"], data["scanned"], data["stages"]
+
+    @staticmethod
+    def data(entries: dict[str, str], pages: dict[str, str], inputs: str, warnings: list, stories: int,
+             scanned: int, stages: dict[str, str]) -> dict:
+        """What the manifest file holds."""
+        return {"files": entries, "pages": pages, "inputs": inputs, "warnings": warnings, "stories": stories,
+                "scanned": scanned, "stages": stages}
 
     @property
     def marker(self) -> Path:
         return self.path.with_suffix(".staging")
+
+    @property
+    def journal(self) -> Path:
+        """The next manifest, while a commit moves files into place (see the module docstring)."""
+        return self.path.with_suffix(".commit")
 
     def kept(self, prefix: str | tuple[str, ...], out_dir: Path) -> list[Staged] | None:
         """Every file under `prefix` (or any of several) from the last build, unchanged; None if
@@ -88,14 +110,134 @@ class Manifest:
 
     def save(self, entries: dict[str, str], pages: dict[str, str], inputs: str, warnings: list, stories: int,
              scanned: int, stages: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(".tmp")
-        data = {"files": entries, "pages": pages, "inputs": inputs, "warnings": warnings, "stories": stories,
-                "scanned": scanned, "stages": stages}
-        temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
-        os.replace(temp, self.path)
-        self.entries, self.pages, self.inputs, self.warnings = entries, pages, inputs, warnings
-        self.stories, self.scanned, self.stages = stories, scanned, stages
+        data = self.data(entries, pages, inputs, warnings, stories, scanned, stages)
+        _write_json(self.path, data)
+        self._use(data)
+
+
+# The manifest's keys and the type each value must have.
+_SHAPE = {"files": dict, "pages": dict, "inputs": str, "warnings": list, "stories": int, "scanned": int,
+          "stages": dict}
+
+
+def _read_json(path: Path) -> dict | None:
+    """A manifest (or journal) file's data, or None when it is missing, damaged or of another shape."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(key), kind) for key, kind in _SHAPE.items()):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for name in ("files", "pages", "stages")
+               for k, v in data[name].items()):
+        return None
+    if not all(isinstance(w, list) and len(w) == 6 for w in data["warnings"]):
+        return None
+    return data
+
+
+def _files_only(path: Path) -> dict | None:
+    """From a manifest damaged elsewhere, the list of files the last build wrote, when that part is
+    whole: without it a file whose name changed (a poster after base_url did) would stay forever,
+    since only files a manifest names are ever removed. The rest counts as missing."""
+    try:
+        files = json.loads(path.read_text("utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return None
+    return Manifest.data(files, {}, "", [], 0, 0, {})
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
+    os.replace(temp, path)
+
+
+def safe_rel(rel: str) -> bool:
+    """A path under the output folder, as a manifest may name one: relative, no "..", no NUL."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\x00" not in rel and "\\" not in rel \
+        and all(part not in ("", ".", "..") for part in parts)
+
+
+def finish_interrupted_commit(manifest: Manifest, out_dir: Path) -> bool:
+    """If a build was killed while committing into out_dir, finish its commit: the rest of its
+    files into place, what it no longer has removed, its manifest saved. True when there was one.
+
+    Every build and serve calls this before looking at output/ (under output_lock), and so must
+    anything else that reads output/ by its manifest (deploy)."""
+    journal = manifest.journal
+    if not journal.exists():
+        return False
+    data = _read_json(journal)
+    if data is None:  # cannot be: the journal is written whole before anything is swapped
+        journal.unlink(missing_ok=True)
+        return False
+    out = str(out_dir)
+    new = data["files"]
+    failed = []
+    for rel in new:
+        target = os.path.join(out, rel)
+        if safe_rel(rel) and os.path.lexists(target + TEMP_SUFFIX):
+            try:
+                os.replace(target + TEMP_SUFFIX, target)
+            except OSError:  # a folder in the way, say: the manifest lists what is there instead
+                failed.append(rel)
+                _remove_temp(target + TEMP_SUFFIX, out_dir)
+    for rel in failed:
+        if rel in manifest.entries:
+            new[rel] = manifest.entries[rel]
+        else:
+            del new[rel]
+    for rel in set(manifest.entries) - set(new):
+        remove_ours(out_dir, rel)
+    if failed:
+        _write_json(journal, data)
+    os.replace(journal, manifest.path)
+    manifest._use(data)
+    return True
+
+
+def remove_ours(out_dir: Path, rel: str) -> bool:
+    """Remove a file a manifest says a build wrote, never anything outside the output folder
+    (a ".." in a damaged manifest, or a folder in output/ that is a link to elsewhere)."""
+    if not safe_rel(rel):
+        return False
+    target = out_dir / rel
+    real_out = os.path.realpath(out_dir)
+    if os.path.commonpath([real_out, os.path.realpath(target.parent)]) != real_out:
+        return False
+    try:
+        target.unlink()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        return False
+    _prune_empty_dirs(target.parent, out_dir)
+    return True
+
+
+def output_refusal(out_dir: Path, site_dir: Path, sources: list[Path], allowed: list[Path] = ()) -> str | None:
+    """Why `out_dir` must not be a build's output folder, or None. Writing there would mix the
+    site's files with its sources, and a later build would remove them: a filesystem root, the
+    site folder or a folder holding it, and a folder in, or holding, one of `sources` (content/,
+    themes/…) are refused; `allowed` are exceptions inside them (serve's own output in .cache/)."""
+    out = Path(os.path.realpath(out_dir))
+    if any(out == Path(os.path.realpath(a)) for a in allowed):
+        return None
+    if out.parent == out:
+        return f"输出文件夹不能是磁盘的根目录（{out_dir}）：生成会把网站文件写满整个磁盘的顶层。请换一个专用的文件夹，例如默认的 output/"
+    site = Path(os.path.realpath(site_dir))
+    if out == site or out in site.parents:
+        return (f"输出文件夹 {out_dir} 就是网站文件夹或包含了它：生成的文件会和 site.yaml、content/ 混在一起，"
+                f"以后的生成还可能删掉它们。请换一个专用的文件夹，例如默认的 output/")
+    for source in sources:
+        real = Path(os.path.realpath(source))
+        if out == real or real in out.parents or out in real.parents:
+            return (f"输出文件夹 {out_dir} 与源文件夹 {source} 重叠：生成的文件会和文章、图片、模板混在一起，"
+                    f"以后的生成还可能删掉源文件。请换一个专用的文件夹，例如默认的 output/")
+    return None
 
 
 @contextmanager
@@ -127,6 +269,7 @@ class Stager:
 
     def __post_init__(self) -> None:
         self._out = str(self.out_dir)
+        finish_interrupted_commit(self.manifest, self.out_dir)  # a previous build was killed while committing
         if self.manifest.marker.exists():
             sweep_temporaries(self.out_dir)  # a previous build was interrupted while staging
         self.manifest.marker.parent.mkdir(parents=True, exist_ok=True)
@@ -176,53 +319,88 @@ class Stager:
     def commit(self, staged: list[Staged], pages: dict[str, str] | None = None, inputs: str = "",
                warnings: list | None = None, stories: int = 0, scanned: int = 0,
                stages: dict[str, str] | None = None) -> WriteStats:
+        """Move the staged files into place and remove what this build no longer has, with the
+        new manifest written first as the journal (see the module docstring)."""
         stats = WriteStats()
-        new_entries: dict[str, str] = {}
-        for item in staged:
-            new_entries[item.rel] = item.stamp
-            if item.temp is None:
-                stats.unchanged += 1
-            else:
-                os.replace(item.temp, item.temp[: -len(TEMP_SUFFIX)])
-                stats.written += 1
-                stats.changed.append(item.rel)
-        for rel in set(self.manifest.entries) - set(new_entries):
-            target = self.out_dir / rel
-            try:
-                target.unlink()
-                stats.removed += 1
-                stats.changed.append(rel)
-            except FileNotFoundError:
-                continue
-            _prune_empty_dirs(target.parent, self.out_dir)
-        self.manifest.save(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {})
+        new_entries = {item.rel: item.stamp for item in staged}
+        data = self.manifest.data(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {})
+        _write_json(self.manifest.journal, data)
+        stop = _Stop()
+        try:
+            for item in staged:
+                if item.temp is None:
+                    stats.unchanged += 1
+                else:
+                    os.replace(item.temp, item.temp[: -len(TEMP_SUFFIX)])
+                    stats.written += 1
+                    stats.changed.append(item.rel)
+                    stop.step()
+            for rel in set(self.manifest.entries) - set(new_entries):
+                if remove_ours(self.out_dir, rel):
+                    stats.removed += 1
+                    stats.changed.append(rel)
+                stop.step()
+        except BaseException:
+            # Interrupted (Ctrl+C) or failed mid-way: finish from the journal rather than leave
+            # a mix; if even that fails, the next start finishes it.
+            finish_interrupted_commit(self.manifest, self.out_dir)
+            self.manifest.marker.unlink(missing_ok=True)
+            raise
+        os.replace(self.manifest.journal, self.manifest.path)
+        self.manifest._use(data)
         self.manifest.marker.unlink(missing_ok=True)
         return stats
 
     def discard(self, staged: list[Staged]) -> None:
-        """Remove what this build staged (and folders it made that are left empty)."""
-        if staged:
-            for item in staged:
-                if item.temp:
-                    _remove_temp(item.temp, self.out_dir)
-        else:  # the staged list was lost with a failed worker: look for temporaries instead
-            sweep_temporaries(self.out_dir)
-        self.manifest.marker.unlink(missing_ok=True)
+        """Remove what this build staged (and folders it made that are left empty): the files
+        it knows of, then any others (staged by a worker or a stage that failed part-way). The
+        marker stays if some could not be removed, so that the next build sweeps them."""
+        left = False
+        for item in staged:
+            if item.temp:
+                left |= not _remove_temp(item.temp, self.out_dir)
+        left |= not sweep_temporaries(self.out_dir)
+        if not left:
+            self.manifest.marker.unlink(missing_ok=True)
 
 
-def _remove_temp(temp: str, out_dir: Path) -> None:
+class _Stop:
+    """The test hook of STOP_ENV: the process ends at once, as a kill would end it."""
+
+    def __init__(self) -> None:
+        self.after = int(os.environ.get(STOP_ENV, "-1"))
+        self.done = 0
+        self._check()
+
+    def step(self) -> None:
+        self.done += 1
+        self._check()
+
+    def _check(self) -> None:
+        if self.done == self.after:
+            os._exit(STOP_EXIT)
+
+
+def _remove_temp(temp: str, out_dir: Path) -> bool:
+    """False when the file is still there."""
     try:
         os.unlink(temp)
     except FileNotFoundError:
-        return
+        return True
+    except OSError:
+        return False
     _prune_empty_dirs(Path(temp).parent, out_dir)
+    return True
 
 
-def sweep_temporaries(out_dir: Path) -> None:
+def sweep_temporaries(out_dir: Path) -> bool:
+    """Remove every temporary file under out_dir; False when some could not be removed."""
+    removed = True
     for folder, _, files in os.walk(out_dir, topdown=False):
         for name in files:
             if name.endswith(TEMP_SUFFIX):
-                _remove_temp(os.path.join(folder, name), out_dir)
+                removed &= _remove_temp(os.path.join(folder, name), out_dir)
+    return removed
 
 
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:

@@ -25,17 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, cachepaths, feeds, fonts, images, minify, poster, qr, searchindex, urls
+from . import cachepaths, feeds, fonts, images, minify, poster, qr, searchindex, urls
 from .cache import ParseCache, Row, parse_to_rows
 from .config import Config
 from .content import Entry, Story, parse_file
-from .output import Manifest, Stager, Staged, WriteStats, output_lock
-from .problems import ERROR, BuildFailed, Problem, Problems
+from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_commit, output_lock, output_refusal
+from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
 from .rebuild import Fingerprinter, template_digests
-from .render import PageJob, Renderer, TemplateProblem
+from .render import DEFAULT_THEME, PageJob, Renderer, TemplateProblem
 from .site import Site, build_site, relink_story
 from .sources import Scanned, Sources, scan_site, static_files
-from .stamps import RACY_MARGIN_NS, digest, text_digest
+from .stamps import RACY_MARGIN_NS, digest, engine_key, text_digest
 from .textrules import WordList
 from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
 
@@ -191,8 +191,19 @@ class Builder:
     def build(self) -> BuildResult:
         """Build the site. Raises BuildFailed (with every problem) and leaves output/ untouched."""
         out = self.options.out.resolve()
+        refusal = self.output_refusal(out)
+        if refusal:
+            problems = Problems()
+            problems.error("", 0, refusal)
+            raise BuildFailed(problems)
         with output_lock(out):
             return self._build(out)
+
+    def output_refusal(self, out: Path) -> str | None:
+        """Why `out` cannot be this site's output folder (it holds or lies in its sources), or None."""
+        root = self.options.site_dir
+        return output_refusal(out, root, [root / "content", root / "themes", cachepaths.folder(root), DEFAULT_THEME],
+                              allowed=[cachepaths.serve_output(root)])
 
     def close(self) -> None:
         if self.cache is not None:
@@ -249,7 +260,7 @@ class Builder:
         manifest = self._manifest(found.config, out_dir)
         clock.lap("scan")
         if self._nothing_changed(found, manifest, out_dir):
-            problems.extend([Problem(*p) for p in manifest.warnings])
+            problems.extend([problem_from_row(row, found.config.root) for row in manifest.warnings])
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)
@@ -269,7 +280,7 @@ class Builder:
             clock.lap("search")
             staged += self._feeds(site, plan, stager)
             clock.lap("feeds")
-            staged += self._static(found.dirs, stager)
+            staged += self._static(found.dirs, found.config.root, stager)
             clock.lap("static")
             staged += self._files(site, checked.gallery, stager)
             clock.lap("files")
@@ -287,10 +298,15 @@ class Builder:
     # -- the stages, in order -------------------------------------------------------------------
 
     def _manifest(self, config: Config, out_dir: Path) -> Manifest:
-        """What the last build into this output folder wrote (kept between builds by serve)."""
+        """What the last build into this output folder wrote (kept between builds by serve); a
+        commit a killed build left unfinished is finished first."""
         path = cachepaths.manifest(config.root, out_dir)
         if self.manifest is None or self.manifest.path != path:
+            legacy = cachepaths.legacy_manifest(config.root, out_dir)
+            if not path.exists() and legacy.exists():
+                os.replace(legacy, path)
             self.manifest = Manifest(path)
+        finish_interrupted_commit(self.manifest, out_dir)
         return self.manifest
 
     def _nothing_changed(self, found: Scanned, manifest: Manifest, out_dir: Path) -> bool:
@@ -313,7 +329,8 @@ class Builder:
         records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
                                       found.scanned_ns)
         clock.lap("parse")
-        site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts)
+        site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
+                          refused=found.sources.refusal)
         clock.lap("link")
         gallery = images.prepare(site, worker_count(options.workers), problems)  # derivatives; cached
         clock.lap("images")
@@ -332,7 +349,7 @@ class Builder:
         renderer, options = checked.renderer, self.options
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            text_digest(ENGINE_VERSION, checked.scanned.config_digest, str(options.drafts),
+            text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
                         repr(renderer.env.globals["nav"]), qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
@@ -375,9 +392,9 @@ class Builder:
         files[urls.FIXED["robots"]] = feeds.robots_txt(site)
         return [stager.stage_bytes(rel, text.encode("utf-8")) for rel, text in files.items()]
 
-    def _static(self, dirs: list[Path], stager: Stager) -> list[Staged]:
+    def _static(self, dirs: list[Path], root: Path, stager: Stager) -> list[Staged]:
         """The theme's static files (the default theme's scripts minified)."""
-        return [minify.stage_static(stager, rel, source) for rel, source in static_files(dirs).items()]
+        return [minify.stage_static(stager, rel, source) for rel, source in static_files(dirs, root).items()]
 
     def _files(self, site: Site, gallery: images.Gallery, stager: Stager) -> list[Staged]:
         """Image derivatives and the other content files pages use (attachments), copied."""
@@ -394,7 +411,7 @@ class Builder:
     def _commit(self, checked: Checked, plan: Plan, stager: Stager, staged: list[Staged],
                 problems: Problems) -> WriteStats:
         """Move every staged file into place and save the manifest; this build is now the last one."""
-        warnings = [(p.path, p.line, p.level, p.message, p.col, p.rule) for p in problems.items]
+        warnings = [portable_row(p, checked.scanned.config.root) for p in problems.items]
         stats = stager.commit(staged, pages=plan.fingerprints, inputs=checked.scanned.inputs, warnings=warnings,
                               stories=len(checked.site.stories), scanned=checked.scanned.scanned_ns,
                               stages=plan.stages)
@@ -410,12 +427,13 @@ class Builder:
         path = cachepaths.parse_cache(config.root)
         if self.cache is None or self.cache.path != path:
             self.close()
-            self.cache = ParseCache(path)
+            self.cache = ParseCache(path, config.content_dir)
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))
         words = config.check.words  # the site's word list, for the text rules a build enforces
         todo: list[tuple[Path, str, str, WordList]] = []
+        loaded: dict[str, tuple] = {}
         for path, rel, stamp in sources.documents:
             if cache.fresh(rel, stamp) is None:
                 row = cache.rows.get(rel)
@@ -424,8 +442,14 @@ class Builder:
                 else:
                     todo.append((path, rel, stamp, words))
                     continue
+            found = cache.record(rel)
+            if found is None:  # a row this code cannot read: parse the file again
+                todo.append((path, rel, stamp, words))
+                continue
+            loaded[rel] = found
             if cache.rows[rel].words != words.key:
                 cache.recheck(rel, path, words)
+                loaded[rel] = cache.record(rel)
         for batch in parse_rows(todo, workers, self.options.progress):
             cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
         present = {rel for _, rel, _ in sources.documents}
@@ -433,7 +457,7 @@ class Builder:
         cache.mark_scanned(scanned_ns)
         records: list[Entry] = []
         for _, rel, _ in sources.documents:
-            parsed, text_problems = cache.record(rel)
+            parsed, text_problems = loaded.get(rel) or cache.record(rel)
             problems.extend(parsed.problems)
             if parsed.item is not None:
                 records.append(parsed.item)

@@ -40,6 +40,23 @@ def display_path(path: str, cwd: str | None = None) -> str:
     return path if rel.startswith("..") else rel
 
 
+def portable_row(problem: Problem, root: Path) -> list:
+    """A problem as the output manifest keeps it: its path relative to the site folder when it
+    is in it, so a copied or moved site's messages name its own files (problem_from_row)."""
+    path = problem.path
+    if path and os.path.isabs(path):
+        rel = os.path.relpath(path, root)
+        path = path if rel.startswith("..") else rel
+    return [path, problem.line, problem.level, problem.message, problem.col, problem.rule]
+
+
+def problem_from_row(row: list, root: Path) -> Problem:
+    path = row[0]
+    if path and not os.path.isabs(path):
+        path = os.path.join(root, path)
+    return Problem(path, *row[1:])
+
+
 @dataclass
 class Problems:
     items: list[Problem] = field(default_factory=list)

@@ -28,13 +28,12 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from . import ENGINE_VERSION
 from .output import Manifest, Staged, Stager
 from .search import indexformat
 from .search.indexformat import INDEX_DIR, LEVELS
 from .search.normalization import t2s_table
 from .search.records import story_record
-from .stamps import digest
+from .stamps import digest, engine_key
 
 if TYPE_CHECKING:
     from .content import Story
@@ -110,11 +109,11 @@ class State:
         try:
             with np.load(cls.path(manifest, meta)) as data:
                 header = json.loads(str(data["header"]))
-                if header != {"format": indexformat.FORMAT, "engine": ENGINE_VERSION}:
+                if header != {"format": indexformat.FORMAT, "engine": engine_key()}:
                     return None
                 state = cls([int(c) for c in data["counts"]], data["sources"].tolist(), data["records"].tolist(),
                             data["sizes"], [data[f"members{i}"] for i in range(len(LEVELS))])
-        except (OSError, ValueError, KeyError):
+        except Exception:  # damaged or of another shape (np.load raises many kinds): build whole
             return None
         n = len(state.sources)
         if not (isinstance(state.sources, list) and isinstance(state.records, list) and len(state.records) == n
@@ -128,7 +127,7 @@ class State:
         path = self.path(manifest, meta_digest)
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(".tmp.npz")
-        np.savez(temp, header=np.array(json.dumps({"format": indexformat.FORMAT, "engine": ENGINE_VERSION})),
+        np.savez(temp, header=np.array(json.dumps({"format": indexformat.FORMAT, "engine": engine_key()})),
                  counts=np.array(self.counts, np.int64), sources=np.array(self.sources, dtype="U32"),
                  records=np.array(self.records, dtype="U32"), sizes=self.sizes,
                  **{f"members{i}": m for i, m in enumerate(self.members)})

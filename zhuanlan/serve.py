@@ -29,6 +29,7 @@ from .sources import is_leftover
 EVENTS_PATH = "/__zhuanlan/events"
 SCRIPT_PATH = "/__zhuanlan/live.js"
 QUIET_SECONDS = 0.08  # rapid saves within this gap become one rebuild
+NAME_MAX = 255  # bytes in one path segment: longer ones name no file (the OS says ENAMETOOLONG)
 IGNORED_PARTS = {cachepaths.CACHE_DIR, "output", ".git", "__pycache__"}
 WATCHED_DIRS = ("content", "themes")  # and site.yaml
 
@@ -107,6 +108,31 @@ def make_handler(out_dir: Path, base_path: str, state: ServeState):
             pass
 
         def do_GET(self) -> None:
+            if self._refused():
+                return
+            try:
+                self._get()
+            except ConnectionError:  # the browser went away
+                return
+            except OSError:  # whatever the disk says of a path no page has: not found
+                self._html(404, out_dir / "404.html")
+
+        def do_HEAD(self) -> None:
+            if not self._refused():
+                super().do_HEAD()
+
+        def _refused(self) -> bool:
+            """Answer a path no file can have at once: a NUL (400) or a segment too long (414)."""
+            path = unquote(urlsplit(self.path).path)
+            if "\x00" in path:
+                self._send(400, "text/plain; charset=utf-8", "网址中含有不允许的字符（%00）".encode("utf-8"))
+                return True
+            if any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in path.split("/")):
+                self._send(414, "text/plain; charset=utf-8", "网址中有一段过长".encode("utf-8"))
+                return True
+            return False
+
+        def _get(self) -> None:
             path = urlsplit(self.path).path
             if path == EVENTS_PATH:
                 return self._events()
@@ -309,6 +335,17 @@ def _base_path(site_dir: Path) -> str:
     return config.base_path if config else "/"
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    """The preview server: a thread per request, and a listen queue long enough for a burst
+    (a page and its pictures, several phones reloading at once); socketserver's default is 5."""
+
+    daemon_threads = True
+    request_queue_size = 1024
+
+    def handle_error(self, request, client_address) -> None:  # one line, not a traceback
+        print(f"预览服务器处理请求时出错：{sys.exc_info()[1]!r}", file=sys.stderr, flush=True)
+
+
 def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threading.Event | None = None,
           stop: threading.Event | None = None) -> int:
     out_dir = cachepaths.serve_output(site_dir)
@@ -317,11 +354,10 @@ def serve(site_dir: Path, host: str, port: int, workers: int = 0, ready: threadi
     base_path = _base_path(site_dir)
     _build(builder, state, base_path)  # a broken site still starts the server: the page shows the problems
     try:
-        server = http.server.ThreadingHTTPServer((host, port), make_handler(out_dir, base_path, state))
+        server = _Server((host, port), make_handler(out_dir, base_path, state))
     except OSError as exc:
         print(f"无法在 {host}:{port} 启动预览：{exc.strerror or exc}。请换一个端口：--port 8001", file=sys.stderr)
         return 1
-    server.daemon_threads = True
     changes = _Changes(site_dir)
     observer = Observer()
     watches = _Watches(observer, changes, site_dir)

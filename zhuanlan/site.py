@@ -7,6 +7,7 @@ import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import urls
 from .config import Config
@@ -99,8 +100,9 @@ def _choices(names) -> str:
 
 
 def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path], problems: Problems,
-               drafts: bool = False) -> Site:
-    """Link parsed records into a site; every cross-file problem is added to `problems`."""
+               drafts: bool = False, refused: Callable[[str], str | None] | None = None) -> Site:
+    """Link parsed records into a site; every cross-file problem is added to `problems`.
+    `refused` says why a content path is not published (a link out of the site folder)."""
     stories = [i for i in items if isinstance(i, Story)]
     draft_rels = set()
     if not drafts:
@@ -134,7 +136,7 @@ def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path],
     for brand in brands.values():
         site.brand_children[brand.id] = [b for b in brands.values() if b.parent == brand.id]
     _group_stories(site)
-    _resolve_refs(site, asset_files, draft_rels, problems)
+    _resolve_refs(site, asset_files, draft_rels, problems, refused or (lambda rel: None))
     return site
 
 
@@ -323,7 +325,8 @@ def _relate(site: Site) -> None:
         site.related[story.slug] = [stories[other] for other, _ in counts.most_common(limit)]
 
 
-def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str], problems: Problems) -> None:
+def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str], problems: Problems,
+                  refused: Callable[[str], str | None]) -> None:
     linker = site.linker
     by_rel: dict[str, str] = {entry.rel: entry.url for entry in site.entries()}
     known_urls = set(by_rel.values()) | set(urls.FIXED.values())
@@ -334,7 +337,7 @@ def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str]
 
     for entry in site.entries():
         entry.ref_urls = [_resolve_one(ref, entry, site, by_rel, known_urls, asset_files, draft_rels,
-                                       basenames, linker, problems) for ref in entry.refs]
+                                       basenames, linker, problems, refused) for ref in entry.refs]
         if isinstance(entry, Story):
             for attachment in entry.attachments:
                 attachment.url = entry.ref_url(attachment.ref)
@@ -350,12 +353,14 @@ def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str]
         if rel in asset_files:
             path = asset_files[rel]
             site.assets[rel] = Asset(rel, path, path.stat().st_size, linker.path(urls.asset(rel)))
+        elif refused(rel):
+            problems.error(config.path, line, f"{label} \"{value}\" {refused(rel)}")
         else:
             problems.error(config.path, line, f"{label} \"{value}\" 不存在：路径从 content/ 算起，例如 {example}")
 
 
 def _resolve_one(ref: Ref, entry: Entry, site: Site, by_rel, known_urls, asset_files, draft_rels,
-                 basenames, linker: urls.Linker, problems: Problems) -> str:
+                 basenames, linker: urls.Linker, problems: Problems, refused: Callable[[str], str | None]) -> str:
     label = REF_LABELS.get(ref.kind, "链接")
     if ref.target is None:
         problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向了 content 文件夹之外：请把文件放进 content/ 中")
@@ -375,7 +380,8 @@ def _resolve_one(ref: Ref, entry: Entry, site: Site, by_rel, known_urls, asset_f
             problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向的文件不存在{_nearby(ref.target, entry.rel, basenames)}")
         return "#"
     if ref.target not in asset_files:
-        problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向的文件不存在{_nearby(ref.target, entry.rel, basenames)}")
+        reason = refused(ref.target) or f"指向的文件不存在{_nearby(ref.target, entry.rel, basenames)}"
+        problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" {reason}")
         return "#"
     asset = site.assets.get(ref.target)
     if asset is None:

@@ -4,16 +4,16 @@ changed at all. Nothing is read but site.yaml; files are only looked at."""
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ENGINE_VERSION
 from .config import Config, load_config
 from .content import kind_of
 from .problems import BuildFailed, Problems
-from .render import theme_dirs
-from .stamps import digest, file_stamp, stamp_mtime, stamp_of, text_digest
+from .render import DEFAULT_THEME, theme_dirs
+from .stamps import digest, engine_key, file_stamp, stamp_mtime, stamp_of, text_digest
 
 # Files editors leave beside the ones they edit: never content, and no reason to rebuild (serve).
 EDITOR_LEFTOVERS = (".swp", ".swx", ".tmp", "~", ".bak", ".DS_Store")
@@ -31,6 +31,21 @@ class Sources:
     documents: list[tuple[Path, str, str]] = field(default_factory=list)  # (path, rel, stamp)
     assets: dict[str, Path] = field(default_factory=dict)
     asset_stamps: list[str] = field(default_factory=list)
+    # Links to files or folders outside the site folder (rel, or rel + "/" for a folder) → where
+    # they point: never read, never published; a reference to one is an error at its line.
+    refused: dict[str, str] = field(default_factory=dict)
+
+    def refusal(self, rel: str) -> str | None:
+        """What to say of a reference to `rel` when it is, or lies in, a refused link."""
+        for key, target in self.refused.items():
+            if rel == key:
+                where = ""
+            elif key.endswith("/") and rel.startswith(key):
+                where = f"所在的文件夹 content/{key.rstrip('/')} "
+            else:
+                continue
+            return f"{where}是指向网站文件夹之外（{target}）的符号链接，为安全起见不发布：请把文件本身复制到 content/ 中"
+        return None
 
 
 @dataclass
@@ -53,72 +68,149 @@ def scan_site(site_dir: Path, drafts: bool, problems: Problems) -> Scanned:
         raise BuildFailed(problems)
     dirs = theme_dirs(config.root, config.theme)
     scanned_ns = time.time_ns()  # before any stamp is read: later changes count as new
-    sources = scan_content(config.content_dir, problems)
+    sources = scan_content(config.content_dir, problems, config.root)
     config_digest = digest(config.path.read_bytes())
     stamps = [f"{rel}\x1e{stamp}" for _, rel, stamp in sources.documents] + sources.asset_stamps
-    stamps += [f"{p}\x1e{file_stamp(p)}" for p in theme_files(dirs)]
-    inputs = text_digest(ENGINE_VERSION, config_digest, str(drafts), str(dirs), *stamps)
+    stamps += [f"{_site_relative(p, config.root)}\x1e{file_stamp(p)}" for p in theme_files(dirs, config.root, problems)]
+    inputs = text_digest(engine_key(), config_digest, str(drafts), *(_site_relative(d, config.root) for d in dirs),
+                         *stamps)
     newest = max((stamp_mtime(s) for s in stamps), default=0)
     return Scanned(config, dirs, sources, scanned_ns, config_digest, inputs, newest)
 
 
-def scan_content(content_dir: Path, problems: Problems) -> Sources:
+def _site_relative(path: Path, root: Path) -> str:
+    """A path as the inputs digest keeps it: relative to the site folder when inside it, so a
+    copied or moved site (output and .cache included) has nothing to rebuild."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _inside(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def scan_content(content_dir: Path, problems: Problems, site_dir: Path | None = None) -> Sources:
     found = Sources()
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "找不到 content 文件夹：文章放在 content/stories/，品牌放在 content/brands/")
         return found
-    _scan(str(content_dir), "", found, problems)
+    site = os.path.realpath(site_dir or content_dir.parent)
+    real = os.path.realpath(content_dir)
+    if not _inside(real, site):
+        problems.error(content_dir, 0, f"content 文件夹是指向网站文件夹之外（{real}）的符号链接，为安全起见不读取："
+                                       f"请把 content 文件夹本身放在网站文件夹中")
+        return found
+    _ContentWalk(site, found, problems).walk(str(content_dir), "", (os.stat(content_dir),))
     return found
 
 
-def _scan(folder: str, prefix: str, found: Sources, problems: Problems) -> None:
-    """Walk with os.scandir (its entries carry stat results cheaply); plain strings until needed."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        name = entry.name
-        if name.startswith(".") or is_leftover(name):
-            continue
-        rel = prefix + name
+class _ContentWalk:
+    """Walks content/ with os.scandir (its entries carry stat results cheaply), plain strings
+    until needed. Only regular files are read (a named pipe would hang the build); links are
+    followed only within the site folder; a folder link back to a folder above it is a loop."""
+
+    def __init__(self, site: str, found: Sources, problems: Problems):
+        self.site, self.found, self.problems = site, found, problems
+
+    def walk(self, folder: str, prefix: str, above: tuple[os.stat_result, ...]) -> None:
         try:
-            if entry.is_dir():
-                if not name.startswith("_"):
-                    _scan(entry.path, rel + "/", found, problems)
-                continue
-            info = entry.stat()
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
-            continue  # removed while we looked
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or is_leftover(name):
+                continue
+            try:
+                self._entry(entry, prefix + name, above)
+            except OSError:
+                continue  # removed while we looked, or a link to nothing
+
+    def _entry(self, entry: os.DirEntry, rel: str, above: tuple[os.stat_result, ...]) -> None:
+        name = entry.name
+        if entry.is_symlink():
+            real = os.path.realpath(entry.path)
+            if not _inside(real, self.site):
+                self._refuse(entry, rel, real)
+                return
+        if entry.is_dir():
+            if name.startswith("_"):
+                return
+            info = entry.stat()
+            loop = next((a for a in above if os.path.samestat(a, info)), None)
+            if loop is not None:
+                target = os.path.realpath(entry.path)
+                self.problems.warning(entry.path, 0, f"这个文件夹链接指向它自己的上级文件夹（{target}），形成循环，已跳过："
+                                                     f"请删除这个链接")
+                return
+            self.walk(entry.path, rel + "/", (*above, info))
+            return
+        info = entry.stat()
+        if not stat.S_ISREG(info.st_mode):
+            self.problems.warning(entry.path, 0, "这不是普通文件（可能是命名管道或设备文件），已跳过：请删除它，"
+                                                 "或换成普通文件")
+            return
         stamp = stamp_of(info)
         if name.lower().endswith(".md"):
             if kind_of(rel) is None:
-                problems.warning(entry.path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
-                continue
-            found.documents.append((Path(entry.path), rel, stamp))
+                self.problems.warning(entry.path, 0, "这个 .md 文件不在 stories/、brands/、columns/ 或 pages/ 中，已忽略")
+                return
+            self.found.documents.append((Path(entry.path), rel, stamp))
         else:
-            found.assets[rel] = Path(entry.path)
-            found.asset_stamps.append(f"{rel}\x1e{stamp}")
+            self.found.assets[rel] = Path(entry.path)
+            self.found.asset_stamps.append(f"{rel}\x1e{stamp}")
+
+    def _refuse(self, entry: os.DirEntry, rel: str, real: str) -> None:
+        """A link out of the site folder: not read. Markdown is refused here; a picture or an
+        attachment where a reference names it (Sources.refusal)."""
+        if os.path.isdir(real):
+            self.found.refused[rel + "/"] = real
+            self.problems.warning(entry.path, 0, f"这个文件夹是指向网站文件夹之外（{real}）的符号链接，为安全起见"
+                                                 f"其中的文章和文件都不读取、不发布：请把需要的文件复制到 content/ 中")
+        elif entry.name.lower().endswith(".md"):
+            self.problems.error(entry.path, 0, f"这个文件是指向网站文件夹之外（{real}）的符号链接，为安全起见不读取、"
+                                               f"不发布：请把文件本身复制到 content/ 中")
+        else:
+            self.found.refused[rel] = real
 
 
-def theme_files(dirs: list[Path]) -> list[Path]:
+def theme_files(dirs: list[Path], site_dir: Path, problems: Problems | None = None) -> list[Path]:
+    """Every file of the themes' templates/ and static/. A link out of the site folder (and out
+    of the built-in theme) is an error when `problems` is given, and never listed."""
     files = []
     for theme in dirs:
         for sub in ("templates", "static"):
             folder = theme / sub
             if folder.is_dir():
-                files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+                files.extend(_theme_tree(folder, site_dir, problems))
     return files
 
 
-def static_files(dirs: list[Path]) -> dict[str, Path]:
+def _theme_tree(folder: Path, site_dir: Path, problems: Problems | None) -> list[Path]:
+    allowed = [os.path.realpath(DEFAULT_THEME), os.path.realpath(site_dir)]
+
+    def outside(path: Path) -> bool:
+        real = os.path.realpath(path)
+        if any(_inside(real, a) for a in allowed):
+            return False
+        if problems is not None:
+            problems.error(path, 0, f"主题中的这个文件或文件夹是指向网站文件夹之外（{real}）的符号链接，为安全起见"
+                                    f"不读取、不发布：请把文件本身复制到主题文件夹中")
+        return True
+
+    if outside(folder):
+        return []
+    return [path for path in sorted(folder.rglob("*"))
+            if not (path.is_symlink() and outside(path)) and path.is_file()]
+
+
+def static_files(dirs: list[Path], site_dir: Path) -> dict[str, Path]:
     """output-relative path → source; a site theme's file replaces the default one of that name."""
     files: dict[str, Path] = {}
     for theme in reversed(dirs):  # default first, the site's own theme last so it wins
         static = theme / "static"
         if not static.is_dir():
             continue
-        for path in sorted(static.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
+        for path in _theme_tree(static, site_dir, None):
+            if not path.name.startswith("."):
                 files["static/" + path.relative_to(static).as_posix()] = path
     return files

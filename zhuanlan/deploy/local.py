@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cachepaths
-from ..output import TEMP_SUFFIX, Manifest
+from ..output import TEMP_SUFFIX, Manifest, finish_interrupted_commit
 from ..problems import BuildFailed, Problems
 from ..sources import scan_site
 from ..stamps import RACY_MARGIN_NS
@@ -73,6 +73,8 @@ def _last_build(site_dir: Path, out_dir: Path, problems: Problems) -> Manifest |
         problems.error(out_dir, 0, f"网站设置有错误，不能发布。{BUILD_FIRST}")
         return None
     manifest = Manifest(cachepaths.manifest(found.config.root, out_dir))
+    if finish_interrupted_commit(manifest, out_dir):  # a build killed while committing: finish it first
+        manifest = Manifest(manifest.path)
     if not manifest.entries or not out_dir.is_dir() or not any(out_dir.iterdir()):
         problems.error(out_dir, 0, f"输出文件夹是空的，或者还没有成功生成过网站。{BUILD_FIRST}")
         return None

@@ -172,9 +172,12 @@ class _SourceIndex:
     def __init__(self, path: Path, content_dir: Path):
         self.path, self.content_dir = path, content_dir
         try:
-            self.rows: dict[str, list] = json.loads(path.read_text("utf-8"))
+            rows = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
-            self.rows = {}
+            rows = {}
+        # rows of another shape (damaged, or written by other code) are only lost speed-ups
+        self.rows: dict[str, list] = {rel: row for rel, row in rows.items() if _is_row(row)} \
+            if isinstance(rows, dict) else {}
         self.saved = {rel: list(row) for rel, row in self.rows.items()}
 
     @staticmethod
@@ -207,6 +210,11 @@ class _SourceIndex:
         temp = self.path.with_suffix(f".{os.getpid()}.tmp")
         temp.write_text(json.dumps(self.rows, ensure_ascii=False, sort_keys=True), "utf-8")
         os.replace(temp, self.path)
+
+
+def _is_row(row) -> bool:
+    return (isinstance(row, list) and len(row) == 3 and all(isinstance(n, int) for n in row[:2])
+            and isinstance(row[2], str) and len(row[2]) >= 16)
 
 
 def _sweep(cache_dir: Path, live: set[str]) -> None:

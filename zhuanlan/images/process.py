@@ -198,9 +198,12 @@ def record_path(cache_dir: str, source_hash: str) -> str:
 def load_record(cache_dir: str, source_hash: str) -> Record | None:
     try:
         with open(record_path(cache_dir, source_hash), encoding="utf-8") as handle:
-            return Record(**json.load(handle))
+            record = Record(**json.load(handle))
     except (OSError, ValueError, TypeError):
         return None
+    shaped = (isinstance(record.width, int) and isinstance(record.height, int) and record.width > 0
+              and record.height > 0 and isinstance(record.alpha, bool) and record.kind in ("raster", "gif"))
+    return record if shaped else None  # anything else is made again
 
 
 def _write_atomic(path: str, data: bytes) -> None:
