@@ -44,7 +44,8 @@ class Manifest:
 
     files: output path → content hash (or source stamp for copies); pages: URL → fingerprint
     of the page's inputs; inputs: digest of every input file's stamp (for the nothing-changed
-    check); warnings: the problems that build reported, repeated when nothing changed.
+    check); warnings: the problems that build reported, repeated when nothing changed; schedule:
+    the window of time in which its split of stories into published and scheduled holds (schedule.py).
     """
 
     def __init__(self, path: Path):
@@ -56,6 +57,7 @@ class Manifest:
         self.stories = 0
         self.scanned = 0  # when that build looked at its input files (ns)
         self.stages: dict[str, str] = {}  # digest of the inputs of whole-site outputs (the search index)
+        self.schedule: list[str] = ["", ""]
         try:
             data = json.loads(path.read_text("utf-8"))
             self.entries = data["files"]
@@ -65,6 +67,7 @@ class Manifest:
             self.stories = data.get("stories", 0)
             self.scanned = data.get("scanned", 0)
             self.stages = data.get("stages", {})
+            self.schedule = data.get("schedule", ["", ""])
         except (OSError, ValueError, KeyError, TypeError):
             pass
 
@@ -87,15 +90,15 @@ class Manifest:
         return bool(self.entries) and all(os.path.isfile(os.path.join(out, rel)) for rel in self.entries)
 
     def save(self, entries: dict[str, str], pages: dict[str, str], inputs: str, warnings: list, stories: int,
-             scanned: int, stages: dict[str, str]) -> None:
+             scanned: int, stages: dict[str, str], schedule: tuple[str, str] = ("", "")) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_suffix(".tmp")
         data = {"files": entries, "pages": pages, "inputs": inputs, "warnings": warnings, "stories": stories,
-                "scanned": scanned, "stages": stages}
+                "scanned": scanned, "stages": stages, "schedule": list(schedule)}
         temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
         os.replace(temp, self.path)
         self.entries, self.pages, self.inputs, self.warnings = entries, pages, inputs, warnings
-        self.stories, self.scanned, self.stages = stories, scanned, stages
+        self.stories, self.scanned, self.stages, self.schedule = stories, scanned, stages, list(schedule)
 
 
 @contextmanager
@@ -175,7 +178,7 @@ class Stager:
 
     def commit(self, staged: list[Staged], pages: dict[str, str] | None = None, inputs: str = "",
                warnings: list | None = None, stories: int = 0, scanned: int = 0,
-               stages: dict[str, str] | None = None) -> WriteStats:
+               stages: dict[str, str] | None = None, schedule: tuple[str, str] = ("", "")) -> WriteStats:
         stats = WriteStats()
         new_entries: dict[str, str] = {}
         for item in staged:
@@ -195,7 +198,7 @@ class Stager:
             except FileNotFoundError:
                 continue
             _prune_empty_dirs(target.parent, self.out_dir)
-        self.manifest.save(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {})
+        self.manifest.save(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {}, schedule)
         self.manifest.marker.unlink(missing_ok=True)
         return stats
 
