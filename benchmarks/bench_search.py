@@ -132,7 +132,7 @@ def our_updates(site: Path, out: Path) -> list[dict]:
                 edited.write_text(original.replace("。", "。网格员老周说，变化真大。", 1), "utf-8")
             else:
                 added.parent.mkdir(exist_ok=True)
-                added.write_text("---\ntitle: 新发布：网格连心又有新做法\ndate: 2030-01-01 09:00\nbrand: brand01\n"
+                added.write_text("---\ntitle: 新发布：网格连心又有新做法\ndate: 2025-01-01 09:00\nbrand: brand01\n"
                                  "columns: [column01]\n---\n" + story_body(random.Random(5), 1, 10), "utf-8")
             before = dict(_search_stamps(site, out))
             with _SearchClock() as clock:

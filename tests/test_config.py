@@ -5,7 +5,8 @@ import pytest
 from conftest import run_cli
 
 from zhuanlan.config import CheckConfig, Config, Footer, ImageSettings, MenuItem, load_config
-from zhuanlan.config.options import URL, Choice, Flag, Integer, ListOf, Section, SubConfig, Text
+from zhuanlan.config.site import Target
+from zhuanlan.config.options import URL, Choice, Flag, Integer, ListOf, Section, SubConfig, Text, Written
 from zhuanlan.config.reference import DOCUMENT, current, tables
 from zhuanlan.problems import Problems
 
@@ -127,23 +128,23 @@ def test_defaults_are_not_shared_between_configs(tmp_path):
 
 # -- declaring a new section -----------------------------------------------------------------------
 
-class Target(Section):
-    title = Text("名称", required=True, doc="目标的名称")
-    kind = Choice("类型", choices=("s3", "sftp", "folder"), required=True, doc="发布方式")
+class Mirror(Section):
+    title = Text("名称", required=True, doc="镜像的名称")
+    kind = Choice("类型", choices=("s3", "sftp", "folder"), required=True, doc="同步方式")
     endpoint = URL("地址", doc="S3 服务地址")
     port = Integer("端口", default=22, minimum=1, maximum=65535, doc="SFTP 端口")
     dry_run = Flag("演练", doc="只列出要上传的文件")
 
 
-class ConfigWithTargets(Config):
-    deploy = ListOf(SubConfig(Target, example="{名称: 正式站, 类型: s3}"), "发布", doc="发布到哪里")
+class ConfigWithMirrors(Config):
+    mirrors = ListOf(SubConfig(Mirror, example="{名称: 正式站, 类型: s3}"), "镜像", doc="同步到哪里")
 
 
 def test_a_new_section_declared_in_a_few_lines_is_read_checked_and_located(tmp_path):
     (tmp_path / "site.yaml").write_text("""\
 title: 站
 base_url: https://a.gov.cn/
-发布:
+镜像:
   - 名称: 正式站
     类型: s3
     地址: https://oss.example.com
@@ -154,17 +155,45 @@ base_url: https://a.gov.cn/
   - 类型: folder
 """, "utf-8")
     problems = Problems()
-    config = load_config(tmp_path, problems, ConfigWithTargets)
+    config = load_config(tmp_path, problems, ConfigWithMirrors)
     assert [(p.line, p.message) for p in problems.sorted()] == [
         (8, '类型 "ftp" 应是 s3、sftp、folder 之一，是不是 "sftp"？'),
         (9, '端口 "70000" 应是 1 到 65535 之间的整数'),
-        (11, "发布第 3 项应写成 {名称: 正式站, 类型: s3}"),
+        (11, "镜像第 3 项应写成 {名称: 正式站, 类型: s3}"),
     ]
-    assert [(t.title, t.kind, t.endpoint, t.port, t.dry_run) for t in config.deploy] == [
+    assert [(t.title, t.kind, t.endpoint, t.port, t.dry_run) for t in config.mirrors] == [
         ("正式站", "s3", "https://oss.example.com", 22, False)]
-    assert config.footer.host == "" and config.line_of("deploy.2.port") == 9
-    assert ConfigWithTargets(root=tmp_path, title="站", base_url="https://a.gov.cn/").deploy == []
-    assert "发布" in tables(ConfigWithTargets) and "deploy（发布）的每一项" in tables(ConfigWithTargets)
+    assert config.footer.host == "" and config.line_of("mirrors.2.port") == 9
+    assert ConfigWithMirrors(root=tmp_path, title="站", base_url="https://a.gov.cn/").mirrors == []
+    assert "镜像" in tables(ConfigWithMirrors) and "mirrors（镜像）的每一项" in tables(ConfigWithMirrors)
+
+
+class Span(Section):
+    start = Integer("起", default=0, doc="开始")
+    end = Integer("止", default=0, doc="结束")
+
+    def validate(self, written: Written) -> None:
+        if "end" not in written.given:
+            written.error("缺少止：请写 止:")
+        elif self.end < self.start:
+            written.warning(f"止 {self.end} 在起 {self.start} 之前，已对调", "end")
+            self.start, self.end = self.end, self.start
+
+
+class ConfigWithSpans(Config):
+    spans = ListOf(SubConfig(Span), "区间", doc="区间")
+
+
+def test_a_section_validates_what_ties_its_options_together_at_the_item_or_the_option_line(tmp_path):
+    (tmp_path / "site.yaml").write_text("title: 站\nbase_url: https://a.gov.cn/\n区间:\n  - 起: 5\n    止: 2\n"
+                                        "  - 起: 1\n  - {起: 1, 止: 3}\n", "utf-8")
+    problems = Problems()
+    config = load_config(tmp_path, problems, ConfigWithSpans)
+    assert [(p.line, p.level, p.message) for p in problems.sorted()] == [
+        (5, "警告", "止 2 在起 5 之前，已对调"),
+        (6, "错误", "缺少止：请写 止:"),
+    ]
+    assert [(s.start, s.end) for s in config.spans] == [(2, 5), (1, 0), (1, 3)]
 
 
 def test_a_declaration_without_a_doc_or_a_name_used_twice_is_refused():
@@ -179,7 +208,7 @@ def test_a_declaration_without_a_doc_or_a_name_used_twice_is_refused():
 def test_the_settings_reference_matches_the_declarations():
     document = DOCUMENT.read_text("utf-8")
     assert current(document) == tables(), "docs/网站设置.md 已过时：请运行 python -m zhuanlan.config.reference"
-    for section in (Config, Footer, ImageSettings, CheckConfig, MenuItem):
+    for section in (Config, Footer, ImageSettings, CheckConfig, MenuItem, Target):
         for option in section.options.values():
             assert f"| `{option.name}` | {'、'.join(option.aliases)} |" in document
     readme = (DOCUMENT.parents[1] / "README.md").read_text("utf-8")
@@ -193,3 +222,61 @@ def test_a_hand_written_menu_is_the_site_navigation(make_site):
     page = (site / "output" / "index.html").read_text("utf-8")
     nav = page[page.index('<nav class="site-nav"'):page.index("</nav>")]
     assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav) == [("/dj/", "首页"), ("/dj/columns/news/", "动态")]
+
+
+# -- secrets and publishing targets ----------------------------------------------------------------
+
+def test_a_secret_in_site_yaml_is_refused_at_its_line_by_the_build_and_by_check(make_site, capsys):
+    site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\nfooter:\n  主办单位: 甲\n  Secret_Key: abc\n"
+                                   "发布:\n  - {名称: U盘, 类型: folder, 路径: E:/dangjian/, 密码: 123456}\n"})
+    for command in (["--site", str(site)], ["check", "--site", str(site)]):
+        capsys.readouterr()
+        assert run_cli(*command) == 1
+        said = capsys.readouterr()
+        assert "site.yaml:5: 错误: “Secret_Key”像是密码或密钥" in said.out + said.err, command
+        assert "Traceback" not in said.err
+    assert not (site / "output").exists()
+    problems = Problems()
+    load_config(site, problems)
+    assert [(p.line, p.message.split("：")[0]) for p in problems.errors] == [(5, "“Secret_Key”像是密码或密钥"),
+                                                                          (7, "“密码”像是密码或密钥")]
+
+
+def test_publishing_targets_are_read_with_the_other_settings(tmp_path):
+    config, problems = load(tmp_path, """\
+title: 站
+base_url: https://a.gov.cn/
+deploy:
+  - name: oss
+    type: OSS
+    地址: https://oss-cn-hangzhou.aliyuncs.com/
+    存储桶: my-bucket
+    路径: /dangjian
+    寻址: 虚拟主机
+    端口: 2222
+  - 名称: 服务器
+    类型: sftp
+    主机: 10.0.0.5
+    用户: web
+    路径: var\\www
+    保留: /MP_verify_*.txt、downloads/
+  - 名称: oss
+    类型: 文件夹
+    路径: E:/dangjian
+  - 名称: 机房
+    类型: sftp
+    路径: /var/www/
+""")
+    assert [(p.line, p.level, p.message) for p in problems.sorted()] == [
+        (10, "警告", "端口只用于SFTP 服务器，发布目标“oss”是对象存储（S3 协议），已忽略"),
+        (17, "错误", "发布目标“oss”重名：每个目标的名称要不同，--target 靠它选择"),
+        (20, "错误", "发布目标“机房”缺少主机：请写 主机: 服务器地址"),
+        (20, "错误", "发布目标“机房”缺少用户：请写 用户: web"),
+    ]
+    oss, server, usb = config.deploy[:3]
+    assert (oss.kind, oss.endpoint, oss.path, oss.addressing, oss.port, oss.line) == (
+        "s3", "https://oss-cn-hangzhou.aliyuncs.com", "dangjian/", "virtual", 22, 4)
+    assert (server.kind, server.path, server.keep, server.delete_limit, server.workers) == (
+        "sftp", "var/www/", ["MP_verify_*.txt", "downloads/"], 256, 8)
+    assert (usb.kind, usb.path) == ("folder", "E:/dangjian/")
+    assert config.line_of("deploy.2.keep") == 16

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.parse
 import uuid
+from datetime import datetime
 from pathlib import Path
 from textwrap import dedent
 
@@ -16,13 +18,13 @@ import pytest
 
 import deploy_servers as servers
 import imagefiles
-from conftest import MINIMAL_SITE, REPO, run_cli
+from conftest import MINIMAL_SITE, REPO, run_cli, write_site
 from deploy_servers import bucket_md5s, md5s, puts
 
+from zhuanlan.config.secrets import secret_keys
 from zhuanlan.deploy import plan as plans
 from zhuanlan.deploy.local import LocalFile
 from zhuanlan.deploy.remote import MANIFEST_NAME, DeployError
-from zhuanlan.deploy.targets import secret_keys
 
 STORY = """\
 ---
@@ -115,10 +117,31 @@ def sftp_target(sshd, remote: Path, key: Path | str | None = None, known: Path |
     return "\n".join(lines) + "\n"
 
 
-def make_deploy_site(make_site, targets: str, files: dict | None = None) -> Path:
-    extra = dict(SITE, **(files or {}))
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    """MINIMAL_SITE and SITE, built once for the module."""
+    site = write_site(tmp_path_factory.mktemp("built") / "site", dict(MINIMAL_SITE, **SITE))
+    build(site)
+    return site
+
+
+@pytest.fixture
+def site_copy(built_site, tmp_path):
+    """site_copy(files) → a copy of the built site with `files` written over it, its caches kept (not
+    its output/): a test's first build of it parses only what the test changed and encodes no image."""
+
+    def copy(files: dict) -> Path:
+        site = tmp_path / "site"
+        shutil.copytree(built_site, site, ignore=shutil.ignore_patterns("output"))
+        return write_site(site, files)
+
+    return copy
+
+
+def make_deploy_site(site_copy, targets: str, files: dict | None = None) -> Path:
+    extra = dict(files or {})
     extra["site.yaml"] = dedent(MINIMAL_SITE["site.yaml"]) + dedent(targets)
-    site = make_site(extra)
+    site = site_copy(extra)
     build(site)
     return site
 
@@ -138,8 +161,8 @@ def deploy_process(site: Path, *args: str, env: dict | None = None) -> subproces
 
 # -- S3 ---------------------------------------------------------------------------------------
 
-def test_s3_first_deploy_types_and_caching_then_one_edit_then_nothing(make_site, s3, bucket, capsys):
-    site = make_deploy_site(make_site, s3_target(s3, bucket))
+def test_s3_first_deploy_types_and_caching_then_one_edit_then_nothing(site_copy, s3, bucket, capsys):
+    site = make_deploy_site(site_copy, s3_target(s3, bucket))
     capsys.readouterr()
     assert deploy(site) == 0
     out = capsys.readouterr().out
@@ -187,8 +210,8 @@ def test_s3_first_deploy_types_and_caching_then_one_edit_then_nothing(make_site,
     assert "没有变化" in capsys.readouterr().out
 
 
-def test_s3_upload_order_seen_by_the_server_and_deleted_story_gone(make_site, s3, bucket):
-    site = make_deploy_site(make_site, s3_target(s3, bucket))
+def test_s3_upload_order_seen_by_the_server_and_deleted_story_gone(site_copy, s3, bucket):
+    site = make_deploy_site(site_copy, s3_target(s3, bucket))
     assert deploy(site) == 0
     before = md5s(site / "output")
     (site / "content/stories/s4.md").unlink()
@@ -213,8 +236,8 @@ def test_s3_upload_order_seen_by_the_server_and_deleted_story_gone(make_site, s3
     assert remote == md5s(site / "output")
 
 
-def test_s3_dry_run_changes_nothing_and_the_deletion_limit_needs_yes(make_site, s3, bucket, capsys):
-    site = make_deploy_site(make_site, s3_target(s3, bucket).replace("寻址: path", "寻址: path\n            删除上限: 1"))
+def test_s3_dry_run_changes_nothing_and_the_deletion_limit_needs_yes(site_copy, s3, bucket, capsys):
+    site = make_deploy_site(site_copy, s3_target(s3, bucket).replace("寻址: path", "寻址: path\n            删除上限: 1"))
     assert deploy(site) == 0
     before = bucket_md5s(s3, bucket)
     for n in (3, 4):
@@ -236,10 +259,10 @@ def test_s3_dry_run_changes_nothing_and_the_deletion_limit_needs_yes(make_site, 
     assert bucket_md5s(s3, bucket) == md5s(site / "output")
 
 
-def test_s3_failure_half_way_then_the_same_command_finishes(make_site, s3, bucket, monkeypatch, capsys):
+def test_s3_failure_half_way_then_the_same_command_finishes(site_copy, s3, bucket, monkeypatch, capsys):
     from zhuanlan.deploy.s3 import S3Target
 
-    site = make_deploy_site(make_site, s3_target(s3, bucket))
+    site = make_deploy_site(site_copy, s3_target(s3, bucket))
     real_put, calls = S3Target.put, []
 
     def put_then_fail(self, upload, source):  # the network goes away after five files
@@ -263,8 +286,8 @@ def test_s3_failure_half_way_then_the_same_command_finishes(make_site, s3, bucke
     assert bucket_md5s(s3, bucket) == local
 
 
-def test_s3_keys_from_the_keyring(make_site, s3, bucket, isolated, monkeypatch):
-    site = make_deploy_site(make_site, s3_target(s3, bucket))
+def test_s3_keys_from_the_keyring(site_copy, s3, bucket, isolated, monkeypatch):
+    site = make_deploy_site(site_copy, s3_target(s3, bucket))
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     isolated["zhuanlan/oss:AWS_ACCESS_KEY_ID"] = "AKIAFROMKEYRING"
@@ -275,12 +298,12 @@ def test_s3_keys_from_the_keyring(make_site, s3, bucket, isolated, monkeypatch):
     assert signed == {"AKIAFROMKEYRING"}
 
 
-def test_s3_wrong_key_unreachable_endpoint_and_missing_keys(make_site, tmp_path_factory, monkeypatch, capsys):
+def test_s3_wrong_key_unreachable_endpoint_and_missing_keys(site_copy, tmp_path_factory, monkeypatch, capsys):
     shut, checking = servers.start_moto(tmp_path_factory.mktemp("moto-auth"), auth=True)
     try:
         checking.client().create_bucket(Bucket="signed-site")
         # moto checks signatures wrongly for a listing prefix with "/" in it: list the whole bucket
-        site = make_deploy_site(make_site, s3_target(checking, "signed-site").replace("路径: dangjian/", "路径: /"))
+        site = make_deploy_site(site_copy, s3_target(checking, "signed-site").replace("路径: dangjian/", "路径: /"))
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", checking.key_id)
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
         result = deploy_process(site)
@@ -310,11 +333,11 @@ def test_s3_wrong_key_unreachable_endpoint_and_missing_keys(make_site, tmp_path_
 
 # -- SFTP -------------------------------------------------------------------------------------
 
-def test_sftp_deploy_edit_and_delete_in_order_leaving_other_files_alone(make_site, sshd, tmp_path):
+def test_sftp_deploy_edit_and_delete_in_order_leaving_other_files_alone(site_copy, sshd, tmp_path):
     remote = tmp_path / "www"
     remote.mkdir()
     (remote / "MP_verify_abc.txt").write_text("not ours")  # put there by someone else
-    site = make_deploy_site(make_site, sftp_target(sshd, remote))
+    site = make_deploy_site(site_copy, sftp_target(sshd, remote))
     assert deploy(site) == 0
     assert md5s(remote) == dict(md5s(site / "output"), **{"MP_verify_abc.txt": md5s(remote)["MP_verify_abc.txt"]})
     (site / "content/stories/s4.md").unlink()
@@ -339,10 +362,10 @@ def test_sftp_deploy_edit_and_delete_in_order_leaving_other_files_alone(make_sit
         assert max(tiers[lower]) <= min(tiers[upper])
 
 
-def test_sftp_deploy_killed_half_way_resumes_without_uploading_again(make_site, sshd, tmp_path, capsys):
+def test_sftp_deploy_killed_half_way_resumes_without_uploading_again(site_copy, sshd, tmp_path, capsys):
     remote = tmp_path / "www"
     many = {f"content/stories/m{n}.md": story(n % 20 + 1, text=f"第{n}个。") for n in range(40)}
-    site = make_deploy_site(make_site, sftp_target(sshd, remote, more="并发: 1"), many)
+    site = make_deploy_site(site_copy, sftp_target(sshd, remote, more="并发: 1"), many)
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "deploy", "--site", str(site)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal = None
@@ -366,10 +389,10 @@ def test_sftp_deploy_killed_half_way_resumes_without_uploading_again(make_site, 
     assert not list(remote.rglob("*.zhuanlan-tmp")) and not journal.exists()
 
 
-def test_sftp_login_through_the_ssh_agent(make_site, sshd, tmp_path, monkeypatch):
+def test_sftp_login_through_the_ssh_agent(site_copy, sshd, tmp_path, monkeypatch):
     remote = tmp_path / "www"
     targets = sftp_target(sshd, remote, key="")
-    site = make_deploy_site(make_site, targets)
+    site = make_deploy_site(site_copy, targets)
     assert deploy(site) == 1  # no key in ~/.ssh, no agent
     agent, sock = servers.start_agent(tmp_path, sshd.client_key)
     try:
@@ -380,10 +403,10 @@ def test_sftp_login_through_the_ssh_agent(make_site, sshd, tmp_path, monkeypatch
     assert md5s(remote) == md5s(site / "output")
 
 
-def test_sftp_unknown_host_is_refused_with_its_fingerprint_and_the_line_that_trusts_it(make_site, sshd, tmp_path):
+def test_sftp_unknown_host_is_refused_with_its_fingerprint_and_the_line_that_trusts_it(site_copy, sshd, tmp_path):
     remote = tmp_path / "www"
     known = tmp_path / "home/.ssh/known_hosts"
-    site = make_deploy_site(make_site, sftp_target(sshd, remote, known=""))
+    site = make_deploy_site(site_copy, sftp_target(sshd, remote, known=""))
     result = deploy_process(site)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "无法确认服务器" in result.stderr and sshd.fingerprint() in result.stderr
@@ -395,12 +418,12 @@ def test_sftp_unknown_host_is_refused_with_its_fingerprint_and_the_line_that_tru
     assert md5s(remote) == md5s(site / "output")
 
 
-def test_sftp_changed_host_key_wrong_key_and_unreachable_host(make_site, sshd, tmp_path, capsys):
+def test_sftp_changed_host_key_wrong_key_and_unreachable_host(site_copy, sshd, tmp_path, capsys):
     remote = tmp_path / "www"
     impostor = tmp_path / "known_hosts"
     other = servers.keygen(tmp_path / "other_host_key").with_suffix(".pub").read_text().split()[:2]
     impostor.write_text(f"[127.0.0.1]:{sshd.port} {' '.join(other)}\n")
-    site = make_deploy_site(make_site, sftp_target(sshd, remote, known=impostor))
+    site = make_deploy_site(site_copy, sftp_target(sshd, remote, known=impostor))
     result = deploy_process(site)  # a real process: a Chinese message, exit 1, no traceback
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "与 " in result.stderr and "中记录的不同" in result.stderr and "可能有人冒充服务器" in result.stderr
@@ -420,7 +443,7 @@ def test_sftp_changed_host_key_wrong_key_and_unreachable_host(make_site, sshd, t
 
 # -- folder -----------------------------------------------------------------------------------
 
-def test_folder_target_copies_updates_deletes_keeps_what_is_not_its_and_force_copies_all(make_site, tmp_path, capsys):
+def test_folder_target_copies_updates_deletes_keeps_what_is_not_its_and_force_copies_all(site_copy, tmp_path, capsys):
     usb = tmp_path / "usb"
     usb.mkdir()
     targets = f"""\
@@ -430,7 +453,7 @@ def test_folder_target_copies_updates_deletes_keeps_what_is_not_its_and_force_co
             path: {usb / 'dangjian'}
             保留: [notes/]
         """
-    site = make_deploy_site(make_site, targets)
+    site = make_deploy_site(site_copy, targets)
     assert deploy(site, "--dry-run") == 0
     assert not (usb / "dangjian").exists()
     assert deploy(site) == 0
@@ -496,9 +519,31 @@ def test_refuses_without_a_successful_build_of_the_current_sources(make_site, tm
     assert md5s(usb) == md5s(site / "output")
 
 
-def test_a_secret_in_site_yaml_is_refused_at_its_line(make_site, tmp_path):
-    targets = f"发布:\n  - 名称: U盘\n    类型: folder\n    路径: {tmp_path / 'usb'}\n    password: hunter2\n"
-    site = make_deploy_site(make_site, targets)
+def test_refuses_when_a_scheduled_story_became_due_after_the_build(site_copy, tmp_path, capsys):
+    from zhuanlan.deploy.run import DeployOptions, deploy as deploy_now
+    from zhuanlan.pipeline import BuildOptions, build as build_at
+
+    usb = tmp_path / "usb"
+    site = make_deploy_site(site_copy, f"发布:\n  - 名称: U盘\n    类型: folder\n    路径: {usb}\n")
+    build_at(BuildOptions(site, workers=1, now=datetime(2022, 3, 12, 12)))  # s3 and s4 are dated later: held back
+    assert not (site / "output/stories/s3").exists()
+    capsys.readouterr()
+    assert deploy(site) == 1  # the clock is past 2022-03-13 09:30: that build no longer shows the site as it is
+    err = capsys.readouterr().err
+    assert "定时发布的文章 2022-03-13 09:30 到了发布时间，上一次生成在那之前，还没有包含它。请先运行 python build.py" in err
+    assert not usb.exists()
+    deploy_now(DeployOptions(site, now=datetime(2022, 3, 13, 9, 29)))  # before it was due, that build is the site
+    assert md5s(usb) == md5s(site / "output")
+    build(site)
+    assert deploy(site) == 0
+    assert (usb / "stories/s4/index.html").exists() and md5s(usb) == md5s(site / "output")
+
+
+def test_a_secret_in_site_yaml_is_refused_at_its_line(site_copy, tmp_path):
+    targets = f"发布:\n  - 名称: U盘\n    类型: folder\n    路径: {tmp_path / 'usb'}\n"
+    site = make_deploy_site(site_copy, targets)  # built before the secret was written in
+    with (site / "site.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("    password: hunter2\n")
     line = (site / "site.yaml").read_text("utf-8").split("\n").index("    password: hunter2") + 1
     result = deploy_process(site)
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -527,7 +572,7 @@ def test_secret_keys_are_found_at_any_depth_and_nowhere_else():
                                  (14, "PRIVATE KEY")]
 
 
-def test_target_mistakes_are_reported_at_their_lines(make_site, capsys):
+def test_target_mistakes_are_reported_at_their_lines_by_the_build_and_the_deploy(make_site, capsys):
     targets = dedent("""\
         发布:
           - 名称: oss
@@ -543,22 +588,24 @@ def test_target_mistakes_are_reported_at_their_lines(make_site, capsys):
             存储桶: x
         """)
     site = make_site(dict(SITE, **{"site.yaml": dedent(MINIMAL_SITE["site.yaml"]) + targets}))
-    build(site)
     first = len(dedent(MINIMAL_SITE["site.yaml"]).split("\n"))  # line of 发布:
-    capsys.readouterr()
-    assert deploy(site) == 1
-    err = capsys.readouterr().err
-    assert f"site.yaml:{first + 3}: 错误: 发布目标“oss”的地址“oss-cn-hangzhou.aliyuncs.com”应是完整网址" in err
-    assert f"site.yaml:{first + 1}: 错误: 发布目标“oss”缺少存储桶" in err
-    assert f"site.yaml:{first + 5}: 错误: 发布目标“服务器”的类型“ftp”：应是 s3" in err
-    assert f"site.yaml:{first + 9}: 错误: 发布目标“机房”的端口应是 1 到 65535 之间的整数" in err
-    assert f"site.yaml:{first + 6}: 错误: 发布目标“机房”缺少用户" in err
-    assert f"site.yaml:{first + 11}: 警告: 存储桶只用于对象存储" in err
+    for command in (["--site", str(site)], ["deploy", "--site", str(site)]):  # one declaration, one set of rules
+        capsys.readouterr()
+        assert run_cli(*command) == 1
+        err = capsys.readouterr().err
+        assert f"site.yaml:{first + 3}: 错误: 地址 \"oss-cn-hangzhou.aliyuncs.com\" 应是完整网址" in err
+        assert f"site.yaml:{first + 1}: 错误: 发布目标“oss”缺少存储桶" in err
+        assert f"site.yaml:{first + 5}: 错误: 类型 \"ftp\" 应是 s3、sftp、folder" in err
+        assert f"site.yaml:{first + 9}: 错误: 端口应是整数，而不是 \"七十\"" in err
+        assert f"site.yaml:{first + 6}: 错误: 发布目标“机房”缺少用户" in err
+        assert f"site.yaml:{first + 11}: 警告: 存储桶只用于对象存储" in err
+        assert "Traceback" not in err
+    assert not (site / "output").exists()
 
 
-def test_unknown_target_name_lists_the_names(make_site, tmp_path, capsys):
+def test_unknown_target_name_lists_the_names(site_copy, tmp_path, capsys):
     targets = f"发布:\n  - 名称: U盘\n    类型: folder\n    路径: {tmp_path / 'usb'}\n"
-    site = make_deploy_site(make_site, targets)
+    site = make_deploy_site(site_copy, targets)
     capsys.readouterr()
     assert deploy(site, "--target", "u盘") == 1
     assert "没有名为“u盘”的发布目标（可选: U盘）" in capsys.readouterr().err

@@ -14,17 +14,18 @@ import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import linkcheck, showcase, textrules
 from .config import Config
 from .content import Entry, Story
-from .dates import SHANGHAI
+from .dates import format_minute
 from .frontmatter import SourceError, decode
 from .pipeline import BuildOptions, Builder
 from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
 from .problems import ERROR, NOTICE, WARNING, BuildFailed, Problem, Problems, display_path
+from .schedule import local_now
 from .site import Site
 
 LEVEL_KEYS = {ERROR: "error", WARNING: "warning", NOTICE: "notice"}
@@ -43,6 +44,8 @@ NO_SUMMARY = "no-summary"
 NO_COVER = "no-cover"
 EXTERNAL_LINK = "external-link"
 UNCONFIRMED_DATE = "unconfirmed-date"
+
+FAR_AHEAD = timedelta(days=366)  # a story scheduled further ahead than this has the wrong year, most likely
 
 # `import` writes this comment after a date it took from a file's time (no date in the article);
 # the officer confirms the date by deleting the comment. Until then `check` warns.
@@ -76,7 +79,8 @@ class CheckResult:
 
 def run_check(options: CheckOptions) -> CheckResult:
     problems = Problems()
-    builder = Builder(BuildOptions(site_dir=options.site_dir, drafts=options.drafts, workers=options.workers))
+    now = options.now or local_now()
+    builder = Builder(BuildOptions(site_dir=options.site_dir, drafts=options.drafts, workers=options.workers, now=now))
     try:
         checked = builder.validate(problems)  # everything the build checks, with its caches
     except BuildFailed:
@@ -85,9 +89,9 @@ def run_check(options: CheckOptions) -> CheckResult:
         builder.close()
     config, site = checked.scanned.config, checked.site
     result = CheckResult(problems, files=1, site=site)
-    entries = list(site.entries())
+    held = [] if options.drafts else site.scheduled  # 定时发布: published later, unattended; checked now
+    entries = list(site.entries()) + held
     result.files += len(entries)
-    now = options.now or datetime.now(SHANGHAI).replace(tzinfo=None)
     words = config.check.words
     for found in _scan_all([entry.path for entry in entries], words, worker_count(options.workers)):
         problems.extend(found)
@@ -99,7 +103,7 @@ def run_check(options: CheckOptions) -> CheckResult:
                 problems.items.append(textrules.as_problem(str(config.path), finding))
     _columns(site, config, now, problems)
     _brands(site, problems)
-    _stories(site, now, problems)
+    _stories(site.stories + held, now, problems)
     if options.external:
         links = external_links(entries, {entry.path: _read(entry.path) for entry in entries})
         result.links = len(links)
@@ -195,20 +199,24 @@ def _brands(site: Site, problems: Problems) -> None:
                          rule=BRAND_WUYOU)
 
 
-def _stories(site: Site, now: datetime, problems: Problems) -> None:
+def _stories(stories: list[Story], now: datetime, problems: Problems) -> None:
     by_title: dict[str, list[Story]] = defaultdict(list)
-    for story in sorted(site.stories, key=lambda s: s.rel):
+    for story in sorted(stories, key=lambda s: s.rel):
         by_title[re.sub(r"\s+", "", story.title)].append(story)
     for same in by_title.values():
         for story in same[1:]:
             problems.add(WARNING, story.path, story.line_of("title"),
                          f"标题“{story.title}”与 content/{same[0].rel} 相同：重复发布的文章会被抽查视为重复内容，"
                          f"请删除其中一篇或改标题", rule=DUPLICATE_TITLE)
-    for story in site.stories:
-        if story.date > now:
+    for story in stories:
+        if story.date > now + FAR_AHEAD:
             problems.add(WARNING, story.path, story.line_of("date"),
-                         f"日期 {story.date:%Y-%m-%d %H:%M} 在将来：网站会照样显示这个日期，请确认没有写错年份",
-                         rule=FUTURE_DATE)
+                         f"日期 {format_minute(story.date)} 在一年以后：这篇文章要到那时才会发布（定时发布），"
+                         f"请确认没有写错年份", rule=FUTURE_DATE)
+        elif story.date > now:
+            problems.add(NOTICE, story.path, story.line_of("date"),
+                         f"定时发布：{format_minute(story.date)} 起才会出现在网站上，到时要重新生成并发布"
+                         f"（定时运行的方法见 docs/发布.md）", rule=FUTURE_DATE)
         if "summary" not in story.lines:
             problems.add(NOTICE, story.path, story.fm_line,
                          f"没有摘要：列表和分享卡片将用正文开头“{_short(story.summary)}”，"
@@ -294,7 +302,7 @@ def _count_text(counts: dict[str, int], skip_zero: bool = False) -> str:
 
 # Notices need no action (a summary is made from the text, a list shows no picture): they are not
 # "problems" of a file, and the text output sums them up in one line unless --all asks for them.
-_NOTICE_NAMES = {NO_SUMMARY: "自动摘要", NO_COVER: "没有配图"}
+_NOTICE_NAMES = {NO_SUMMARY: "自动摘要", NO_COVER: "没有配图", FUTURE_DATE: "定时发布"}
 
 
 def _needs_person(problem: Problem) -> bool:

@@ -140,6 +140,7 @@ class Story(Entry):
     author: str = ""
     editor: str = ""
     draft: bool = False
+    scheduled: bool = False  # dated after the build's time (定时发布): set by the site stage
     pinned: int = 0  # 0: not pinned; higher numbers come first
     gov: dict[str, str] | None = None
     attachments: list[Attachment] = field(default_factory=list)

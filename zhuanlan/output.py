@@ -55,7 +55,8 @@ class Manifest:
 
     files: output path → content hash (or source stamp for copies); pages: URL → fingerprint
     of the page's inputs; inputs: digest of every input file's stamp (for the nothing-changed
-    check); warnings: the problems that build reported, repeated when nothing changed.
+    check); warnings: the problems that build reported, repeated when nothing changed; schedule:
+    the window of time in which its split of stories into published and scheduled holds (schedule.py).
     """
 
     def __init__(self, path: Path):
@@ -67,6 +68,7 @@ class Manifest:
         self.stories = 0
         self.scanned = 0  # when that build looked at its input files (ns)
         self.stages: dict[str, str] = {}  # digest of the inputs of whole-site outputs (the search index)
+        self.schedule: list[str] = ["", ""]  # when the published/scheduled split holds (schedule.py)
         self._use(_read_json(path) or _files_only(path))
 
     def _use(self, data: dict | None) -> None:
@@ -77,13 +79,14 @@ class Manifest:
         self.entries = data["files"]  # a bad path in it is never removed (remove_ours)
         self.pages, self.inputs, self.warnings = data["pages"], data["inputs"], data["warnings"]
         self.stories, self.scanned, self.stages = data["stories"], data["scanned"], data["stages"]
+        self.schedule = data["schedule"]
 
     @staticmethod
     def data(entries: dict[str, str], pages: dict[str, str], inputs: str, warnings: list, stories: int,
-             scanned: int, stages: dict[str, str]) -> dict:
+             scanned: int, stages: dict[str, str], schedule: tuple[str, str] = ("", "")) -> dict:
         """What the manifest file holds."""
         return {"files": entries, "pages": pages, "inputs": inputs, "warnings": warnings, "stories": stories,
-                "scanned": scanned, "stages": stages}
+                "scanned": scanned, "stages": stages, "schedule": list(schedule)}
 
     @property
     def marker(self) -> Path:
@@ -109,15 +112,15 @@ class Manifest:
         return bool(self.entries) and all(os.path.isfile(os.path.join(out, rel)) for rel in self.entries)
 
     def save(self, entries: dict[str, str], pages: dict[str, str], inputs: str, warnings: list, stories: int,
-             scanned: int, stages: dict[str, str]) -> None:
-        data = self.data(entries, pages, inputs, warnings, stories, scanned, stages)
+             scanned: int, stages: dict[str, str], schedule: tuple[str, str] = ("", "")) -> None:
+        data = self.data(entries, pages, inputs, warnings, stories, scanned, stages, schedule)
         _write_json(self.path, data)
         self._use(data)
 
 
 # The manifest's keys and the type each value must have.
 _SHAPE = {"files": dict, "pages": dict, "inputs": str, "warnings": list, "stories": int, "scanned": int,
-          "stages": dict}
+          "stages": dict, "schedule": list}
 
 
 def _read_json(path: Path) -> dict | None:
@@ -132,6 +135,8 @@ def _read_json(path: Path) -> dict | None:
                for k, v in data[name].items()):
         return None
     if not all(isinstance(w, list) and len(w) == 6 for w in data["warnings"]):
+        return None
+    if len(data["schedule"]) != 2 or not all(isinstance(t, str) for t in data["schedule"]):
         return None
     return data
 
@@ -318,12 +323,13 @@ class Stager:
 
     def commit(self, staged: list[Staged], pages: dict[str, str] | None = None, inputs: str = "",
                warnings: list | None = None, stories: int = 0, scanned: int = 0,
-               stages: dict[str, str] | None = None) -> WriteStats:
+               stages: dict[str, str] | None = None, schedule: tuple[str, str] = ("", "")) -> WriteStats:
         """Move the staged files into place and remove what this build no longer has, with the
         new manifest written first as the journal (see the module docstring)."""
         stats = WriteStats()
         new_entries = {item.rel: item.stamp for item in staged}
-        data = self.manifest.data(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {})
+        data = self.manifest.data(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {},
+                                  schedule)
         _write_json(self.manifest.journal, data)
         stop = _Stop()
         try:

@@ -22,10 +22,11 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import cachepaths, feeds, fonts, images, minify, poster, qr, searchindex, urls
+from . import cachepaths, feeds, fonts, images, minify, poster, qr, schedule, searchindex, urls
 from .cache import ParseCache, Row, parse_to_rows
 from .config import Config
 from .content import Entry, Story, parse_file
@@ -50,6 +51,7 @@ class BuildOptions:
     workers: int = 0  # 0: all cores
     clean: bool = False  # ignore every cache: parse, render and write everything again
     progress: Progress | None = None
+    now: datetime | None = None  # the time stories are published by (定时发布); None: the clock. Tests set it.
 
     @property
     def out(self) -> Path:
@@ -256,18 +258,21 @@ class Builder:
     def _build(self, out_dir: Path) -> BuildResult:
         """The stages in order (see the module docstring), each timed."""
         clock, problems = _Clock(), Problems()
+        now = self.options.now or schedule.local_now()
         found = scan_site(self.options.site_dir, self.options.drafts, problems)
         manifest = self._manifest(found.config, out_dir)
         clock.lap("scan")
-        if self._nothing_changed(found, manifest, out_dir):
+        if self._nothing_changed(found, manifest, out_dir, now):
             problems.extend([problem_from_row(row, found.config.root) for row in manifest.warnings])
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)
-        checked = self.validate(problems, clock, found)  # parse, link, images, templates
+        checked = self.validate(problems, clock, found, now)  # parse, link, images, templates
         if problems.has_errors():
             raise BuildFailed(problems)
         site = checked.site
+        if site.scheduled:
+            problems.notice("", 0, schedule.summary(site.scheduled, shown=self.options.drafts))
         plan = self._plan(checked, manifest, out_dir)
         clock.lap("plan")
         stager = Stager(out_dir, manifest, force=self.options.clean)
@@ -309,15 +314,17 @@ class Builder:
         finish_interrupted_commit(self.manifest, out_dir)
         return self.manifest
 
-    def _nothing_changed(self, found: Scanned, manifest: Manifest, out_dir: Path) -> bool:
-        """No input file changed since the last build, and all it wrote is still there."""
+    def _nothing_changed(self, found: Scanned, manifest: Manifest, out_dir: Path, now: datetime) -> bool:
+        """No input file changed since the last build, no scheduled story became due, and all it
+        wrote is still there."""
         settled = found.newest < manifest.scanned - RACY_MARGIN_NS  # no file too young to trust its stamp
         # A build that found no Chinese font is not trusted to be current: the font may have been installed since.
         font_missing = any(warning[3] == fonts.NO_FONT for warning in manifest.warnings)
         return (not self.options.clean and settled and manifest.inputs == found.inputs
-                and manifest.complete(out_dir) and not font_missing)
+                and schedule.holds(manifest.schedule, now) and manifest.complete(out_dir) and not font_missing)
 
-    def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None) -> Checked:
+    def validate(self, problems: Problems, clock: _Clock | None = None, found: Scanned | None = None,
+                 now: datetime | None = None) -> Checked:
         """Everything a build checks before it writes: read, parse (cached), link, images, templates.
 
         Problems are collected, not raised, so that `check` can go on to its own rules.
@@ -330,7 +337,7 @@ class Builder:
                                       found.scanned_ns)
         clock.lap("parse")
         site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
-                          refused=found.sources.refusal)
+                          refused=found.sources.refusal, now=now or options.now)
         clock.lap("link")
         gallery = images.prepare(site, worker_count(options.workers), problems)  # derivatives; cached
         clock.lap("images")
@@ -414,7 +421,7 @@ class Builder:
         warnings = [portable_row(p, checked.scanned.config.root) for p in problems.items]
         stats = stager.commit(staged, pages=plan.fingerprints, inputs=checked.scanned.inputs, warnings=warnings,
                               stories=len(checked.site.stories), scanned=checked.scanned.scanned_ns,
-                              stages=plan.stages)
+                              stages=plan.stages, schedule=checked.site.window)
         self.manifest = stager.manifest
         self.last = checked
         if self.cache is not None:

@@ -6,12 +6,14 @@ import hashlib
 import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import urls
+from . import schedule, urls
 from .config import Config
 from .content import Brand, Column, Entry, Page, Story
+from .dates import format_minute
 from .frontmatter import suggest
 from .markdown import Ref
 from .problems import Problems
@@ -71,6 +73,11 @@ class Site:
     prev_next: dict[str, tuple[Story | None, Story | None]] = field(default_factory=dict)  # by slug
     related: dict[str, list[Story]] = field(default_factory=dict)  # by slug
     story_tags: dict[str, list[Tag]] = field(default_factory=dict)  # by slug
+    # 定时发布 (schedule.py): stories dated after `now`, earliest first; listed in `stories` (and
+    # marked) only with drafts shown. `window`: while the clock stays in it, the split holds.
+    scheduled: list[Story] = field(default_factory=list)
+    window: schedule.Window = schedule.ALWAYS
+    now: datetime = field(default_factory=schedule.local_now)
     linker: urls.Linker = field(init=False, repr=False)  # this site's links and absolute URLs, made once
 
     def __post_init__(self) -> None:
@@ -100,24 +107,35 @@ def _choices(names) -> str:
 
 
 def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path], problems: Problems,
-               drafts: bool = False, refused: Callable[[str], str | None] | None = None) -> Site:
-    """Link parsed records into a site; every cross-file problem is added to `problems`.
-    `refused` says why a content path is not published (a link out of the site folder)."""
+               drafts: bool = False, now: datetime | None = None,
+               refused: Callable[[str], str | None] | None = None) -> Site:
+    """Link parsed records into a site as it is at `now` (default: the clock); every cross-file
+    problem is added to `problems`. `refused` says why a content path is not published (a link
+    out of the site folder).
+
+    Without drafts, stories dated after `now` are held back (定时发布); they are checked all the
+    same, as the site will be when each is published, so that the build at that moment (often run
+    unattended) does not fail on them.
+    """
+    now = now or schedule.local_now()
     stories = [i for i in items if isinstance(i, Story)]
+    scheduled, window = schedule.split(stories, now)
     draft_rels = set()
+    held: list[Story] = []
     if not drafts:
         draft_rels = {s.rel for s in stories if s.draft}
-        stories = [s for s in stories if not s.draft]
+        held = scheduled
+        stories = [s for s in stories if not s.draft and not s.scheduled]
     brands = _index_by_id([i for i in items if isinstance(i, Brand)], "品牌", problems)
     columns = _index_by_id([i for i in items if isinstance(i, Column)], "专栏", problems)
     pages = sorted((i for i in items if isinstance(i, Page)), key=_order_key)
 
     _link_brands(brands, problems)
-    _check_story_slugs(stories, problems)
+    _check_story_slugs(stories + held, problems)
     _check_page_slugs(pages, problems)
-    _resolve_story_ids(stories, brands, columns, problems)
+    _resolve_story_ids(stories + held, brands, columns, problems)
 
-    for story in stories:
+    for story in stories + held:
         story.url = urls.story(story.slug)
     for brand in brands.values():
         brand.url = urls.brand(brand.id)
@@ -131,12 +149,12 @@ def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path],
     site = Site(
         config=config, stories=stories, brands=brands, columns=columns, pages=pages, tags=tags,
         years=_collect_years(stories), assets={}, pinned=sorted((s for s in stories if s.pinned), key=_listing_key),
-        root_brands=[b for b in brands.values() if not b.parent],
+        root_brands=[b for b in brands.values() if not b.parent], scheduled=scheduled, window=window, now=now,
     )
     for brand in brands.values():
         site.brand_children[brand.id] = [b for b in brands.values() if b.parent == brand.id]
     _group_stories(site)
-    _resolve_refs(site, asset_files, draft_rels, problems, refused or (lambda rel: None))
+    _resolve_refs(site, asset_files, draft_rels, held, problems, refused or (lambda rel: None))
     return site
 
 
@@ -148,6 +166,9 @@ def relink_story(site: Site, story: Story, old: Story) -> bool:
         [(r.kind, r.target, r.fragment, r.raw) for r in old.refs]
     if story.slug != old.slug or not same_refs or len(story.attachments) != len(old.attachments):
         return False
+    story.scheduled = not story.draft and story.date > site.now
+    if story.scheduled != old.scheduled:
+        return False  # it joins or leaves the lists
     problems = Problems()
     _resolve_story_ids([story], site.brands, site.columns, problems)
     if problems.has_errors():
@@ -325,25 +346,36 @@ def _relate(site: Site) -> None:
         site.related[story.slug] = [stories[other] for other, _ in counts.most_common(limit)]
 
 
-def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str], problems: Problems,
-                  refused: Callable[[str], str | None]) -> None:
-    linker = site.linker
+@dataclass
+class _Targets:
+    """What a link or image may point to."""
+
+    by_rel: dict[str, str]  # content file → URL, of what this build publishes
+    known_urls: set[str]
+    asset_files: dict[str, Path]
+    drafts: set[str]
+    scheduled: dict[str, Story]  # held back until their date
+    basenames: dict[str, list[str]]
+    linker: urls.Linker
+    refused: Callable[[str], str | None]  # why a content path is not published, if it is not
+
+
+def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str], held: list[Story],
+                  problems: Problems, refused: Callable[[str], str | None]) -> None:
     by_rel: dict[str, str] = {entry.rel: entry.url for entry in site.entries()}
     known_urls = set(by_rel.values()) | set(urls.FIXED.values())
     known_urls |= {tag.url for tag in site.tags.values()} | {year.url for year in site.years}
     basenames: dict[str, list[str]] = defaultdict(list)
-    for rel in list(asset_files) + list(by_rel):
+    for rel in list(asset_files) + list(by_rel) + [story.rel for story in held]:
         basenames[posixpath.basename(rel)].append(rel)
+    targets = _Targets(by_rel, known_urls, asset_files, draft_rels, {s.rel: s for s in held}, basenames, site.linker,
+                       refused)
 
     for entry in site.entries():
-        entry.ref_urls = [_resolve_one(ref, entry, site, by_rel, known_urls, asset_files, draft_rels,
-                                       basenames, linker, problems, refused) for ref in entry.refs]
-        if isinstance(entry, Story):
-            for attachment in entry.attachments:
-                attachment.url = entry.ref_url(attachment.ref)
-                asset = site.assets.get(entry.refs[attachment.ref].target or "")
-                attachment.size = asset.size if asset else 0
-    config = site.config
+        _resolve_entry(entry, targets, site.assets, None, problems)
+    for story in held:  # checked as at its own time; what it uses is not copied before then
+        _resolve_entry(story, targets, {}, story.date, problems)
+    config, linker = site.config, site.linker
     for value, line, label, example in ((config.logo, config.line_of("logo"), "网站标志", "logo: images/logo.svg"),
                                         (config.images.share, config.line_of("images.share"), "默认分享图",
                                          "share: images/share.jpg")):
@@ -359,36 +391,60 @@ def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str]
             problems.error(config.path, line, f"{label} \"{value}\" 不存在：路径从 content/ 算起，例如 {example}")
 
 
-def _resolve_one(ref: Ref, entry: Entry, site: Site, by_rel, known_urls, asset_files, draft_rels,
-                 basenames, linker: urls.Linker, problems: Problems, refused: Callable[[str], str | None]) -> str:
+def _resolve_entry(entry: Entry, targets: _Targets, assets: dict[str, Asset], published: datetime | None,
+                   problems: Problems) -> None:
+    """An entry's refs resolved to URLs, the assets it uses added to `assets`. `published`: when a
+    scheduled story will be published (None: now)."""
+    entry.ref_urls = [_resolve_one(ref, entry, targets, assets, published, problems) for ref in entry.refs]
+    if isinstance(entry, Story):
+        for attachment in entry.attachments:
+            attachment.url = entry.ref_url(attachment.ref)
+            asset = assets.get(entry.refs[attachment.ref].target or "")
+            attachment.size = asset.size if asset else 0
+
+
+def _resolve_one(ref: Ref, entry: Entry, targets: _Targets, assets: dict[str, Asset], published: datetime | None,
+                 problems: Problems) -> str:
     label = REF_LABELS.get(ref.kind, "链接")
     if ref.target is None:
         problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向了 content 文件夹之外：请把文件放进 content/ 中")
         return "#"
     if ref.is_url:
-        if ref.target not in known_urls:
+        if ref.target not in targets.known_urls:
             problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向的站内网址不存在：请检查拼写，"
                                                  f"或改为链接到对应的 .md 文件")
             return "#"
-        return linker.path(ref.target) + ref.fragment
-    if ref.target.endswith(".md"):
-        if ref.target in by_rel:
-            return linker.path(by_rel[ref.target]) + ref.fragment
-        if ref.target in draft_rels:
-            problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向一篇草稿，草稿不会发布：请先发布那篇文章或去掉链接")
-        else:
-            problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" 指向的文件不存在{_nearby(ref.target, entry.rel, basenames)}")
-        return "#"
-    if ref.target not in asset_files:
-        reason = refused(ref.target) or f"指向的文件不存在{_nearby(ref.target, entry.rel, basenames)}"
-        problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" {reason}")
-        return "#"
-    asset = site.assets.get(ref.target)
+        return targets.linker.path(ref.target) + ref.fragment
+    if ref.target.endswith(".md") or ref.target not in targets.asset_files:
+        return _resolve_page(ref, label, entry, targets, published, problems)
+    asset = assets.get(ref.target)
     if asset is None:
-        path = asset_files[ref.target]
-        asset = Asset(ref.target, path, path.stat().st_size, linker.path(urls.asset(ref.target)))
-        site.assets[ref.target] = asset
+        path = targets.asset_files[ref.target]
+        asset = Asset(ref.target, path, path.stat().st_size, targets.linker.path(urls.asset(ref.target)))
+        assets[ref.target] = asset
     return asset.url + ref.fragment
+
+
+def _resolve_page(ref: Ref, label: str, entry: Entry, targets: _Targets, published: datetime | None,
+                  problems: Problems) -> str:
+    """A link to another content file: its URL, or "#" and why it cannot be linked to."""
+    if ref.target in targets.by_rel:
+        return targets.linker.path(targets.by_rel[ref.target]) + ref.fragment
+    later = targets.scheduled.get(ref.target)
+    if later is not None and published is not None and later.date <= published:
+        return targets.linker.path(later.url) + ref.fragment  # published by then
+    if later is not None:
+        when = f"比这篇（{format_minute(published)}）晚" if published else "在那之前链接打不开"
+        message = (f"指向一篇定时发布的文章，{format_minute(later.date)} 才发布，{when}：请等那篇文章发布后再加链接，"
+                   f"或去掉链接")
+    elif ref.target in targets.drafts:
+        message = "指向一篇草稿，草稿不会发布：请先发布那篇文章或去掉链接"
+    elif not ref.target.endswith(".md") and targets.refused(ref.target):
+        message = targets.refused(ref.target)
+    else:
+        message = "指向的文件不存在" + _nearby(ref.target, entry.rel, targets.basenames)
+    problems.error(entry.path, ref.line, f"{label} \"{ref.raw}\" {message}")
+    return "#"
 
 
 def _nearby(target: str, doc_rel: str, basenames: dict[str, list[str]]) -> str:

@@ -144,6 +144,7 @@ class Choice(Text):
 
     def convert(self, value, place, reading, where) -> str:
         text = super().convert(value, place, reading, where)
+        text = next((choice for choice in self.choices if choice.lower() == text.lower()), text)  # S3 is s3
         if text not in self.choices:
             raise Invalid(f"{self.label} \"{text}\" 应是 {'、'.join(self.choices)} 之一{suggest(text, self.choices)}")
         return text
@@ -351,11 +352,33 @@ class ListOf(Option):
 
 # -- sections ------------------------------------------------------------------------------------
 
+@dataclass
+class Written:
+    """Where a section was written, for its `validate` hook: the section's line (its key's, or its
+    list item's), the options written in it with a value (right or wrong) and each one's line."""
+
+    reading: Reading
+    line: int
+    where: str  # the section's prefix in reading.lines ("deploy.2.")
+    given: set[str]
+
+    def line_of(self, name: str) -> int:
+        return self.reading.lines.get(self.where + name, self.line) if name else self.line
+
+    def error(self, message: str, name: str = "") -> None:
+        """An error at the option's line, or at the section's when `name` is empty."""
+        self.reading.error(self.line_of(name), message)
+
+    def warning(self, message: str, name: str = "") -> None:
+        self.reading.problems.warning(self.reading.path, self.line_of(name), message)
+
+
 class Section:
     """Options declared as class attributes; each subclass becomes a keyword-only dataclass of them.
 
     Plain annotated attributes (e.g. `root: Path`) stay ordinary dataclass fields; properties and
-    methods work as usual. A subclass of a section adds options to it.
+    methods work as usual. A subclass of a section adds options to it. Rules that tie options
+    together (an s3 target needs a bucket) go in `validate`, beside the declarations.
     """
 
     options: ClassVar[dict[str, Option]] = {}  # canonical name -> option, in declaration order
@@ -378,6 +401,10 @@ class Section:
             setattr(cls, name, field() if option.required else field(default_factory=option.fresh_default))
         cls.__annotations__ = annotations
         dataclass(kw_only=True)(cls)
+
+    def validate(self, written: Written) -> None:
+        """Cross-option rules, run once every option is read; report through `written`. May settle
+        values that depend on others (a path written per kind)."""
 
 
 def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, where: str = "",
@@ -413,4 +440,8 @@ def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, 
     else:
         for option in unwritten:
             reading.error(place.line, f"缺少{option.label}：请在 {reading.path.name} 中写 {option.name}:")
-    return None if missing else cls(**values, **fields)
+    if missing:
+        return None
+    section = cls(**values, **fields)
+    section.validate(Written(reading, place.line, where, given))
+    return section

@@ -1,19 +1,20 @@
 """The settings of site.yaml, each declared once (see options.py), and `load_config`.
 
-To add a section, declare a Section of its options and one option for it in Config, e.g. a list
-of publishing targets:
+To add a section, declare a Section of its options and one option for it in Config, as the
+publishing targets are:
 
     class Target(Section):
-        title = Text("名称", required=True, doc="…")
-        kind = Choice("类型", choices=("s3", "sftp", "folder"), required=True, doc="…")
+        name = Text("名称", required=True, doc="…")
+        kind = Choice("类型", choices=("s3", "sftp", "folder", …), required=True, doc="…")
         ...
 
     class Config(Section):
         ...
-        deploy = ListOf(SubConfig(Target, example="{名称: 正式站, 类型: s3, …}"), "发布", doc="…")
+        deploy = ListOf(SubConfig(Target, example="{名称: oss, 类型: s3, …}"), "发布", doc="…")
 
-The attributes, the reader, the line numbers and the messages follow from the declarations;
-`python -m zhuanlan.config.reference` then updates the tables in docs/网站设置.md.
+The attributes, the reader, the line numbers and the messages follow from the declarations; rules
+that tie options together go in the section's `validate`. `python -m zhuanlan.config.reference`
+then updates the tables in docs/网站设置.md.
 """
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from urllib.parse import urlsplit
 
 from ..frontmatter import SourceError, decode, load_yaml
 from ..problems import Problems
-from .options import (URL, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig, Text, TextList,
-                      locate, read_section)
+from .options import (URL, Choice, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig, Text,
+                      TextList, Written, locate, read_section)
+from .secrets import report_secrets
 
 CONFIG_FILE = "site.yaml"
 
@@ -104,6 +106,70 @@ class MenuItem(Section):
     url = Text("网址", "地址", required=True, label="网址", doc="站内网址（如 /columns/news/）或完整网址")
 
 
+KIND_LABELS = {"s3": "对象存储（S3 协议）", "sftp": "SFTP 服务器", "folder": "文件夹"}
+_KIND_WORDS = {"oss": "s3", "cos": "s3", "obs": "s3", "文件夹": "folder", "目录": "folder"}
+_ADDRESSING_WORDS = {"自动": "auto", "路径": "path", "虚拟主机": "virtual"}
+_ONLY_FOR = {"endpoint": "s3", "bucket": "s3", "region": "s3", "addressing": "s3",
+             "host": "sftp", "port": "sftp", "user": "sftp", "key_file": "sftp", "known_hosts": "sftp"}
+_NEEDED = {"s3": ("endpoint", "bucket"), "sftp": ("host", "user", "path"), "folder": ("path",)}
+_NEEDED_EXAMPLES = {"endpoint": "地址: https://oss-cn-hangzhou.aliyuncs.com", "bucket": "存储桶: my-bucket",
+                    "host": "主机: 服务器地址", "user": "用户: web"}
+
+
+class Target(Section):
+    """One place the site is published to (`python build.py deploy`, docs/发布.md)."""
+
+    line: int = 0  # of the target in site.yaml
+
+    name = Text("名称", required=True, doc="目标的名称，用 --target 名称 选择；第一个目标是默认的，各目标不能重名")
+    kind = Choice("类型", "type", choices=("s3", "sftp", "folder", *_KIND_WORDS), required=True,
+                  doc="s3（对象存储：阿里云 OSS、腾讯云 COS、华为云 OBS 等，也可写 oss、cos、obs）、"
+                      "sftp（服务器）或 folder（文件夹、U 盘，也可写 文件夹）")
+    path = Text("路径", doc="s3：存储桶中的前缀，不写则放在根部；sftp：服务器上的网站文件夹（必填）；"
+                          "folder：本机文件夹（必填，相对路径从网站文件夹算起）")
+    endpoint = URL("地址", doc="s3 必填：服务地址，例如 https://oss-cn-hangzhou.aliyuncs.com")
+    bucket = Text("存储桶", doc="s3 必填：存储桶名称")
+    region = Text("区域", "地域", doc="s3：存储桶所在区域，服务商要求时填写，例如腾讯云 ap-guangzhou")
+    addressing = Choice("寻址", "addressing_style", choices=("auto", "path", "virtual", *_ADDRESSING_WORDS),
+                        default="auto", label="寻址方式",
+                        doc="s3：virtual（存储桶名在域名里，阿里云 OSS 需要）、path（在路径里，MinIO 等）或 auto（自动）")
+    host = Text("主机", doc="sftp 必填：服务器的域名或 IP 地址")
+    port = Integer("端口", default=22, minimum=1, maximum=65535, doc="sftp：SSH 端口")
+    user = Text("用户", "用户名", doc="sftp 必填：登录服务器的用户名")
+    key_file = Text("私钥文件", "identity_file", doc="sftp：登录用的私钥文件；不写时用 SSH 代理和 ~/.ssh/ 中的私钥")
+    known_hosts = Text("已知主机", "known_hosts_file", label="已知主机文件",
+                       doc="sftp：记录服务器公钥的 known_hosts 文件，默认 ~/.ssh/known_hosts")
+    delete_limit = Integer("删除上限", default=256, minimum=0, doc="一次发布最多删除几个文件，更多时要加 --yes 确认")
+    workers = Integer("并发", "并发数", default=8, minimum=1, maximum=32, label="并发数", doc="同时上传几个文件")
+    keep = TextList("保留", doc="不许删除的远程文件或通配符，例如 [MP_verify_*.txt, downloads/]；以 / 结尾表示整个文件夹")
+
+    def validate(self, written: Written) -> None:
+        """What each kind needs and uses; the path, endpoint and patterns as the deploy uses them."""
+        self.line = written.line
+        self.kind = _KIND_WORDS.get(self.kind, self.kind)
+        self.addressing = _ADDRESSING_WORDS.get(self.addressing, self.addressing)
+        label = f"发布目标“{self.name}”"
+        for name in sorted(written.given, key=list(self.options).index):
+            if _ONLY_FOR.get(name, self.kind) != self.kind:
+                option = self.options[name]
+                written.warning(f"{option.label}只用于{KIND_LABELS[_ONLY_FOR[name]]}，{label}是{KIND_LABELS[self.kind]}，"
+                                f"已忽略", name)
+                setattr(self, name, option.fresh_default())
+        for name in _NEEDED[self.kind]:
+            if name not in written.given:
+                example = _NEEDED_EXAMPLES.get(name) or (
+                    "路径: /var/www/dangjian/" if self.kind == "sftp" else "路径: E:/dangjian/")
+                written.error(f"{label}缺少{self.options[name].label}：请写 {example}")
+        self.endpoint = self.endpoint.rstrip("/")
+        if self.kind == "s3":
+            prefix = self.path.replace("\\", "/").strip("/")
+            self.path = prefix + "/" if prefix else ""
+        elif self.path:
+            path = self.path.replace("\\", "/") if self.kind == "sftp" else self.path
+            self.path = path if path.endswith(("/", "\\")) else path + "/"
+        self.keep = [pattern.strip().lstrip("/") for pattern in self.keep if pattern.strip()]
+
+
 class Config(Section):
     """site.yaml. `root` is the site folder; `lines` the line of every option read (see line_of)."""
 
@@ -131,6 +197,15 @@ class Config(Section):
                            "不写时自动找系统中的中文字体")
     images = SubConfig(ImageSettings, "图片", label="图片设置", doc="图片的尺寸、质量和默认分享图")
     check = SubConfig(CheckConfig, "检查", label="检查设置", doc="发布前检查（python build.py check）的设置，说明见 docs/检查与导入.md")
+    deploy = ListOf(SubConfig(Target, example="{名称: oss, 类型: s3, 地址: https://…, 存储桶: …}"), "发布",
+                    label="发布目标", doc="python build.py deploy 发布到哪里：存储桶、服务器或文件夹，说明见 docs/发布.md")
+
+    def validate(self, written: Written) -> None:
+        seen: set[str] = set()
+        for target in self.deploy:
+            if target.name in seen:
+                written.reading.error(target.line, f"发布目标“{target.name}”重名：每个目标的名称要不同，--target 靠它选择")
+            seen.add(target.name)
 
     def line_of(self, name: str) -> int:
         """Line of an option in site.yaml ("logo", "images.share", "menu.2.url"); 0 when not written."""
@@ -163,6 +238,7 @@ def load_config(root: Path, problems: Problems, schema: type[Config] = Config) -
         return None
     try:
         text = decode(path.read_bytes())
+        report_secrets(path, text, problems)  # before the YAML is read: a broken file is checked too
         raw = load_yaml(text, 1) if text.strip() else {}
     except SourceError as exc:
         problems.error(path, exc.line, exc.message)

@@ -1,9 +1,10 @@
 """What is published: output/ as the last successful build left it, each file with its size and MD5.
 
 A deploy refuses when there is no such build: output/ empty or missing files, a build cut off
-half-way, or inputs (site.yaml, content, theme) that changed after the last successful build, which
-is also what a failed build leaves behind. The inputs are compared the way the build's own
-nothing-changed shortcut compares them: the digest of every input file's stamp.
+half-way, inputs (site.yaml, content, theme) that changed after the last successful build, which
+is also what a failed build leaves behind, or a scheduled story (定时发布) that became due since.
+The inputs are compared the way the build's own nothing-changed shortcut compares them: the digest
+of every input file's stamp, and the window in which its split of stories holds (schedule.py).
 
 MD5s are kept in the site's .cache beside the build manifest, keyed by size and modification time,
 so a deploy after a one-story edit reads only the files that build wrote.
@@ -15,12 +16,14 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from .. import cachepaths
+from .. import cachepaths, schedule
+from ..dates import format_minute
 from ..output import TEMP_SUFFIX, Manifest, finish_interrupted_commit
 from ..problems import BuildFailed, Problems
-from ..sources import scan_site
+from ..sources import Scanned, scan_site
 from ..stamps import RACY_MARGIN_NS
 
 BUILD_FIRST = "请先运行 python build.py 生成网站，再发布"
@@ -34,9 +37,24 @@ class LocalFile:
     md5: str  # hex
 
 
-def built_files(site_dir: Path, out_dir: Path, problems: Problems) -> dict[str, LocalFile] | None:
-    """Every file of output/ (rel → LocalFile), or None with the reason in `problems`."""
-    manifest = _last_build(site_dir, out_dir, problems)
+def read_site(site_dir: Path, problems: Problems) -> Scanned | None:
+    """site.yaml (the targets with it) and what the site folder holds, as the build scans them;
+    None when site.yaml has errors (they are in `problems`, with its warnings)."""
+    try:
+        found = scan_site(site_dir, False, problems)  # the build's own scan and input digest
+    except BuildFailed:
+        found = None
+    if found is None or problems.has_errors():
+        problems.error("", 0, "网站的设置或文件有错误，不能发布：请按上面的提示改正，再运行 python build.py 生成网站，然后发布")
+        return None
+    return found
+
+
+def built_files(found: Scanned, out_dir: Path, problems: Problems, now: datetime | None = None
+                ) -> dict[str, LocalFile] | None:
+    """Every file of output/ (rel → LocalFile), or None with the reason in `problems`. `now`: the
+    time scheduled stories are judged by (the clock when None)."""
+    manifest = _last_build(found, out_dir, problems, now or schedule.local_now())
     if manifest is None:
         return None
     hashes = _HashCache(manifest.path.with_suffix(".md5.json"))
@@ -61,18 +79,11 @@ def built_files(site_dir: Path, out_dir: Path, problems: Problems) -> dict[str, 
     return files
 
 
-def _last_build(site_dir: Path, out_dir: Path, problems: Problems) -> Manifest | None:
-    """The manifest of the last successful build into out_dir, if the sources are still what it built."""
-    scan_problems = Problems()
-    try:
-        found = scan_site(site_dir, False, scan_problems)  # the build's own scan and input digest
-    except BuildFailed:
-        found = None
-    if found is None or scan_problems.has_errors():
-        problems.extend(scan_problems.errors)
-        problems.error(out_dir, 0, f"网站设置有错误，不能发布。{BUILD_FIRST}")
-        return None
-    manifest = Manifest(cachepaths.manifest(found.config.root, out_dir))
+def _last_build(found: Scanned, out_dir: Path, problems: Problems, now: datetime) -> Manifest | None:
+    """The manifest of the last successful build into out_dir, if the sources are still what it
+    built and no scheduled story became due since."""
+    site_dir = found.config.root
+    manifest = Manifest(cachepaths.manifest(site_dir, out_dir))
     if finish_interrupted_commit(manifest, out_dir):  # a build killed while committing: finish it first
         manifest = Manifest(manifest.path)
     if not manifest.entries or not out_dir.is_dir() or not any(out_dir.iterdir()):
@@ -88,6 +99,15 @@ def _last_build(site_dir: Path, out_dir: Path, problems: Problems) -> Manifest |
         else:
             problems.error(out_dir, 0, "上一次成功生成之后，网站的文件（site.yaml、content/ 或主题）又有改动，"
                                        f"或者最近一次生成失败了。{BUILD_FIRST}")
+        return None
+    due = schedule.due_since(manifest.schedule, now)
+    if due:
+        problems.error(out_dir, 0, f"定时发布的文章 {format_minute(datetime.fromisoformat(due))} 到了发布时间，"
+                                   f"上一次生成在那之前，还没有包含它。{BUILD_FIRST}")
+        return None
+    if not schedule.holds(manifest.schedule, now):
+        problems.error(out_dir, 0, f"上一次生成时的时间比现在晚（电脑的时钟被调回过？），网站中有日期在现在之后的文章。"
+                                   f"{BUILD_FIRST}")
         return None
     return manifest
 

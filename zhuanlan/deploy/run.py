@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -21,10 +22,10 @@ from ..config import CONFIG_FILE
 from ..output import output_lock
 from ..problems import Problems
 from ..progress import ProgressBar
-from .local import built_files
+from .local import built_files, read_site
 from .plan import TIER_NAMES, Plan, Upload, make_plan
 from .remote import Counters, DeployError, Journal, Transport
-from .targets import Target, choose, load_targets
+from .targets import Target, choose, describe
 
 Progress = Callable[[str, int, int], None]
 
@@ -38,6 +39,7 @@ class DeployOptions:
     force: bool = False  # upload every file, whatever the target holds
     yes: bool = False  # allow more deletions than the target's limit
     progress: Progress | None = None
+    now: datetime | None = None  # the time scheduled stories are judged by (定时发布); None: the clock
 
     @property
     def out(self) -> Path:
@@ -100,14 +102,14 @@ def deploy(options: DeployOptions, warnings: Problems | None = None) -> DeployRe
     started = time.perf_counter()
     problems = Problems()
     site_dir = options.site_dir.resolve()
-    targets = load_targets(site_dir, problems)
-    target = choose(targets, options.target, site_dir / CONFIG_FILE, problems) if not problems.has_errors() else None
-    if warnings is not None:
-        warnings.extend(problems.warnings)
-    if target is None or problems.has_errors():
-        raise Refused(Problems(problems.errors))
-    with output_lock(options.out):
-        local = built_files(site_dir, options.out, problems)
+    with output_lock(options.out):  # no build may finish between this look at the site and the upload
+        found = read_site(site_dir, problems)
+        target = choose(found.config.deploy, options.target, site_dir / CONFIG_FILE, problems) if found else None
+        if warnings is not None:
+            warnings.extend(problems.warnings)
+        if target is None or problems.has_errors():
+            raise Refused(Problems(problems.errors))
+        local = built_files(found, options.out, problems, options.now)
         if local is None:
             raise Refused(Problems(problems.errors))
         timings = {"local": time.perf_counter() - started}
@@ -120,7 +122,7 @@ def deploy(options: DeployOptions, warnings: Problems | None = None) -> DeployRe
         try:
             remote = transport.remote_state(local)
             timings["remote"] = time.perf_counter() - started - sum(timings.values())
-            plan = make_plan(local, remote, force=options.force, keep=target.keep)
+            plan = make_plan(local, remote, force=options.force, keep=tuple(target.keep))
             result = DeployResult(target, plan, counters=transport.counters, dry_run=options.dry_run, timings=timings)
             if options.dry_run:
                 result.seconds = time.perf_counter() - started
@@ -211,7 +213,7 @@ def size_text(count: int) -> str:
 
 def dry_run_text(result: DeployResult) -> str:
     plan = result.plan
-    lines = [f"试运行（--dry-run）：发布到 {result.target.describe()}，没有改动任何文件。"]
+    lines = [f"试运行（--dry-run）：发布到 {describe(result.target)}，没有改动任何文件。"]
     if plan.uploads:
         lines.append(f"将上传 {len(plan.uploads)} 个文件（{size_text(plan.upload_bytes)}），依次为：")
         for name, tier in zip(TIER_NAMES, plan.tiers):
@@ -235,7 +237,7 @@ def summary(result: DeployResult) -> str:
     if not plan.uploads and not plan.deletions:
         return (f"没有变化：{result.target.name} 上的 {plan.unchanged} 个文件均已是最新；"
                 f"用时 {result.seconds:.1f} 秒。")
-    return (f"发布完成：{result.target.describe()}；上传 {result.uploaded} 个（{size_text(result.uploaded_bytes)}）、"
+    return (f"发布完成：{describe(result.target)}；上传 {result.uploaded} 个（{size_text(result.uploaded_bytes)}）、"
             f"删除 {result.deleted} 个、未变 {plan.unchanged} 个，用时 {result.seconds:.1f} 秒。")
 
 
