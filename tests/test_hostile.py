@@ -1,0 +1,75 @@
+"""Regression tests for what was found by trying to break a build (issue 18): each case failed
+before its fix. Sections by concern; each helper that fixed a part keeps its cases together."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import run_cli
+from test_textrules import synthetic_id
+
+from zhuanlan import textrules
+
+STORY = "---\ntitle: 好文章\ndate: 2022-03-15\ncolumns: [news]\n---\n"
+
+
+def _build(site, capsys) -> tuple[int, str]:
+    capsys.readouterr()
+    code = run_cli("--site", str(site), "--jobs", "1")
+    captured = capsys.readouterr()
+    return code, captured.err + captured.out
+
+
+def _check(site, capsys) -> tuple[int, str]:
+    capsys.readouterr()
+    code = run_cli("check", "--site", str(site))
+    return code, capsys.readouterr().out
+
+
+# -- content and messages --------------------------------------------------------------------------
+
+# 1. ID numbers typed in full-width digits, or written in an HTML comment or attribute.
+
+def _full_width(text: str) -> str:
+    return text.translate({ord(c): chr(ord(c) + 0xFEE0) for c in "0123456789X"})
+
+
+@pytest.mark.parametrize("body", [
+    "身份证号{fw}。",
+    "<!-- 备注：身份证 {n} -->",
+    '<span title="身份证 {n}">张三</span>',
+    "<img src=\"../images/a.jpg\" alt=\"{n}\">",
+    "<!--\n待核实：{fw}\n-->",
+])
+def test_id_numbers_in_full_width_digits_comments_and_attributes_are_found(body):
+    number = synthetic_id()
+    text = STORY + body.format(n=number, fw=_full_width(number)) + "\n"
+    found = [f for f in textrules.scan_errors(text) if f.rule == textrules.ID_NUMBER]
+    assert len(found) == 1, found
+    lines = text.split("\n")
+    line = next(i for i, t in enumerate(lines) if number[:4] in t or _full_width(number[:4]) in t)
+    col = max(lines[line].find(number), lines[line].find(_full_width(number))) + 1
+    assert (found[0].line, found[0].col) == (line + 1, col)
+    assert "3301**********" in found[0].message
+    if "<" in body:
+        assert "HTML" in found[0].message  # says where to look: the number is not in the visible text
+
+
+def test_numbers_in_addresses_are_still_not_personal_data():
+    number = synthetic_id()
+    text = STORY + f'<a href="https://example.gov.cn/art/{number}.html">原文</a>\n<img src="{number}.jpg" alt="图">\n'
+    assert not textrules.scan_errors(text)
+
+
+def test_the_build_and_check_stop_at_a_full_width_id_number_and_one_in_a_comment(make_site, capsys):
+    number = synthetic_id()
+    story = STORY + f"联系人身份证{_full_width(number)}。\n\n<!-- {number} -->\n"
+    site = make_site({"content/stories/leak.md": story})
+    code, out = _build(site, capsys)
+    assert code == 1
+    assert re.search(r"leak\.md:6:7: 错误: 未打码的居民身份证号码 3301\*+", out), out
+    assert re.search(r"leak\.md:8:6: 错误: 未打码的居民身份证号码 3301\*+\d+（写在 HTML 注释中）", out), out
+    code, out = _check(site, capsys)
+    assert code == 1
+    assert "leak.md:6:7: 错误: 未打码的居民身份证号码" in out and "leak.md:8:6: 错误: 未打码" in out, out
