@@ -73,3 +73,30 @@ def test_the_build_and_check_stop_at_a_full_width_id_number_and_one_in_a_comment
     code, out = _check(site, capsys)
     assert code == 1
     assert "leak.md:6:7: 错误: 未打码的居民身份证号码" in out and "leak.md:8:6: 错误: 未打码" in out, out
+
+
+# 2. Deep nesting: markdown-it dropped the rest of a list nested 10 levels (a quote nested 20).
+
+def _nested_list(levels: int) -> str:
+    return "".join("  " * level + f"- 第{level + 1}层\n" for level in range(levels))
+
+
+def test_lists_ten_levels_and_quotes_twenty_levels_deep_keep_all_their_text():
+    from zhuanlan import markdown
+
+    body = _nested_list(12) + "\n" + "".join(">" * depth + f" 引用{depth}\n" for depth in range(1, 25)) + "\n结尾。\n"
+    rendered = markdown.render(body, "stories/x.md")
+    assert "第12层" in rendered.html and "引用24" in rendered.html and "结尾" in rendered.html
+    assert not rendered.too_deep
+
+
+def test_nesting_deeper_than_the_parser_can_take_is_an_error_at_its_line(make_site, capsys):
+    body = "开头。\n\n" + _nested_list(60) + "\n结尾。\n"
+    site = make_site({"content/stories/deep.md": STORY + body})
+    code, out = _build(site, capsys)
+    assert code == 1
+    line = 6 + (STORY + body).split("\n")[5:].index("  " * 49 + "- 第50层")
+    assert re.search(rf"deep\.md:{line}: 错误: 列表或引用嵌套的层数太多", out), out
+    site = make_site({"content/stories/deep.md": STORY + "开头。\n\n" + ">" * 150 + " 太深\n"})
+    code, out = _build(site, capsys)
+    assert code == 1 and re.search(r"deep\.md:8: 错误: 列表或引用嵌套的层数太多", out), out

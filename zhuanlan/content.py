@@ -287,6 +287,9 @@ IMAGE_ALT = "image-alt"  # rule id of images without alt text (`check --format j
 
 def _body(doc: Document, problems: Problems) -> markdown.Rendered:
     rendered = markdown.render(doc.body, doc.rel, doc.body_line)
+    if rendered.too_deep:  # the parser would lose the text from here on: never publish a page without it
+        problems.error(doc.path, rendered.too_deep,
+                       "列表或引用嵌套的层数太多，从这一行起的文字无法排版（会丢失）：请减少缩进或行首“>”的层数")
     for image in rendered.unlabelled:
         # Screen readers read an image's alt text; without it elderly and blind readers hear nothing.
         # The build warns here, and `check` reports the same warnings: this is the rule's one place.

@@ -22,6 +22,10 @@ REF_PATTERN = re.compile(r"zlref:(\d+)")
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _HEADING_ID_DROP = re.compile(r"[^\w\- ]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+# How deep lists and quotes may nest: markdown-it's block parser stops (and drops the rest of the
+# container) at this level; CommonMark's preset says 20, which a list 10 levels deep reaches.
+# 100 levels parse in ~300 Python frames, well inside the recursion limit; deeper is an error.
+MAX_NESTING = 100
 _HTML_IMG = re.compile(r"<img\b[^<>]*>", re.I)
 _HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
@@ -56,6 +60,7 @@ class Rendered:
     refs: list[Ref] = field(default_factory=list)
     images: list[int] = field(default_factory=list)  # indexes into refs, in reading order
     unlabelled: list[Unlabelled] = field(default_factory=list)  # images without alt text
+    too_deep: int = 0  # first line of text dropped because lists or quotes nest deeper than MAX_NESTING
 
 
 def resolve_path(raw: str, doc_rel: str) -> str | None:
@@ -132,6 +137,7 @@ class _Collector:
         self.text: list[str] = []
         self.lead: list[str] = []
         self.unlabelled: list[Unlabelled] = []
+        self.too_deep = 0
 
     def line_for(self, block_map, raw: str) -> int:
         if not block_map:
@@ -249,10 +255,26 @@ def _render_table_close(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env) + "</div>"
 
 
+def _guard_nesting(md: MarkdownIt) -> None:
+    """Note the first line that markdown-it would skip for nesting too deep (it drops it silently)."""
+    tokenize = md.block.tokenize
+
+    def guarded(state, start_line: int, end_line: int) -> None:
+        if state.level >= MAX_NESTING:
+            line = state.skipEmptyLines(start_line)
+            collector: _Collector = state.env["zl"]
+            if line < end_line and state.sCount[line] >= state.blkIndent and not collector.too_deep:
+                collector.too_deep = collector.line_offset + line
+        tokenize(state, start_line, end_line)
+
+    md.block.tokenize = guarded  # the block rules of lists and quotes call it through md.block
+
+
 def _make_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    _guard_nesting(md)
     md.core.ruler.push("zhuanlan", _core_rule)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("softbreak", _render_softbreak)
@@ -279,6 +301,7 @@ def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
         refs=collector.refs,
         images=collector.images,
         unlabelled=collector.unlabelled,
+        too_deep=collector.too_deep,
     )
 
 
