@@ -100,3 +100,37 @@ def test_nesting_deeper_than_the_parser_can_take_is_an_error_at_its_line(make_si
     site = make_site({"content/stories/deep.md": STORY + "开头。\n\n" + ">" * 150 + " 太深\n"})
     code, out = _build(site, capsys)
     assert code == 1 and re.search(r"deep\.md:8: 错误: 列表或引用嵌套的层数太多", out), out
+
+
+# 3. A control character (Word's manual line break, U+000B, pasted) made the feeds invalid XML.
+
+def _parse_every_xml(output) -> list[str]:
+    import xml.etree.ElementTree as ElementTree
+
+    files = sorted(output.rglob("*.xml"))
+    for path in files:
+        ElementTree.parse(path)  # raises ParseError on invalid XML
+    return [path.relative_to(output).as_posix() for path in files]
+
+
+def test_every_xml_file_of_the_example_build_parses(example_output):
+    written = _parse_every_xml(example_output)
+    assert "feed.xml" in written and "sitemap.xml" in written
+    assert len([name for name in written if name.startswith("columns/")]) >= 3
+
+
+def test_a_pasted_control_character_is_removed_with_a_warning_and_the_feeds_parse(make_site, capsys):
+    story = ("---\ntitle: 标题\x0b有软换行\ndate: 2022-03-15\ncolumns: [news]\nsummary: 摘要\x0c里也有\n---\n"
+             "第一段\x0b第二行。\n\n<p>网页里的&#11;实体和&#0;空字符</p>\n")
+    site = make_site({"content/stories/pasted.md": story,
+                      "site.yaml": "title: 测试\x0b站\nbase_url: https://example.gov.cn/dangjian/\n"})
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    assert re.search(r"pasted\.md:2: 警告: 有看不见的控制字符 U\+000B、U\+000C（.*）.*（还有第 5、7 行）", out), out
+    assert re.search(r"site\.yaml:1: 警告: 有看不见的控制字符 U\+000B", out), out
+    written = _parse_every_xml(site / "output")
+    assert "columns/news/feed.xml" in written
+    feed = (site / "output/feed.xml").read_text("utf-8")
+    assert "标题有软换行" in feed and "第一段第二行" in feed
+    page = (site / "output/stories/pasted/index.html").read_text("utf-8")
+    assert "\x0b" not in page and "\x0c" not in page

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import markdown, showcase
 from .dates import DateError, parse_datetime
-from .frontmatter import Document, SourceError, canonicalize, read_document
+from .frontmatter import Document, SourceError, canonicalize, controls_message, read_document
 from .markdown import Ref
 from .problems import WARNING, Problem, Problems
 from .search.grams import StoryGrams, analyse
@@ -207,6 +207,8 @@ def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool =
     except OSError as exc:
         problems.error(path, 0, f"无法读取文件：{exc.strerror or exc}")
         return Parsed(None, problems.items)
+    if doc.controls:
+        problems.warning(path, doc.controls[0], controls_message(doc.controls, doc.control_codes))
     parser = {"story": _story, "brand": _brand, "column": _column, "page": _page}[kind_of(rel) or "page"]
     item = parser(doc, problems)
     if tokenise and isinstance(item, Story):

@@ -51,6 +51,34 @@ YAML_HINTS = [
 ]
 
 
+# Control characters (C0 but tab and newline, DEL, C1) and the two non-characters XML forbids. They
+# come pasted from Word (U+000B is its manual line break) or from a damaged export: invisible in an
+# editor, they make the feeds invalid XML. The build removes them and says where they were.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> tuple[str, list[int], str]:
+    """`text` without control characters; the 1-based lines they were on; their code points ("U+000B")."""
+    if not _CONTROL.search(text):
+        return text, [], ""
+    lines, codes = [], []
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        code = f"U+{ord(match.group()):04X}"
+        if code not in codes:
+            codes.append(code)
+    return _CONTROL.sub("", text), lines, "、".join(codes[:3]) + ("等" if len(codes) > 3 else "")
+
+
+def controls_message(lines: list[int], codes: str) -> str:
+    """The warning for control characters removed, reported at lines[0]."""
+    more = f"（还有第 {'、'.join(map(str, lines[1:6]))}{' 等' if len(lines) > 6 else ''} 行）" if len(lines) > 1 else ""
+    return (f"有看不见的控制字符 {codes}（多是从 Word 或其他软件复制来的，U+000B 是 Word 的换行），"
+            f"生成时已删除{more}：请在编辑器中删掉，或重新以纯文本粘贴")
+
+
 class SourceError(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
@@ -71,6 +99,8 @@ class Document:
     fm_line: int = 1
     canonical_lines: dict[str, int] = field(default_factory=dict)
     front: str = ""  # the front matter's text, for compose() where nested lines are needed
+    controls: list[int] = field(default_factory=list)  # lines control characters were removed from
+    control_codes: str = ""  # which ones ("U+000B")
 
     def line_of(self, key: str) -> int:
         """Line of a canonical key, or of the front matter start when it is absent."""
@@ -196,10 +226,11 @@ def read_document(path: Path, rel: str, data: bytes | None = None) -> Document:
     """Parse one content file. Raises SourceError with a line number and a Chinese message."""
     if data is None:
         data = path.read_bytes()
-    text = decode(data)
+    text, controls, codes = strip_controls(decode(data))
     fm, fm_line, body, body_line = split(text)
     meta = load_yaml(fm, fm_line)
-    return Document(path, rel, meta, key_lines(fm, fm_line), body, body_line, fm_line, front=fm)
+    return Document(path, rel, meta, key_lines(fm, fm_line), body, body_line, fm_line, front=fm,
+                    controls=controls, control_codes=codes)
 
 
 def canonicalize(doc: Document, schema: dict[str, tuple[str, ...]], problems: Problems) -> dict:

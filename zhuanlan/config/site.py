@@ -22,7 +22,7 @@ from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..frontmatter import SourceError, decode, load_yaml
+from ..frontmatter import SourceError, controls_message, decode, load_yaml, strip_controls
 from ..problems import Problems
 from .options import (URL, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig, Text, TextList,
                       locate, read_section)
@@ -159,7 +159,9 @@ def load_config(root: Path, problems: Problems, schema: type[Config] = Config) -
                                 f"新建网站请运行 python build.py new 文件夹名")
         return None
     try:
-        text = decode(path.read_bytes())
+        text, controls, codes = strip_controls(decode(path.read_bytes()))
+        if controls:
+            problems.warning(path, controls[0], controls_message(controls, codes))
         raw = load_yaml(text, 1) if text.strip() else {}
     except SourceError as exc:
         problems.error(path, exc.line, exc.message)
