@@ -134,3 +134,14 @@ def test_a_pasted_control_character_is_removed_with_a_warning_and_the_feeds_pars
     assert "标题有软换行" in feed and "第一段第二行" in feed
     page = (site / "output/stories/pasted/index.html").read_text("utf-8")
     assert "\x0b" not in page and "\x0c" not in page
+
+
+# Found on the way: "zlref:99" written in a story (our placeholder's form) stopped the build with
+# an IndexError blamed on the template, and "zlref:0" in text became a URL.
+
+def test_text_that_looks_like_our_placeholder_stays_text(make_site, capsys):
+    site = make_site({"content/stories/ref.md": STORY + '文字 zlref:0 和 "zlref:99"，<a href="zlref:42">链接</a>\n'})
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    page = (site / "output/stories/ref/index.html").read_text("utf-8")
+    assert "文字 zlref:0 和" in page and "zlref:99" in page

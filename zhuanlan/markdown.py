@@ -18,7 +18,7 @@ from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.footnote import footnote_plugin
 
 REF_SCHEME = "zlref:"
-REF_PATTERN = re.compile(r"zlref:(\d+)")
+REF_PATTERN = re.compile(r'(?<=")zlref:(\d+)(?=")')  # as our rules write it: an attribute's whole value
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _HEADING_ID_DROP = re.compile(r"[^\w\- ]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
@@ -306,5 +306,10 @@ def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
 
 
 def resolve_placeholders(html: str, urls: list[str]) -> str:
-    """Put the final URL of each ref into the rendered HTML."""
-    return REF_PATTERN.sub(lambda m: urls[int(m.group(1))], html)
+    """Put the final URL of each ref into the rendered HTML. A "zlref:" an author wrote that names
+    no ref of the file stays as written."""
+    def url(match: re.Match) -> str:
+        index = int(match.group(1))
+        return urls[index] if index < len(urls) else match.group()
+
+    return REF_PATTERN.sub(url, html)
