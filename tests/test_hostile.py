@@ -145,3 +145,138 @@ def test_text_that_looks_like_our_placeholder_stays_text(make_site, capsys):
     assert code == 0, out
     page = (site / "output/stories/ref/index.html").read_text("utf-8")
     assert "文字 zlref:0 和" in page and "zlref:99" in page
+
+
+# 9. Scripts in a story body ran for readers. Raw HTML is cleaned by an allowlist (sanitize.py).
+
+ATTACKS = {
+    "script": "<script>alert('script')</script>",
+    "onerror": '<img src="../images/a.png" alt="图" onerror="alert(\'onerror\')">',
+    "javascript-link": '<a href="javascript:alert(\'link\')">点这里</a>',
+    "javascript-entity": '<a href="jav&#x09;ascript:alert(\'entity\')">再点</a>',
+    "iframe-javascript": "<iframe src=\"javascript:alert('iframe')\"></iframe>",
+    "svg-script": "<svg><script>alert('svg')</script></svg>",
+    "inline-script": "正文<script>alert('inline')</script>继续。",
+    "style-expression": '<p style="background:url(javascript:alert(\'css\'))">样式</p>',
+    "form": '<form action="https://evil.example/"><input name="q"><button>提交</button></form>',
+}
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0"
+                    "000003010100c9fe92ef0000000049454e44ae426082")
+
+
+def _attack_site(make_site, extra: dict | None = None, body: str = ""):
+    story = STORY + "第一句话是摘要。\n\n" + (body or "\n\n".join(ATTACKS.values())) + "\n"
+    return make_site({"content/stories/xss.md": story, "content/images/a.png": PNG, **(extra or {})})
+
+
+def test_no_script_of_a_story_reaches_its_page_or_the_feeds(make_site, capsys):
+    site = _attack_site(make_site)
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    for rel in ("stories/xss/index.html", "feed.xml", "columns/news/feed.xml"):
+        published = (site / "output" / rel).read_text("utf-8")
+        assert "alert(" not in published, rel
+        assert "onerror" not in published
+        assert "javascript:" not in published.lower()
+        assert "evil.example" not in published
+    page = (site / "output/stories/xss/index.html").read_text("utf-8")
+    assert "点这里" in page and "正文继续。" in page and "<picture>" in page or 'alt="图"' in page
+
+
+def test_script_text_stays_out_of_summaries_descriptions_and_search(make_site, capsys):
+    body = "<script>var secret = 1;</script>\n\n<p>网页段落<script>document.write('x')</script>文字</p>\n"
+    site = make_site({"content/stories/xss.md": STORY + body,
+                      "content/pages/about.md": "---\ntitle: 关于\n---\n<style>p{color:red}</style>\n\n关于我们。\n"})
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    page = (site / "output/stories/xss/index.html").read_text("utf-8")
+    description = re.search(r'<meta name="description" content="([^"]*)"', page).group(1)
+    assert description.startswith("网页段落") and "secret" not in description and "document" not in description
+    about = (site / "output/about/index.html").read_text("utf-8")
+    assert "color:red" not in re.search(r'<meta name="description" content="([^"]*)"', about).group(1)
+    from zhuanlan.search.reader import IndexReader
+
+    search = IndexReader(site / "output")
+    assert search.query("网页段落") and not search.query("secret") and not search.query("document")
+
+
+def test_check_lists_what_the_sanitiser_removed_at_its_line(make_site, capsys):
+    site = _attack_site(make_site)
+    code, out = _check(site, capsys)
+    lines = {name: 8 + 2 * index for index, name in enumerate(ATTACKS)}  # one attack per paragraph
+    expected = {
+        "script": "删除了 <script> 及其中的内容", "onerror": "删除了 <img> 的 onerror 属性",
+        "javascript-link": '删除了 <a> 的 href="javascript:alert', "javascript-entity": "删除了 <a> 的 href=",
+        "iframe-javascript": "删除了 <iframe>", "svg-script": "删除了 <svg>", "inline-script": "删除了 <script>",
+        "form": "删除了 <form>",
+    }
+    for name, words in expected.items():
+        assert re.search(rf"xss\.md:{lines[name]}: 警告: {re.escape(words)}", out), (name, out)
+
+
+KEPT = """\
+<table border="1"><tr><th>村</th><th>户数</th></tr><tr><td colspan="2" style="text-align:center">合计</td></tr></table>
+
+<p>这是<span style="color:#c00;font-weight:bold;font-size:40px">红色加粗</span>的字。</p>
+
+<video src="../files/v.mp4" controls width="640">您的浏览器不能播放</video>
+
+<audio src="../files/a.mp3" controls></audio>
+
+<iframe src="https://v.rongmei.example.gov.cn/play/1" width="640" height="360" allowfullscreen></iframe>
+
+<iframe src="https://tracker.example.com/x"></iframe>
+"""
+
+
+def test_what_officers_paste_is_kept_and_iframes_only_from_listed_hosts(make_site, capsys):
+    site_yaml = ("title: 站\nbase_url: https://example.gov.cn/dangjian/\n"
+                 "html:\n  允许嵌入的网站: [rongmei.example.gov.cn]\n")
+    site = _attack_site(make_site, {"site.yaml": site_yaml, "content/files/v.mp4": b"v", "content/files/a.mp3": b"a"},
+                        body=KEPT)
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    page = (site / "output/stories/xss/index.html").read_text("utf-8")
+    assert '<td colspan="2" style="text-align:center">合计</td>' in page
+    assert '<span style="color:#c00;font-weight:bold">红色加粗</span>' in page  # font size is the reader's
+    assert '<video src="/dangjian/files/v.mp4" controls="" width="640">' in page  # a local file, published
+    assert (site / "output/files/v.mp4").is_file() and (site / "output/files/a.mp3").is_file()
+    assert '<iframe src="https://v.rongmei.example.gov.cn/play/1"' in page and "tracker.example.com" not in page
+    assert re.search(r"xss\.md:18: 警告: 删除了来自 tracker\.example\.com 的 <iframe>.*iframe_hosts", out), out
+    assert re.search(r"xss\.md:10: 提示: 删除了 <span> 不支持的样式 font-size", out), out  # formatting: a notice
+    # The host list is a parse input: taking it away parses the story again, and the iframe goes.
+    (site / "site.yaml").write_text("title: 站\nbase_url: https://example.gov.cn/dangjian/\n", "utf-8")
+    code, out = _build(site, capsys)
+    assert code == 0 and "rongmei" not in (site / "output/stories/xss/index.html").read_text("utf-8")
+
+
+def test_a_site_may_opt_out_and_publish_raw_html_as_written(make_site, capsys):
+    site_yaml = "title: 站\nbase_url: https://example.gov.cn/dangjian/\nhtml:\n  过滤: false\n"
+    site = _attack_site(make_site, {"site.yaml": site_yaml}, body=ATTACKS["script"] + "\n\n<!-- 注释 -->")
+    code, out = _build(site, capsys)
+    assert code == 0 and "删除了" not in out, out
+    page = (site / "output/stories/xss/index.html").read_text("utf-8")
+    assert "<script>alert('script')</script>" in page and "<!-- 注释 -->" in page
+
+
+def test_our_own_markup_survives_cleaning_and_bodies_without_html_are_unchanged():
+    from zhuanlan import markdown
+    from zhuanlan.sanitize import HtmlPolicy
+    from conftest import REPO
+
+    body = ('## 五张单子\n\n正文[^1]，见[另一篇](other.md#做法)。\n\n| 甲 | 乙 |\n|:--|--:|\n| 1 | 2 |\n\n'
+            '![接单墙](../images/a.png "接单墙")\n\n~~删~~ `代码` ![点](data:image/png;base64,iVBORw0KGgo=)\n\n'
+            '[^1]: 脚注。\n')
+    raw = markdown.render(body + '\n<span class="note">注</span>\n', "stories/x.md", 1, HtmlPolicy(sanitize=False))
+    cleaned = markdown.render(body + '\n<span class="note">注</span>\n', "stories/x.md")
+    for piece in ('<h2 id="五张单子">', '<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup>',
+                  '<a href="zlref:0">另一篇</a>', '<div class="table-wrap"><table>', '<th style="text-align:left">',
+                  '<figure><img src="zlref:1" alt="接单墙"><figcaption>接单墙</figcaption></figure>',
+                  '<li id="fn1" class="footnote-item">', '<a href="#fnref1" class="footnote-backref">',
+                  '<section class="footnotes">', '<span class="note">注</span>',
+                  '<img src="data:image/png;base64,iVBORw0KGgo=" alt="点">'):
+        assert piece in raw.html and piece in cleaned.html, piece
+    for path in sorted((REPO / "content").rglob("*.md")):
+        text = path.read_text("utf-8").split("\n---\n", 1)[-1]
+        assert markdown.render(text, "stories/x.md").html == \
+            markdown.render(text, "stories/x.md", 1, HtmlPolicy(sanitize=False)).html, path

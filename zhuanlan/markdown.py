@@ -7,6 +7,7 @@ resolves once it knows every file's URL (see `Ref`).
 """
 from __future__ import annotations
 
+import html as entities
 import posixpath
 import re
 import unicodedata
@@ -16,6 +17,9 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.footnote import footnote_plugin
+
+from . import sanitize
+from .sanitize import HtmlPolicy, Removal
 
 REF_SCHEME = "zlref:"
 REF_PATTERN = re.compile(r'(?<=")zlref:(\d+)(?=")')  # as our rules write it: an attribute's whole value
@@ -28,6 +32,11 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 MAX_NESTING = 100
 _HTML_IMG = re.compile(r"<img\b[^<>]*>", re.I)
 _HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# Raw HTML tags naming a file by address, and those addresses: a local one becomes a ref like a
+# Markdown link or image (checked, published, put under base_url).
+_HTML_URL_TAG = re.compile(r"<(img|a|video|audio|source|track)\b[^<>]*>", re.I)
+_HTML_URL_ATTR = re.compile(r"""(\s(src|href|poster)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_HTML_REF_KINDS = {("img", "src"): "image", ("video", "poster"): "image", ("a", "href"): "link"}  # else "media"
 
 
 @dataclass
@@ -61,6 +70,7 @@ class Rendered:
     images: list[int] = field(default_factory=list)  # indexes into refs, in reading order
     unlabelled: list[Unlabelled] = field(default_factory=list)  # images without alt text
     too_deep: int = 0  # first line of text dropped because lists or quotes nest deeper than MAX_NESTING
+    removed: list[tuple[int, Removal]] = field(default_factory=list)  # (line, what) the sanitiser took out
 
 
 def resolve_path(raw: str, doc_rel: str) -> str | None:
@@ -100,8 +110,16 @@ def heading_id(text: str) -> str:
 
 def _inline_text(children, with_alt: bool = True) -> str:
     parts = []
+    hidden = None  # inside an inline <script>, <video>… whose content is not text: its name
     for child in children or ():
-        if child.type in ("text", "code_inline"):
+        if child.type == "html_inline":
+            if hidden is None:
+                hidden = sanitize.opens_not_text(child.content)
+            elif re.match(rf"</{hidden}\s*>", child.content, re.I):
+                hidden = None
+        elif hidden is not None:
+            continue
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type == "image" and with_alt:
             parts.append(_inline_text(child.children))
@@ -127,8 +145,9 @@ def _join_lines(text: str) -> str:
 class _Collector:
     """Per-document state shared by the core rule and the render rules through `env`."""
 
-    def __init__(self, doc_rel: str, line_offset: int, source_lines: list[str]):
+    def __init__(self, doc_rel: str, line_offset: int, source_lines: list[str], policy: HtmlPolicy):
         self.doc_rel = doc_rel
+        self.policy = policy
         self.line_offset = line_offset
         self.source_lines = source_lines
         self.refs: list[Ref] = []
@@ -138,6 +157,8 @@ class _Collector:
         self.lead: list[str] = []
         self.unlabelled: list[Unlabelled] = []
         self.too_deep = 0
+        self.has_raw_html = False
+        self.removed: list[tuple[int, Removal]] = []
 
     def line_for(self, block_map, raw: str) -> int:
         if not block_map:
@@ -161,6 +182,37 @@ class _Collector:
             else:  # an HTML block: count lines from its start
                 line = self.line_offset + (block_map[0] if block_map else 0) + html.count("\n", 0, match.start())
             self.unlabelled.append(Unlabelled(line, "", html=True))
+
+    def raw_html(self, html: str, block_map, inline: bool) -> str:
+        """A piece of raw HTML as it will be published: its images without alt text noted, what the
+        sanitiser will take out noted at its line, its local addresses made refs."""
+        self.has_raw_html = True
+        self.html_images(html, block_map, inline)
+        if inline:
+            first = self.line_for(block_map, html.split("\n")[0])
+        else:
+            first = self.line_offset + (block_map[0] if block_map else 0)
+        self.removed += [(first + removal.line - 1, removal) for removal in sanitize.audit(html, self.policy)]
+        if "=" not in html:
+            return html
+
+        def local(tag: re.Match) -> str:
+            name = tag.group(1).lower()
+
+            def ref(attribute: re.Match) -> str:
+                value = entities.unescape(next(g for g in attribute.groups()[2:] if g is not None))
+                value = re.sub(r"[\t\n\r]", "", value).strip("\x00- ")  # as browsers read an address
+                if not is_local(value):
+                    return attribute.group()
+                kind = _HTML_REF_KINDS.get((name, attribute.group(2).lower()), "media")
+                placeholder = self.add_ref(kind, value, block_map)
+                if name == "img":
+                    self.images.append(len(self.refs) - 1)
+                return f'{attribute.group(1)}"{placeholder}"'
+
+            return _HTML_URL_ATTR.sub(ref, tag.group())
+
+        return _HTML_URL_TAG.sub(local, html)
 
     def add_ref(self, kind: str, url: str, block_map) -> str:
         raw = unquote(url)  # markdown-it percent-encodes; the author wrote the plain form
@@ -220,12 +272,12 @@ def _core_rule(state) -> None:
                         child.attrSet("src", collector.add_ref("image", src, token.map))
                         collector.images.append(len(collector.refs) - 1)
                 elif child.type == "html_inline":
-                    collector.html_images(child.content, token.map, inline=True)
-        elif kind in ("html_block",):
-            collector.html_images(token.content, token.map, inline=False)
-            stripped = re.sub(r"<[^>]+>", " ", token.content).strip()
-            if stripped:
-                collector.text.append(stripped)
+                    child.content = collector.raw_html(child.content, token.map, inline=True)
+        elif kind == "html_block":
+            token.content = collector.raw_html(token.content, token.map, inline=False)
+            text = sanitize.html_text(token.content)
+            if text:
+                collector.text.append(text)
 
 
 def _render_image(self, tokens, idx, options, env) -> str:
@@ -286,13 +338,16 @@ def _make_parser() -> MarkdownIt:
 _parser: MarkdownIt | None = None
 
 
-def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
-    """Render one Markdown body. `doc_rel` is the file's content-relative path (for refs)."""
+def render(body: str, doc_rel: str, body_line: int = 1, policy: HtmlPolicy = sanitize.DEFAULT) -> Rendered:
+    """Render one Markdown body. `doc_rel` is the file's content-relative path (for refs); `policy`
+    what becomes of raw HTML (sanitize.py)."""
     global _parser
     if _parser is None:
         _parser = _make_parser()
-    collector = _Collector(doc_rel, body_line, body.split("\n"))
+    collector = _Collector(doc_rel, body_line, body.split("\n"), policy)
     html = _parser.render(body, {"zl": collector})
+    if collector.has_raw_html:  # Markdown alone renders to safe markup: only raw HTML needs cleaning
+        html = sanitize.clean(html, policy)
     return Rendered(
         html=html,
         text="\n".join(collector.text),
@@ -302,6 +357,7 @@ def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
         images=collector.images,
         unlabelled=collector.unlabelled,
         too_deep=collector.too_deep,
+        removed=collector.removed,
     )
 
 

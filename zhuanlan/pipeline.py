@@ -32,6 +32,7 @@ from .content import Entry, Story, parse_file
 from .output import Manifest, Stager, Staged, WriteStats, output_lock
 from .problems import ERROR, BuildFailed, Problem, Problems
 from .rebuild import Fingerprinter, template_digests
+from .sanitize import HtmlPolicy
 from .render import PageJob, Renderer, TemplateProblem
 from .site import Site, build_site, relink_story
 from .sources import Scanned, Sources, scan_site, static_files
@@ -112,7 +113,7 @@ class Plan:
 
 # -- parallel stages --------------------------------------------------------------------------
 
-def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progress: Progress | None = None):
+def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None):
     """Parsed rows in batches, as they come, so that the caller can store them and let go."""
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
@@ -219,7 +220,7 @@ class Builder:
             except (ValueError, OSError):
                 return []
             old = known.get(rel)
-            parsed = parse_file(path, rel, data) if old is not None else None
+            parsed = parse_file(path, rel, data, html=site.config.html.policy) if old is not None else None
             story = parsed.item if parsed is not None else None
             if not isinstance(story, Story) or any(p.level == ERROR for p in parsed.problems) \
                     or not relink_story(site, story, old):
@@ -397,21 +398,23 @@ class Builder:
                scanned_ns: int) -> tuple[list[Entry], int]:
         """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
         path = cachepaths.parse_cache(config.root)
-        if self.cache is None or self.cache.path != path:
+        html = config.html.policy  # parsed bodies depend on it: another policy, another cache
+        version = f"{ENGINE_VERSION}/{html.key}"
+        if self.cache is None or self.cache.path != path or self.cache.version != version:
             self.close()
-            self.cache = ParseCache(path)
+            self.cache = ParseCache(path, version)
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))
         words = config.check.words  # the site's word list, for the text rules a build enforces
-        todo: list[tuple[Path, str, str, WordList]] = []
+        todo: list[tuple[Path, str, str, WordList, HtmlPolicy]] = []
         for path, rel, stamp in sources.documents:
             if cache.fresh(rel, stamp) is None:
                 row = cache.rows.get(rel)
                 if row is not None and _same_bytes(path, row.digest):
                     cache.restamp(rel, stamp)  # touched, not changed
                 else:
-                    todo.append((path, rel, stamp, words))
+                    todo.append((path, rel, stamp, words, html))
                     continue
             if cache.rows[rel].words != words.key:
                 cache.recheck(rel, path, words)

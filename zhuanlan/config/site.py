@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 from ..frontmatter import SourceError, controls_message, decode, load_yaml, strip_controls
 from ..problems import Problems
-from .options import (URL, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig, Text, TextList,
+from ..sanitize import HtmlPolicy, normal_host
+from .options import (URL, Flag, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig, Text, TextList,
                       locate, read_section)
 
 CONFIG_FILE = "site.yaml"
@@ -97,6 +98,27 @@ class CheckConfig(Section):
                         allow=allow)
 
 
+def _hosts(hosts: list[str]) -> str | None:
+    wrong = [host for host in hosts if not re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", normal_host(host))]
+    return f"中 \"{wrong[0]}\" 不是网站的域名：应写成 v.example.gov.cn 这样" if wrong else None
+
+
+class HtmlSettings(Section):
+    """What becomes of HTML written into content (zhuanlan/sanitize.py; docs/写作指南.md)."""
+
+    sanitize = Flag("过滤", "安全过滤", default=True, label="过滤正文中的 HTML",
+                    doc="删除正文 HTML 中的脚本、事件属性、javascript: 链接和未列出网站的嵌入网页，保留表格、"
+                        "图片、视频、音频和颜色等格式。设为 false 则原样发布：任何能改文章的人都能让读者的浏览器"
+                        "运行脚本（见写作指南）")
+    iframe_hosts = TextList("允许嵌入的网站", "嵌入网站", label="允许嵌入的网站", check=_hosts,
+                            doc="可以用 `<iframe>` 嵌入正文的网站域名（含其子域名），例如县融媒体中心的视频平台 "
+                                "[v.example.gov.cn]；不在其中的 `<iframe>` 会被删除")
+
+    @property
+    def policy(self) -> HtmlPolicy:
+        return HtmlPolicy(self.sanitize, tuple(sorted({normal_host(host) for host in self.iframe_hosts})))
+
+
 class MenuItem(Section):
     """One entry of a hand-written navigation menu."""
 
@@ -128,6 +150,8 @@ class Config(Section):
     logo = Text("标志", label="网站标志", doc="网站标志图片，从 content/ 算起的路径")
     images = SubConfig(ImageSettings, "图片", label="图片设置", doc="图片的尺寸、质量和默认分享图")
     check = SubConfig(CheckConfig, "检查", label="检查设置", doc="发布前检查（python build.py check）的设置，说明见 docs/检查与导入.md")
+    html = SubConfig(HtmlSettings, "网页代码", "HTML", label="正文 HTML 设置",
+                     doc="正文中直接写的 HTML 如何处理：默认删除脚本等不安全的内容，可列出允许嵌入的视频网站")
 
     def line_of(self, name: str) -> int:
         """Line of an option in site.yaml ("logo", "images.share", "menu.2.url"); 0 when not written."""
