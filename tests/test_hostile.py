@@ -280,3 +280,52 @@ def test_our_own_markup_survives_cleaning_and_bodies_without_html_are_unchanged(
         text = path.read_text("utf-8").split("\n---\n", 1)[-1]
         assert markdown.render(text, "stories/x.md").html == \
             markdown.render(text, "stories/x.md", 1, HtmlPolicy(sanitize=False)).html, path
+
+
+# 11. Smaller: a raw <img> with a relative path was neither rewritten nor published; a menu item's
+# outside address was put under base_url; a javascript: base_url gave a second, wrong error.
+
+def test_a_raw_html_image_and_link_are_resolved_and_published_like_markdown(make_site, capsys):
+    body = ('<p align="center"><img src="../images/a.png" alt="现场" width="300"></p>\n\n'
+            '下载<a href="../files/通知.pdf">通知</a>。\n\n<img src="../images/missing.png" alt="没有">\n')
+    site = make_site({"content/stories/raw.md": STORY + body, "content/images/a.png": PNG,
+                      "content/files/通知.pdf": b"%PDF-1.4"})
+    code, out = _build(site, capsys)
+    assert code == 1 and re.search(r"raw\.md:10: 错误: 图片 \"\.\./images/missing\.png\" 指向的文件不存在", out), out
+    (site / "content/stories/raw.md").write_text(STORY + body.rsplit("\n\n", 1)[0] + "\n", "utf-8")
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    page = (site / "output/stories/raw/index.html").read_text("utf-8")
+    image = re.search(r'<img src="(/dangjian/images/a[^"]+)" alt="现场" width="300">', page)
+    assert image and (site / "output" / image.group(1).removeprefix("/dangjian/")).is_file(), page
+    assert '<a href="/dangjian/files/%E9%80%9A%E7%9F%A5.pdf">通知</a>' in page and (site / "output/files/通知.pdf").is_file()
+
+
+def _menu_site(make_site, menu: str):
+    yaml = f"title: 站\nbase_url: https://example.gov.cn/dangjian/\nmenu:\n{menu}"
+    return make_site({"site.yaml": yaml})
+
+
+def test_a_menu_item_with_an_outside_address_keeps_it(make_site, capsys):
+    site = _menu_site(make_site, "  - {title: 首页, url: /}\n  - {title: 中国政府网, url: 'https://www.gov.cn/'}\n"
+                                 "  - {title: 工作动态, url: /columns/news/}\n  - {title: 来信, url: 'mailto:a@example.gov.cn'}\n")
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    page = (site / "output/index.html").read_text("utf-8")
+    assert 'href="https://www.gov.cn/"' in page and "/dangjian/https:" not in page
+    assert 'href="/dangjian/columns/news/"' in page and 'href="mailto:a@example.gov.cn"' in page
+
+
+def test_a_menu_item_with_a_script_address_is_an_error_at_its_line(make_site, capsys):
+    site = _menu_site(make_site, "  - {title: 首页, url: /}\n  - {title: 点我, url: 'javascript:alert(1)'}\n")
+    code, out = _build(site, capsys)
+    assert code == 1 and re.search(r"site\.yaml:5: 错误: 网址 \"javascript:alert\(1\)\" 应是站内网址", out), out
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "www.example.gov.cn/dangjian"])
+def test_a_wrong_base_url_is_one_error_on_its_line(make_site, capsys, value):
+    site = make_site({"site.yaml": f"title: 站\n网址: {value}\n"})
+    code, out = _build(site, capsys)
+    errors = [line for line in out.splitlines() if ": 错误: " in line]
+    assert code == 1 and len(errors) == 1, out
+    assert re.search(rf"site\.yaml:2: 错误: 网站地址 \"{re.escape(value)}\" 应是完整网址", errors[0])

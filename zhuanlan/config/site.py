@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from ..frontmatter import SourceError, controls_message, decode, load_yaml, strip_controls
 from ..problems import Problems
 from ..sanitize import HtmlPolicy, normal_host
+from ..urls import is_external
 from .options import (URL, Flag, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig, Text, TextList,
                       locate, read_section)
 
@@ -119,11 +120,19 @@ class HtmlSettings(Section):
         return HtmlPolicy(self.sanitize, tuple(sorted({normal_host(host) for host in self.iframe_hosts})))
 
 
+def _menu_url(url: str) -> str | None:
+    if not is_external(url) or urlsplit(url if ":" in url else "https:" + url).scheme.lower() in ("http", "https",
+                                                                                                   "mailto", "tel"):
+        return None
+    return "应是站内网址（如 /columns/news/）或以 https:// 开头的完整网址：导航中不能有脚本"
+
+
 class MenuItem(Section):
     """One entry of a hand-written navigation menu."""
 
     title = Text("名称", "标题", required=True, doc="导航中显示的文字")
-    url = Text("网址", "地址", required=True, label="网址", doc="站内网址（如 /columns/news/）或完整网址")
+    url = Text("网址", "地址", required=True, label="网址", check=_menu_url,
+               doc="站内网址（如 /columns/news/）或完整网址（如 https://www.gov.cn/，原样链接）")
 
 
 class Config(Section):
