@@ -2,6 +2,7 @@
 before its fix. Sections by concern; each helper that fixed a part keeps its cases together."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -329,3 +330,94 @@ def test_a_wrong_base_url_is_one_error_on_its_line(make_site, capsys, value):
     errors = [line for line in out.splitlines() if ": 错误: " in line]
     assert code == 1 and len(errors) == 1, out
     assert re.search(rf"site\.yaml:2: 错误: 网站地址 \"{re.escape(value)}\" 应是完整网址", errors[0])
+
+
+# 12. Messages that misled a new user.
+
+SITE = "title: 站\nbase_url: https://example.gov.cn/dangjian/\n"
+
+
+def test_a_tab_in_site_yaml_is_called_a_tab_at_its_line_and_column(make_site, capsys):
+    site = make_site({"site.yaml": SITE + "footer:\n\t主办单位: 某某\n"})
+    code, out = _build(site, capsys)
+    assert code == 1 and re.search(r"site\.yaml:4: 错误: 这一行的第 1 个字符是 Tab 键：YAML 只能用空格缩进", out), out
+    site = make_site({"content/stories/tab.md": "---\ntitle: 甲\ndate: 2022-01-01\ntags:\n  - 一\n \t- 二\n---\n"})
+    code, out = _build(site, capsys)
+    assert code == 1 and re.search(r"tab\.md:6: 错误: 这一行的第 2 个字符是 Tab 键", out), out
+
+
+def test_a_top_level_setting_written_under_footer_is_sent_back_to_the_top(make_site, capsys):
+    site = make_site({"site.yaml": SITE + "footer:\n  主办单位: 某某\n  网站标识码: \"1234567890\"\n主办单位: 某某\n"})
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    assert re.search(r"site\.yaml:5: 警告: “网站标识码”不是 footer 下的设置，已忽略：它是顶层的设置，请顶格写", out), out
+    assert re.search(r"site\.yaml:6: 警告: “主办单位”不是顶层的设置，已忽略：它属于 footer:", out), out
+    assert "党政机关网站标识" not in out
+
+
+def test_a_warning_of_site_yaml_is_said_once_when_nothing_changed(make_site, capsys):
+    site = make_site({"site.yaml": SITE + "主办单位: 某某\n"})
+    for path in site.rglob("*"):
+        os.utime(path, ns=(10**18, 10**18))  # 2001: stamps old enough to be trusted at once
+    _build(site, capsys)
+    code, out = _build(site, capsys)
+    assert code == 0 and "没有变化" in out and out.count("“主办单位”不是顶层的设置") == 1, out
+
+
+def test_an_unquoted_colour_is_not_dropped_silently(make_site, capsys):
+    site = make_site({"content/brands/wucai.md": "---\nname: 五彩\n颜色: #c8501e\n---\n品牌介绍。\n",
+                      "site.yaml": SITE + "subtitle: #党建品牌\n"})
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    assert re.search(r'wucai\.md:3: 警告: “颜色”是空的：YAML 把 # 及后面的“#c8501e”当作注释忽略了。'
+                     r'.*请用英文引号括起来：颜色: "#c8501e"', out), out
+    assert re.search(r'site\.yaml:3: 警告: “subtitle”是空的.*subtitle: "#党建品牌"', out), out
+
+
+def test_an_unknown_brand_lists_names_with_ids_and_the_file_name_is_accepted(make_site, capsys):
+    site = make_site({"content/brands/红色青溪.md": "---\nname: 红色青溪党建品牌\n---\n介绍。\n",
+                      "content/stories/a.md": STORY + "正文。\n", "content/stories/b.md": STORY + "正文。\n"})
+    for name, brand in (("a.md", "红色青溪"), ("b.md", "红色青溪党建品牌")):  # its file's name, its name
+        path = site / "content/stories" / name
+        path.write_text(path.read_text("utf-8").replace("columns:", f"brand: {brand}\ncolumns:"), "utf-8")
+    code, out = _build(site, capsys)
+    assert code == 0, out
+    path = site / "content/stories/a.md"
+    path.write_text(path.read_text("utf-8").replace("brand: 红色青溪", "brand: 红色清溪"), "utf-8")
+    code, out = _build(site, capsys)
+    assert code == 1, out
+    assert '未知品牌 "红色清溪"，是不是 "红色青溪党建品牌"？（可选：dinglin（鼎麟）、hong-se-qing-xi（红色青溪党建品牌）、' \
+           'wucai（五彩））' in out, out
+
+
+@pytest.mark.parametrize("args, words", [
+    (("new",), "参数错误：缺少“文件夹”"),
+    (("--jobs", "x"), "参数错误：--jobs 应是整数，而不是 'x'"),
+    (("check", "--format", "xml"), "参数错误：--format 不能是 'xml'"),
+    (("--bogus",), "参数错误：无法识别的参数：--bogus"),
+    (("--site",), "参数错误：--site 后面要写一个值"),
+])
+def test_command_line_mistakes_are_explained_in_chinese(capsys, args, words):
+    assert run_cli(*args) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.startswith("用法：python build.py"), err
+    assert not re.search(r"usage|required|invalid|unrecognized|expected", err), err
+
+
+def test_command_line_help_is_chinese(capsys):
+    assert run_cli("--help") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：") and "显示这段帮助并退出" in out and "选项" in out
+    assert not re.search(r"usage|options|positional arguments|show this help", out), out
+
+
+def test_messages_quote_no_example_town():
+    from zhuanlan.frontmatter import SourceError, load_yaml
+
+    with pytest.raises(SourceError) as caught:
+        load_yaml("标题：我的文章\n日期: 2022-01-01", 2)
+    assert "中文冒号" in caught.value.message and "麟湖" not in caught.value.message
+    import zhuanlan
+
+    for path in sorted(__import__("pathlib").Path(zhuanlan.__file__).parent.rglob("*.py")):
+        assert "麟湖" not in path.read_text("utf-8"), path  # the example site's town is in no message

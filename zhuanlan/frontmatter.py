@@ -156,7 +156,7 @@ def load_yaml(fm: str, fm_line: int) -> dict:
     try:
         data = yaml.load(fm, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as exc:
-        hint = _fullwidth_colon_hint(fm, fm_line)
+        hint = _tab_hint(fm, fm_line, exc.problem_mark) or _fullwidth_colon_hint(fm, fm_line)
         if hint:
             raise SourceError(*hint) from None
         mark = exc.problem_mark or exc.context_mark
@@ -205,8 +205,37 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 def _fullwidth_colon_hint(fm: str, fm_line: int) -> tuple[int, str] | None:
     for index, line in enumerate(fm.split("\n")):
         if _FULLWIDTH_COLON_KEY.match(line) and ": " not in line:
-            return fm_line + index, "这一行用了中文冒号“：”：请改为英文冒号“:”并在后面加一个空格，例如 标题: 麟湖镇……"
+            return fm_line + index, "这一行用了中文冒号“：”：请改为英文冒号“:”并在后面加一个空格，例如 标题: 某某村开展主题党日活动"
     return None
+
+
+def _tab_hint(fm: str, fm_line: int, mark) -> tuple[int, str] | None:
+    """A Tab where YAML wants spaces: the C loader only says "found character that cannot start any token"."""
+    lines = fm.split("\n")
+    if mark is None or mark.line >= len(lines):
+        return None
+    line = lines[mark.line]
+    indent = line[:len(line) - len(line.lstrip(" \t"))]
+    if "\t" not in indent and not line[mark.column:mark.column + 1] == "\t":
+        return None
+    column = (indent.index("\t") if "\t" in indent else mark.column) + 1
+    return fm_line + mark.line, (f"这一行的第 {column} 个字符是 Tab 键：YAML 只能用空格缩进，请把 Tab 换成空格"
+                                 f"（下一层比上一层多两个空格，同一层对齐）")
+
+
+# "颜色: #c8501e": YAML reads what follows " #" as a comment, so the key has no value at all.
+_VALUE_COMMENT = re.compile(r"^[ \t]*(?:-[ \t]+)?[^#\s][^:]*:[ \t]+(#[^\n]*?)[ \t]*$")
+
+
+def commented_value(line: str) -> str | None:
+    """The comment a key's whole value became ("#c8501e"), when its line is `key: #…`."""
+    match = _VALUE_COMMENT.match(line)
+    return match.group(1) if match else None
+
+
+def commented_value_message(key: str, comment: str) -> str:
+    return (f"“{key}”是空的：YAML 把 # 及后面的“{comment}”当作注释忽略了。"
+            f"如果这就是要写的值，请用英文引号括起来：{key}: \"{comment}\"")
 
 
 def key_lines(fm: str, fm_line: int) -> dict[str, int]:
@@ -250,6 +279,11 @@ def canonicalize(doc: Document, schema: dict[str, tuple[str, ...]], problems: Pr
             continue
         if canonical in result:
             problems.warning(doc.path, line, f"\"{key_text}\" 与前面的键重复（都表示 {canonical}），以后写的为准")
+        if value is None and doc.fm_line <= line:
+            lines = doc.front.split("\n")
+            comment = commented_value(lines[line - doc.fm_line]) if line - doc.fm_line < len(lines) else None
+            if comment:
+                problems.warning(doc.path, line, commented_value_message(key_text, comment))
         result[canonical] = value
         doc.canonical_lines[canonical] = line
     return result

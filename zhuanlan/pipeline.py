@@ -250,7 +250,8 @@ class Builder:
         manifest = self._manifest(found.config, out_dir)
         clock.lap("scan")
         if self._nothing_changed(found, manifest, out_dir):
-            problems.extend([Problem(*p) for p in manifest.warnings])
+            stored = [Problem(*p) for p in manifest.warnings]  # site.yaml's were read again by the scan
+            problems.items = list(dict.fromkeys(problems.items + stored))
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)

@@ -199,5 +199,5 @@ def load_config(root: Path, problems: Problems, schema: type[Config] = Config) -
     except SourceError as exc:
         problems.error(path, exc.line, exc.message)
         return None
-    reading = Reading(path, problems)
+    reading = Reading(path, problems, text=text.split("\n"), schema=schema)
     return read_section(schema, raw, locate(text), reading, root=root, lines=reading.lines)
