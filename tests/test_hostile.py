@@ -293,7 +293,8 @@ def test_a_raw_html_image_and_link_are_resolved_and_published_like_markdown(make
                       "content/files/通知.pdf": b"%PDF-1.4"})
     code, out = _build(site, capsys)
     assert code == 1 and re.search(r"raw\.md:10: 错误: 图片 \"\.\./images/missing\.png\" 指向的文件不存在", out), out
-    (site / "content/stories/raw.md").write_text(STORY + body.rsplit("\n\n", 1)[0] + "\n", "utf-8")
+    commented = '<!-- 换图前：<img src="../images/old.png" alt="旧图"> -->'  # not shown, so not checked
+    (site / "content/stories/raw.md").write_text(STORY + body.rsplit("\n\n", 1)[0] + "\n\n" + commented + "\n", "utf-8")
     code, out = _build(site, capsys)
     assert code == 0, out
     page = (site / "output/stories/raw/index.html").read_text("utf-8")

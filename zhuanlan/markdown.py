@@ -36,6 +36,8 @@ _HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.
 # Markdown link or image (checked, published, put under base_url).
 _HTML_URL_TAG = re.compile(r"<(img|a|video|audio|source|track)\b[^<>]*>", re.I)
 _HTML_URL_ATTR = re.compile(r"""(\s(src|href|poster)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_HTML_INERT = re.compile(r"(<!--.*?(?:-->|\Z)|<(?:script|style|textarea|template|xmp)\b.*?(?:</(?:script|style|textarea|"
+                         r"template|xmp)\s*>|\Z))", re.S | re.I)
 _HTML_REF_KINDS = {("img", "src"): "image", ("video", "poster"): "image", ("a", "href"): "link"}  # else "media"
 
 
@@ -212,7 +214,9 @@ class _Collector:
 
             return _HTML_URL_ATTR.sub(ref, tag.group())
 
-        return _HTML_URL_TAG.sub(local, html)
+        # Not inside comments or scripts: an image commented out is not one the page shows.
+        pieces = _HTML_INERT.split(html)
+        return "".join(piece if index % 2 else _HTML_URL_TAG.sub(local, piece) for index, piece in enumerate(pieces))
 
     def add_ref(self, kind: str, url: str, block_map) -> str:
         raw = unquote(url)  # markdown-it percent-encodes; the author wrote the plain form
