@@ -167,11 +167,13 @@ def find_personal_data(view: str, at: Positions, words: WordList, rules: frozens
     return found
 
 
-# Any decimal digit (\d is Unicode: full-width ones too); written this way, Python's regex engine skips text fast.
-_NUMBERISH = re.compile(r"\d[\d \-\u3000\uff0d]{9,}\d")
+_NUMBERISH = re.compile(r"[0-9][0-9 -]{9,}[0-9]")  # written this way, Python's regex engine skips text fast
+_FULL_WIDTH_DIGITS = "０１２３４５６７８９"
 
 
 def has_long_number(source: str) -> bool:
     """Eleven digits or more in a row (spaces and hyphens allowed): the least any personal number has.
-    Superscript and circled digits are not decimal digits; nobody types a number in them."""
+    Digits typed full-width count too (ten substring searches cost less than one regex pass)."""
+    if any(digit in source for digit in _FULL_WIDTH_DIGITS):
+        source = fold(source)
     return any(sum(c.isdigit() for c in m.group()) >= 11 for m in _NUMBERISH.finditer(source))
