@@ -106,7 +106,7 @@ def test_nesting_deeper_than_the_parser_can_take_is_an_error_at_its_line(make_si
 # 3. A control character (Word's manual line break, U+000B, pasted) made the feeds invalid XML.
 
 def _parse_every_xml(output) -> list[str]:
-    import xml.etree.ElementTree as ElementTree
+    from xml.etree import ElementTree
 
     files = sorted(output.rglob("*.xml"))
     for path in files:
@@ -203,7 +203,7 @@ def test_script_text_stays_out_of_summaries_descriptions_and_search(make_site, c
 
 def test_check_lists_what_the_sanitiser_removed_at_its_line(make_site, capsys):
     site = _attack_site(make_site)
-    code, out = _check(site, capsys)
+    _, out = _check(site, capsys)
     lines = {name: 8 + 2 * index for index, name in enumerate(ATTACKS)}  # one attack per paragraph
     expected = {
         "script": "删除了 <script> 及其中的内容", "onerror": "删除了 <img> 的 onerror 属性",
@@ -261,9 +261,9 @@ def test_a_site_may_opt_out_and_publish_raw_html_as_written(make_site, capsys):
 
 
 def test_our_own_markup_survives_cleaning_and_bodies_without_html_are_unchanged():
+    from conftest import REPO
     from zhuanlan import markdown
     from zhuanlan.sanitize import HtmlPolicy
-    from conftest import REPO
 
     body = ('## 五张单子\n\n正文[^1]，见[另一篇](other.md#做法)。\n\n| 甲 | 乙 |\n|:--|--:|\n| 1 | 2 |\n\n'
             '![接单墙](../images/a.png "接单墙")\n\n~~删~~ `代码` ![点](data:image/png;base64,iVBORw0KGgo=)\n\n'

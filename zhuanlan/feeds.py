@@ -10,7 +10,6 @@ from .dates import aware
 from .render import body_html
 from .site import Site
 
-
 # What XML 1.0 cannot hold at all. Content files lose their control characters when read (with a
 # warning); this is the last guard, for what entities in raw HTML may still decode to.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -216,7 +216,7 @@ def _tab_hint(fm: str, fm_line: int, mark) -> tuple[int, str] | None:
         return None
     line = lines[mark.line]
     indent = line[:len(line) - len(line.lstrip(" \t"))]
-    if "\t" not in indent and not line[mark.column:mark.column + 1] == "\t":
+    if "\t" not in indent and line[mark.column:mark.column + 1] != "\t":
         return None
     column = (indent.index("\t") if "\t" in indent else mark.column) + 1
     return fm_line + mark.line, (f"这一行的第 {column} 个字符是 Tab 键：YAML 只能用空格缩进，请把 Tab 换成空格"

@@ -207,11 +207,11 @@ class _Audit(HTMLParser):
                 self.note(WARNING, f"删除了 <{tag}> 的 {name} 属性：正文中不能运行脚本")
             elif name in URL_ATTRIBUTES and (name in ATTRIBUTES.get(tag, ()) or name in GENERIC_ATTRIBUTES):
                 scheme = urlsplit(value.strip()).scheme.lower() if ":" in value else ""
-                if (scheme and scheme not in URL_SCHEMES) or not _keeps_url(self.policy, tag, name, value):
-                    if tag != "iframe":
-                        shown = value.strip()[:30] + ("…" if len(value.strip()) > 30 else "")
-                        self.note(WARNING, f"删除了 <{tag}> 的 {name}=\"{shown}\"：只能链接到网页（http、https）、"
-                                           f"邮箱或电话，不能是脚本或内嵌数据")
+                refused = (scheme and scheme not in URL_SCHEMES) or not _keeps_url(self.policy, tag, name, value)
+                if refused and tag != "iframe":  # an iframe's address was judged above
+                    shown = value.strip()[:30] + ("…" if len(value.strip()) > 30 else "")
+                    self.note(WARNING, f"删除了 <{tag}> 的 {name}=\"{shown}\"：只能链接到网页（http、https）、"
+                                       f"邮箱或电话，不能是脚本或内嵌数据")
             elif name == "style":
                 declarations = [d.split(":", 1)[0].strip().lower() for d in value.split(";") if ":" in d]
                 removed = [d for d in declarations if d not in STYLE_PROPERTIES]
@@ -245,10 +245,10 @@ def audit(html: str, policy: HtmlPolicy = DEFAULT) -> list[Removal]:
 
 # -- readable text ----------------------------------------------------------------------------------
 
-_RAW_TEXT_ELEMENT = re.compile(r"<(%s)\b.*?(?:</\1\s*>|\Z)" % "|".join(sorted(RAW_TEXT)), re.S | re.I)
-_CONTAINER = re.compile(r"<(%s)\b.*?</\1\s*>" % "|".join(sorted(NOT_TEXT - RAW_TEXT)), re.S | re.I)
+_RAW_TEXT_ELEMENT = re.compile(rf"<({'|'.join(sorted(RAW_TEXT))})\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
+_CONTAINER = re.compile(rf"<({'|'.join(sorted(NOT_TEXT - RAW_TEXT))})\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
-_OPENS_NOT_TEXT = re.compile(r"<(%s)\b" % "|".join(sorted(NOT_TEXT)), re.I)
+_OPENS_NOT_TEXT = re.compile(rf"<({'|'.join(sorted(NOT_TEXT))})\b", re.I)
 
 
 def html_text(html: str) -> str:

@@ -66,9 +66,8 @@ class Linker:
 
     def path(self, rel: str) -> str:
         """The link to a site-relative URL; an outside address (a menu item's) as written."""
-        if ":" in rel or rel.startswith("//"):
-            if is_external(rel):
-                return rel
+        if (":" in rel or rel.startswith("//")) and is_external(rel):
+            return rel
         return self.base_path + rel
 
     def absolute(self, rel: str) -> str:
