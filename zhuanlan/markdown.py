@@ -3,7 +3,9 @@
 markdown-it-py does the parsing (CommonMark, tables, footnotes, raw HTML); our rules add heading
 ids that keep Chinese, `<figure>` for images with a title, scrollable tables, CJK-aware line
 joins, and turn every local link or image into a placeholder `zlref:N` that the site stage
-resolves once it knows every file's URL (see `Ref`).
+resolves once it knows every file's URL (see `Ref`), in Markdown and in raw HTML tags alike.
+A body with raw HTML is cleaned by sanitize.py once rendered, and what that removes is noted at
+its line; lists and quotes nested deeper than the parser takes are noted too (never dropped unsaid).
 """
 from __future__ import annotations
 
