@@ -94,7 +94,7 @@ def test_links_to_a_scheduled_story_wait_for_it_and_its_own_mistakes_are_reporte
                         "在那之前链接打不开：请等那篇文章发布后再加链接，或去掉链接"),
         ("later.md", 9, '链接 "latest.md" 指向一篇定时发布的文章，2022-04-02 00:00 才发布，'
                         "比这篇（2022-04-01 09:00）晚：请等那篇文章发布后再加链接，或去掉链接"),
-        ("latest.md", 4, '未知品牌 "nosuch"（可选：dinglin、wucai）'),
+        ("latest.md", 4, '未知品牌 "nosuch"（可选：dinglin（鼎麟）、wucai（五彩））'),
         ("latest.md", 6, '链接 "nowhere.md" 指向的文件不存在：请检查文件名和路径（路径相对于当前文件，或以 / 开头表示从 content/ 算起）'),
     ]
     assert not (site / "output").exists()

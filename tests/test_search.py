@@ -29,7 +29,8 @@ STORIES = {
     "mixed": ("5G党建新实践", "我们的5G 党建平台上线了，5g党建成为热词。APP下载量达12345次。"),
     "emoji": ("点赞👍🏻", "群众纷纷点赞👍🏻，一家人👨‍👩‍👧其乐融融。𠀀字也要能找到。"),
     "combining": ("Café 议事会", "在cafe\u0301召开议事会，ﬁx 问题，㈱公司，①号楼。"),
-    "markup": ("标记<script>不执行", '正文里写着<script>alert(1)</script>和"><img src=x onerror=alert(1)>。'),
+    # (an outside address: a local one that does not exist is an error since issue 18)
+    "markup": ("标记<script>不执行", '正文里写着<script>alert(1)</script>和"><img src=https://x.invalid/ onerror=alert(1)>。'),
     "repeat": ("哈哈哈", "哈哈哈哈哈，党员党员党员。网格连心网格连心，网格员每天巡查。"),
     "plain": ("五单工作法让群众满意", "群众点单、支部派单、党员接单。五单工作法推行以来，群众满意率明显提升。"),
 }

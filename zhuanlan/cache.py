@@ -24,6 +24,7 @@ from pathlib import Path
 from . import textrules
 from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, Story, parse_file
 from .problems import Problem
+from .sanitize import HtmlPolicy
 from .search.grams import analyse_many
 from .stamps import RACY_MARGIN_NS, digest, engine_key, stamp_mtime
 from .textrules import WordList
@@ -77,21 +78,21 @@ def split_record(item: Entry | None) -> tuple[bytes, dict[str, bytes]]:
     return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), heavy
 
 
-def parse_to_rows(items: list[tuple[Path, str, str, WordList]]) -> list[Row]:
+def parse_to_rows(items: list[tuple[Path, str, str, WordList, HtmlPolicy]]) -> list[Row]:
     """Read and parse files into cache rows (runs in worker processes on cold builds). Their
     stories' search grams are made together: numpy's calls cost more per story than the work."""
     parsed_files = []
-    for path, rel, stamp, words in items:
+    for path, rel, stamp, words, html in items:
         try:
             data = path.read_bytes()
         except OSError:
             data = b""
-        parsed_files.append((data, parse_file(path, rel, data, tokenise=False)))
+        parsed_files.append((data, parse_file(path, rel, data, tokenise=False, html=html)))
     stories = [parsed.item for _, parsed in parsed_files if isinstance(parsed.item, Story)]
     for story, grams in zip(stories, analyse_many([(story.title, story.text) for story in stories])):
         story.search = grams
     rows = []
-    for (path, rel, stamp, words), (data, parsed) in zip(items, parsed_files):
+    for (path, rel, stamp, words, _), (data, parsed) in zip(items, parsed_files):
         source = digest(data)
         if parsed.item is not None:
             parsed.item.digest = source
@@ -125,8 +126,11 @@ class ParseCache:
     """Rows by content-relative path; persisted in SQLite when a path is given. `content_dir` is
     where the files are now (records are stored without it)."""
 
-    def __init__(self, path: Path | None, content_dir: Path | None = None):
+    def __init__(self, path: Path | None, content_dir: Path | None = None, policy: str = ""):
+        """`policy`: what parsed records depend on besides the file and the code (the site's HTML
+        policy); a cache made under another code or policy starts empty."""
         self.path = path
+        self.version = f"{engine_key()}/{policy}"
         self.content_dir = str(content_dir or (path.parent.parent / "content" if path else "content"))
         self.rows: dict[str, Row] = {}
         self.trusted_before = 0  # stamps of files modified before this (ns) are trusted
@@ -145,9 +149,9 @@ class ParseCache:
             self._db = sqlite3.connect(path, isolation_level=None)
             self._db.executescript(SCHEMA)
             version = self._db.execute("SELECT value FROM meta WHERE key='engine'").fetchone()
-            if version is None or version[0] != engine_key():
+            if version is None or version[0] != self.version:
                 self._db.execute("DELETE FROM entries")
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (engine_key(),))
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (self.version,))
             scanned = self._db.execute("SELECT value FROM meta WHERE key='scanned'").fetchone()
             self.trusted_before = int(scanned[0]) - RACY_MARGIN_NS if scanned else 0
             for rel, stamp, source, light, problems, words, text_problems in self._db.execute(
@@ -161,7 +165,7 @@ class ParseCache:
             self.rows = {}
             self._db = sqlite3.connect(path, isolation_level=None)
             self._db.executescript(SCHEMA)
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (engine_key(),))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (self.version,))
 
     def fresh(self, rel: str, stamp: str) -> Row | None:
         """The row, when the file's stamp is unchanged and old enough to be trusted."""

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import markdown, showcase
+from . import markdown, sanitize, showcase
 from .dates import DateError, parse_datetime
-from .frontmatter import Document, SourceError, canonicalize, read_document
+from .frontmatter import Document, SourceError, canonicalize, controls_message, read_document
 from .markdown import Ref
 from .problems import WARNING, Problem, Problems
+from .sanitize import HtmlPolicy
 from .search.grams import StoryGrams, analyse
 from .showcase import Showcase
 from .text import ASCII_SLUG, count_characters, reading_minutes, slugify, summarize
@@ -196,9 +197,11 @@ def kind_of(rel: str) -> str | None:
     return {"stories": "story", "brands": "brand", "columns": "column", "pages": "page"}.get(top)
 
 
-def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool = True) -> Parsed:
+def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool = True,
+               html: HtmlPolicy = sanitize.DEFAULT) -> Parsed:
     """A content file's record and problems. A story's search grams are made here unless
-    `tokenise` is False, for a caller that makes many stories' grams at once (search.analyse_many)."""
+    `tokenise` is False, for a caller that makes many stories' grams at once (search.analyse_many).
+    `html`: what becomes of raw HTML in the body (the site's html: settings)."""
     problems = Problems()
     try:
         doc = read_document(path, rel, data)
@@ -208,8 +211,10 @@ def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool =
     except OSError as exc:
         problems.error(path, 0, f"无法读取文件：{exc.strerror or exc}")
         return Parsed(None, problems.items)
+    if doc.controls:
+        problems.warning(path, doc.controls[0], controls_message(doc.controls, doc.control_codes))
     parser = {"story": _story, "brand": _brand, "column": _column, "page": _page}[kind_of(rel) or "page"]
-    item = parser(doc, problems)
+    item = parser(doc, problems, html)
     if tokenise and isinstance(item, Story):
         item.search = analyse(item.title, item.text)
     return Parsed(item, problems.items)
@@ -286,8 +291,13 @@ class _Fields:
 IMAGE_ALT = "image-alt"  # rule id of images without alt text (`check --format json`)
 
 
-def _body(doc: Document, problems: Problems) -> markdown.Rendered:
-    rendered = markdown.render(doc.body, doc.rel, doc.body_line)
+def _body(doc: Document, problems: Problems, html: HtmlPolicy) -> markdown.Rendered:
+    rendered = markdown.render(doc.body, doc.rel, doc.body_line, html)
+    for line, removal in rendered.removed:  # the build warns; `check` lists them with the rest
+        problems.add(removal.level, doc.path, line, removal.message, rule=removal.rule)
+    if rendered.too_deep:  # the parser would lose the text from here on: never publish a page without it
+        problems.error(doc.path, rendered.too_deep,
+                       "列表或引用嵌套的层数太多，从这一行起的文字无法排版（会丢失）：请减少缩进或行首“>”的层数")
     for image in rendered.unlabelled:
         # Screen readers read an image's alt text; without it elderly and blind readers hear nothing.
         # The build warns here, and `check` reports the same warnings: this is the rule's one place.
@@ -320,9 +330,9 @@ def _slug(doc: Document, fields: _Fields) -> str:
     return slug
 
 
-def _story(doc: Document, problems: Problems) -> Story:
+def _story(doc: Document, problems: Problems, html: HtmlPolicy) -> Story:
     f = _Fields(doc, canonicalize(doc, STORY_KEYS, problems), problems)
-    rendered = _body(doc, problems)
+    rendered = _body(doc, problems, html)
     refs = rendered.refs
     title = f.text("title", "标题", required=True)
     date = datetime(1970, 1, 1)
@@ -417,9 +427,9 @@ def _attachments(f: _Fields, refs: list[Ref], rel: str) -> list[Attachment]:
     return result
 
 
-def _brand(doc: Document, problems: Problems) -> Brand:
+def _brand(doc: Document, problems: Problems, html: HtmlPolicy) -> Brand:
     f = _Fields(doc, canonicalize(doc, BRAND_KEYS, problems), problems)
-    rendered = _body(doc, problems)
+    rendered = _body(doc, problems, html)
     color = f.text("color", "颜色")
     if color and not _COLOR.match(color):
         f.error("color", f"颜色 \"{color}\" 应写成 #c8161d 这样的十六进制色值（请用引号括起来：\"#c8161d\"）")
@@ -441,9 +451,9 @@ def _brand(doc: Document, problems: Problems) -> Brand:
     return brand
 
 
-def _column(doc: Document, problems: Problems) -> Column:
+def _column(doc: Document, problems: Problems, html: HtmlPolicy) -> Column:
     f = _Fields(doc, canonicalize(doc, COLUMN_KEYS, problems), problems)
-    rendered = _body(doc, problems)
+    rendered = _body(doc, problems, html)
     stem = Path(doc.rel).stem
     column = Column(
         **_entry_args(doc, rendered),
@@ -458,9 +468,9 @@ def _column(doc: Document, problems: Problems) -> Column:
     return column
 
 
-def _page(doc: Document, problems: Problems) -> Page:
+def _page(doc: Document, problems: Problems, html: HtmlPolicy) -> Page:
     f = _Fields(doc, canonicalize(doc, PAGE_KEYS, problems), problems)
-    rendered = _body(doc, problems)
+    rendered = _body(doc, problems, html)
     slug = _slug(doc, f)
     if slug in RESERVED_SLUGS:
         f.error("slug", f"页面网址 \"{slug}\" 与网站的固定栏目重名：请在 front matter 中另写 slug:")

@@ -1,13 +1,26 @@
 """Machine-read files: Atom feeds (site and per column), sitemap.xml and robots.txt."""
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
+import re
+from xml.sax import saxutils
 
 from . import urls
 from .content import Story
 from .dates import aware
 from .render import body_html
 from .site import Site
+
+# What XML 1.0 cannot hold at all. Content files lose their control characters when read (with a
+# warning); this is the last guard, for what entities in raw HTML may still decode to.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    return saxutils.escape(_NOT_XML.sub("", text))
+
+
+def quoteattr(text: str) -> str:
+    return saxutils.quoteattr(_NOT_XML.sub("", text))
 
 
 def _iso(value) -> str:

@@ -51,6 +51,34 @@ YAML_HINTS = [
 ]
 
 
+# Control characters (C0 but tab and newline, DEL, C1) and the two non-characters XML forbids. They
+# come pasted from Word (U+000B is its manual line break) or from a damaged export: invisible in an
+# editor, they make the feeds invalid XML. The build removes them and says where they were.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> tuple[str, list[int], str]:
+    """`text` without control characters; the 1-based lines they were on; their code points ("U+000B")."""
+    if not _CONTROL.search(text):
+        return text, [], ""
+    lines, codes = [], []
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        code = f"U+{ord(match.group()):04X}"
+        if code not in codes:
+            codes.append(code)
+    return _CONTROL.sub("", text), lines, "、".join(codes[:3]) + ("等" if len(codes) > 3 else "")
+
+
+def controls_message(lines: list[int], codes: str) -> str:
+    """The warning for control characters removed, reported at lines[0]."""
+    more = f"（还有第 {'、'.join(map(str, lines[1:6]))}{' 等' if len(lines) > 6 else ''} 行）" if len(lines) > 1 else ""
+    return (f"有看不见的控制字符 {codes}（多是从 Word 或其他软件复制来的，U+000B 是 Word 的换行），"
+            f"生成时已删除{more}：请在编辑器中删掉，或重新以纯文本粘贴")
+
+
 class SourceError(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
@@ -71,6 +99,8 @@ class Document:
     fm_line: int = 1
     canonical_lines: dict[str, int] = field(default_factory=dict)
     front: str = ""  # the front matter's text, for compose() where nested lines are needed
+    controls: list[int] = field(default_factory=list)  # lines control characters were removed from
+    control_codes: str = ""  # which ones ("U+000B")
 
     def line_of(self, key: str) -> int:
         """Line of a canonical key, or of the front matter start when it is absent."""
@@ -126,7 +156,7 @@ def load_yaml(fm: str, fm_line: int) -> dict:
     try:
         data = yaml.load(fm, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as exc:
-        hint = _fullwidth_colon_hint(fm, fm_line)
+        hint = _tab_hint(fm, fm_line, exc.problem_mark) or _fullwidth_colon_hint(fm, fm_line)
         if hint:
             raise SourceError(*hint) from None
         mark = exc.problem_mark or exc.context_mark
@@ -175,8 +205,37 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 def _fullwidth_colon_hint(fm: str, fm_line: int) -> tuple[int, str] | None:
     for index, line in enumerate(fm.split("\n")):
         if _FULLWIDTH_COLON_KEY.match(line) and ": " not in line:
-            return fm_line + index, "这一行用了中文冒号“：”：请改为英文冒号“:”并在后面加一个空格，例如 标题: 麟湖镇……"
+            return fm_line + index, "这一行用了中文冒号“：”：请改为英文冒号“:”并在后面加一个空格，例如 标题: 某某村开展主题党日活动"
     return None
+
+
+def _tab_hint(fm: str, fm_line: int, mark) -> tuple[int, str] | None:
+    """A Tab where YAML wants spaces: the C loader only says "found character that cannot start any token"."""
+    lines = fm.split("\n")
+    if mark is None or mark.line >= len(lines):
+        return None
+    line = lines[mark.line]
+    indent = line[:len(line) - len(line.lstrip(" \t"))]
+    if "\t" not in indent and line[mark.column:mark.column + 1] != "\t":
+        return None
+    column = (indent.index("\t") if "\t" in indent else mark.column) + 1
+    return fm_line + mark.line, (f"这一行的第 {column} 个字符是 Tab 键：YAML 只能用空格缩进，请把 Tab 换成空格"
+                                 f"（下一层比上一层多两个空格，同一层对齐）")
+
+
+# "颜色: #c8501e": YAML reads what follows " #" as a comment, so the key has no value at all.
+_VALUE_COMMENT = re.compile(r"^[ \t]*(?:-[ \t]+)?[^#\s][^:]*:[ \t]+(#[^\n]*?)[ \t]*$")
+
+
+def commented_value(line: str) -> str | None:
+    """The comment a key's whole value became ("#c8501e"), when its line is `key: #…`."""
+    match = _VALUE_COMMENT.match(line)
+    return match.group(1) if match else None
+
+
+def commented_value_message(key: str, comment: str) -> str:
+    return (f"“{key}”是空的：YAML 把 # 及后面的“{comment}”当作注释忽略了。"
+            f"如果这就是要写的值，请用英文引号括起来：{key}: \"{comment}\"")
 
 
 def key_lines(fm: str, fm_line: int) -> dict[str, int]:
@@ -196,10 +255,11 @@ def read_document(path: Path, rel: str, data: bytes | None = None) -> Document:
     """Parse one content file. Raises SourceError with a line number and a Chinese message."""
     if data is None:
         data = path.read_bytes()
-    text = decode(data)
+    text, controls, codes = strip_controls(decode(data))
     fm, fm_line, body, body_line = split(text)
     meta = load_yaml(fm, fm_line)
-    return Document(path, rel, meta, key_lines(fm, fm_line), body, body_line, fm_line, front=fm)
+    return Document(path, rel, meta, key_lines(fm, fm_line), body, body_line, fm_line, front=fm,
+                    controls=controls, control_codes=codes)
 
 
 def canonicalize(doc: Document, schema: dict[str, tuple[str, ...]], problems: Problems) -> dict:
@@ -219,6 +279,11 @@ def canonicalize(doc: Document, schema: dict[str, tuple[str, ...]], problems: Pr
             continue
         if canonical in result:
             problems.warning(doc.path, line, f"\"{key_text}\" 与前面的键重复（都表示 {canonical}），以后写的为准")
+        if value is None and doc.fm_line <= line:
+            lines = doc.front.split("\n")
+            comment = commented_value(lines[line - doc.fm_line]) if line - doc.fm_line < len(lines) else None
+            if comment:
+                problems.warning(doc.path, line, commented_value_message(key_text, comment))
         result[canonical] = value
         doc.canonical_lines[canonical] = line
     return result

@@ -3,10 +3,13 @@
 markdown-it-py does the parsing (CommonMark, tables, footnotes, raw HTML); our rules add heading
 ids that keep Chinese, `<figure>` for images with a title, scrollable tables, CJK-aware line
 joins, and turn every local link or image into a placeholder `zlref:N` that the site stage
-resolves once it knows every file's URL (see `Ref`).
+resolves once it knows every file's URL (see `Ref`), in Markdown and in raw HTML tags alike.
+A body with raw HTML is cleaned by sanitize.py once rendered, and what that removes is noted at
+its line; lists and quotes nested deeper than the parser takes are noted too (never dropped unsaid).
 """
 from __future__ import annotations
 
+import html as entities
 import posixpath
 import re
 import unicodedata
@@ -17,13 +20,27 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.footnote import footnote_plugin
 
+from . import sanitize
+from .sanitize import HtmlPolicy, Removal
+
 REF_SCHEME = "zlref:"
-REF_PATTERN = re.compile(r"zlref:(\d+)")
+REF_PATTERN = re.compile(r'(?<=")zlref:(\d+)(?=")')  # as our rules write it: an attribute's whole value
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _HEADING_ID_DROP = re.compile(r"[^\w\- ]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+# How deep lists and quotes may nest: markdown-it's block parser stops (and drops the rest of the
+# container) at this level; CommonMark's preset says 20, which a list 10 levels deep reaches.
+# 100 levels parse in ~300 Python frames, well inside the recursion limit; deeper is an error.
+MAX_NESTING = 100
 _HTML_IMG = re.compile(r"<img\b[^<>]*>", re.I)
 _HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# Raw HTML tags naming a file by address, and those addresses: a local one becomes a ref like a
+# Markdown link or image (checked, published, put under base_url).
+_HTML_URL_TAG = re.compile(r"<(img|a|video|audio|source|track)\b[^<>]*>", re.I)
+_HTML_URL_ATTR = re.compile(r"""(\s(src|href|poster)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_HTML_INERT = re.compile(r"(<!--.*?(?:-->|\Z)|<(?:script|style|textarea|template|xmp)\b.*?(?:</(?:script|style|textarea|"
+                         r"template|xmp)\s*>|\Z))", re.S | re.I)
+_HTML_REF_KINDS = {("img", "src"): "image", ("video", "poster"): "image", ("a", "href"): "link"}  # else "media"
 
 
 @dataclass
@@ -56,6 +73,8 @@ class Rendered:
     refs: list[Ref] = field(default_factory=list)
     images: list[int] = field(default_factory=list)  # indexes into refs, in reading order
     unlabelled: list[Unlabelled] = field(default_factory=list)  # images without alt text
+    too_deep: int = 0  # first line of text dropped because lists or quotes nest deeper than MAX_NESTING
+    removed: list[tuple[int, Removal]] = field(default_factory=list)  # (line, what) the sanitiser took out
 
 
 def resolve_path(raw: str, doc_rel: str) -> str | None:
@@ -95,8 +114,16 @@ def heading_id(text: str) -> str:
 
 def _inline_text(children, with_alt: bool = True) -> str:
     parts = []
+    hidden = None  # inside an inline <script>, <video>… whose content is not text: its name
     for child in children or ():
-        if child.type in ("text", "code_inline"):
+        if child.type == "html_inline":
+            if hidden is None:
+                hidden = sanitize.opens_not_text(child.content)
+            elif re.match(rf"</{hidden}\s*>", child.content, re.I):
+                hidden = None
+        elif hidden is not None:
+            continue
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type == "image" and with_alt:
             parts.append(_inline_text(child.children))
@@ -122,8 +149,9 @@ def _join_lines(text: str) -> str:
 class _Collector:
     """Per-document state shared by the core rule and the render rules through `env`."""
 
-    def __init__(self, doc_rel: str, line_offset: int, source_lines: list[str]):
+    def __init__(self, doc_rel: str, line_offset: int, source_lines: list[str], policy: HtmlPolicy):
         self.doc_rel = doc_rel
+        self.policy = policy
         self.line_offset = line_offset
         self.source_lines = source_lines
         self.refs: list[Ref] = []
@@ -132,6 +160,9 @@ class _Collector:
         self.text: list[str] = []
         self.lead: list[str] = []
         self.unlabelled: list[Unlabelled] = []
+        self.too_deep = 0
+        self.has_raw_html = False
+        self.removed: list[tuple[int, Removal]] = []
 
     def line_for(self, block_map, raw: str) -> int:
         if not block_map:
@@ -155,6 +186,39 @@ class _Collector:
             else:  # an HTML block: count lines from its start
                 line = self.line_offset + (block_map[0] if block_map else 0) + html.count("\n", 0, match.start())
             self.unlabelled.append(Unlabelled(line, "", html=True))
+
+    def raw_html(self, html: str, block_map, inline: bool) -> str:
+        """A piece of raw HTML as it will be published: its images without alt text noted, what the
+        sanitiser will take out noted at its line, its local addresses made refs."""
+        self.has_raw_html = True
+        self.html_images(html, block_map, inline)
+        if inline:
+            first = self.line_for(block_map, html.split("\n")[0])
+        else:
+            first = self.line_offset + (block_map[0] if block_map else 0)
+        self.removed += [(first + removal.line - 1, removal) for removal in sanitize.audit(html, self.policy)]
+        if "=" not in html:
+            return html
+
+        def local(tag: re.Match) -> str:
+            name = tag.group(1).lower()
+
+            def ref(attribute: re.Match) -> str:
+                value = entities.unescape(next(g for g in attribute.groups()[2:] if g is not None))
+                value = re.sub(r"[\t\n\r]", "", value).strip("\x00- ")  # as browsers read an address
+                if not is_local(value):
+                    return attribute.group()
+                kind = _HTML_REF_KINDS.get((name, attribute.group(2).lower()), "media")
+                placeholder = self.add_ref(kind, value, block_map)
+                if name == "img":
+                    self.images.append(len(self.refs) - 1)
+                return f'{attribute.group(1)}"{placeholder}"'
+
+            return _HTML_URL_ATTR.sub(ref, tag.group())
+
+        # Not inside comments or scripts: an image commented out is not one the page shows.
+        pieces = _HTML_INERT.split(html)
+        return "".join(piece if index % 2 else _HTML_URL_TAG.sub(local, piece) for index, piece in enumerate(pieces))
 
     def add_ref(self, kind: str, url: str, block_map) -> str:
         raw = unquote(url)  # markdown-it percent-encodes; the author wrote the plain form
@@ -214,12 +278,12 @@ def _core_rule(state) -> None:
                         child.attrSet("src", collector.add_ref("image", src, token.map))
                         collector.images.append(len(collector.refs) - 1)
                 elif child.type == "html_inline":
-                    collector.html_images(child.content, token.map, inline=True)
-        elif kind in ("html_block",):
-            collector.html_images(token.content, token.map, inline=False)
-            stripped = re.sub(r"<[^>]+>", " ", token.content).strip()
-            if stripped:
-                collector.text.append(stripped)
+                    child.content = collector.raw_html(child.content, token.map, inline=True)
+        elif kind == "html_block":
+            token.content = collector.raw_html(token.content, token.map, inline=False)
+            text = sanitize.html_text(token.content)
+            if text:
+                collector.text.append(text)
 
 
 def _render_image(self, tokens, idx, options, env) -> str:
@@ -249,10 +313,26 @@ def _render_table_close(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env) + "</div>"
 
 
+def _guard_nesting(md: MarkdownIt) -> None:
+    """Note the first line that markdown-it would skip for nesting too deep (it drops it silently)."""
+    tokenize = md.block.tokenize
+
+    def guarded(state, start_line: int, end_line: int) -> None:
+        if state.level >= MAX_NESTING:
+            line = state.skipEmptyLines(start_line)
+            collector: _Collector = state.env["zl"]
+            if line < end_line and state.sCount[line] >= state.blkIndent and not collector.too_deep:
+                collector.too_deep = collector.line_offset + line
+        tokenize(state, start_line, end_line)
+
+    md.block.tokenize = guarded  # the block rules of lists and quotes call it through md.block
+
+
 def _make_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    _guard_nesting(md)
     md.core.ruler.push("zhuanlan", _core_rule)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("softbreak", _render_softbreak)
@@ -264,13 +344,16 @@ def _make_parser() -> MarkdownIt:
 _parser: MarkdownIt | None = None
 
 
-def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
-    """Render one Markdown body. `doc_rel` is the file's content-relative path (for refs)."""
+def render(body: str, doc_rel: str, body_line: int = 1, policy: HtmlPolicy = sanitize.DEFAULT) -> Rendered:
+    """Render one Markdown body. `doc_rel` is the file's content-relative path (for refs); `policy`
+    what becomes of raw HTML (sanitize.py)."""
     global _parser
     if _parser is None:
         _parser = _make_parser()
-    collector = _Collector(doc_rel, body_line, body.split("\n"))
+    collector = _Collector(doc_rel, body_line, body.split("\n"), policy)
     html = _parser.render(body, {"zl": collector})
+    if collector.has_raw_html:  # Markdown alone renders to safe markup: only raw HTML needs cleaning
+        html = sanitize.clean(html, policy)
     return Rendered(
         html=html,
         text="\n".join(collector.text),
@@ -279,9 +362,16 @@ def render(body: str, doc_rel: str, body_line: int = 1) -> Rendered:
         refs=collector.refs,
         images=collector.images,
         unlabelled=collector.unlabelled,
+        too_deep=collector.too_deep,
+        removed=collector.removed,
     )
 
 
 def resolve_placeholders(html: str, urls: list[str]) -> str:
-    """Put the final URL of each ref into the rendered HTML."""
-    return REF_PATTERN.sub(lambda m: urls[int(m.group(1))], html)
+    """Put the final URL of each ref into the rendered HTML. A "zlref:" an author wrote that names
+    no ref of the file stays as written."""
+    def url(match: re.Match) -> str:
+        index = int(match.group(1))
+        return urls[index] if index < len(urls) else match.group()
+
+    return REF_PATTERN.sub(url, html)

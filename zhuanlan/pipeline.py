@@ -34,6 +34,7 @@ from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_com
 from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
 from .rebuild import Fingerprinter, template_digests
 from .render import DEFAULT_THEME, PageJob, Renderer, TemplateProblem
+from .sanitize import HtmlPolicy
 from .site import Site, build_site, relink_story
 from .sources import Scanned, Sources, scan_site, static_files
 from .stamps import RACY_MARGIN_NS, digest, engine_key, text_digest
@@ -114,7 +115,7 @@ class Plan:
 
 # -- parallel stages --------------------------------------------------------------------------
 
-def parse_rows(todo: list[tuple[Path, str, str, WordList]], workers: int, progress: Progress | None = None):
+def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None):
     """Parsed rows in batches, as they come, so that the caller can store them and let go."""
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
@@ -232,7 +233,7 @@ class Builder:
             except (ValueError, OSError):
                 return []
             old = known.get(rel)
-            parsed = parse_file(path, rel, data) if old is not None else None
+            parsed = parse_file(path, rel, data, html=site.config.html.policy) if old is not None else None
             story = parsed.item if parsed is not None else None
             if not isinstance(story, Story) or any(p.level == ERROR for p in parsed.problems) \
                     or not relink_story(site, story, old):
@@ -263,7 +264,8 @@ class Builder:
         manifest = self._manifest(found.config, out_dir)
         clock.lap("scan")
         if self._nothing_changed(found, manifest, out_dir, now):
-            problems.extend([problem_from_row(row, found.config.root) for row in manifest.warnings])
+            stored = [problem_from_row(row, found.config.root) for row in manifest.warnings]
+            problems.items = list(dict.fromkeys(problems.items + stored))  # site.yaml's were read again by the scan
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)
@@ -432,14 +434,15 @@ class Builder:
                scanned_ns: int) -> tuple[list[Entry], int]:
         """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
         path = cachepaths.parse_cache(config.root)
-        if self.cache is None or self.cache.path != path:
+        html = config.html.policy  # parsed bodies depend on it: another policy, another cache
+        if self.cache is None or self.cache.path != path or self.cache.version != f"{engine_key()}/{html.key}":
             self.close()
-            self.cache = ParseCache(path, config.content_dir)
+            self.cache = ParseCache(path, config.content_dir, html.key)
         cache = self.cache
         if self.options.clean:
             cache.store([], list(cache.rows))
         words = config.check.words  # the site's word list, for the text rules a build enforces
-        todo: list[tuple[Path, str, str, WordList]] = []
+        todo: list[tuple[Path, str, str, WordList, HtmlPolicy]] = []
         loaded: dict[str, tuple] = {}
         for path, rel, stamp in sources.documents:
             if cache.fresh(rel, stamp) is None:
@@ -447,11 +450,11 @@ class Builder:
                 if row is not None and _same_bytes(path, row.digest):
                     cache.restamp(rel, stamp)  # touched, not changed
                 else:
-                    todo.append((path, rel, stamp, words))
+                    todo.append((path, rel, stamp, words, html))
                     continue
             found = cache.record(rel)
             if found is None:  # a row this code cannot read: parse the file again
-                todo.append((path, rel, stamp, words))
+                todo.append((path, rel, stamp, words, html))
                 continue
             loaded[rel] = found
             if cache.rows[rel].words != words.key:

@@ -131,7 +131,8 @@ class Renderer:
     def _nav(self) -> list[dict]:
         config = self.site.config
         if config.menu:
-            return [{"title": item.title, "url": item.url.lstrip("/")} for item in config.menu]
+            return [{"title": item.title, "url": item.url if urls.is_external(item.url) else item.url.lstrip("/")}
+                    for item in config.menu]
         items = [{"title": "首页", "url": ""}]
         # Brands, the heart of the site, come first: one item whatever their number, so that the
         # menu stays short on a phone. "section" marks the item current on every brand page.

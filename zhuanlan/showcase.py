@@ -452,7 +452,7 @@ class _Parser:
     def venues(self) -> list[Venue]:
         result = []
         for item in self.items(self.values.get("venues"), self.top("venues"), "阵地", VENUE_KEYS,
-                               "阵地:\n  - 名称: 麟湖镇党群服务中心\n    地址: 麟湖镇人民路 1 号\n"
+                               "阵地:\n  - 名称: 某某村党群服务中心\n    地址: 某某路 1 号\n"
                                "    开放时间: 周一至周五 8:30–17:30\n    电话: 0571-00000000"):
             name = self.required(item, "name", "阵地", "名称")
             fields = {key: self.text(item.values.get(key), item.line_of(key), f"阵地的“{VENUE_KEYS[key][0]}”")

@@ -98,12 +98,29 @@ def _listing_key(story: Story) -> tuple:
     return (-story.pinned, -story.date.timestamp(), story.rel)
 
 
-def _choices(names) -> str:
-    names = sorted(names)
-    if not names:
-        return ""
-    shown = "、".join(names[:12]) + ("……" if len(names) > 12 else "")
-    return f"（可选：{shown}）"
+def _display_name(record) -> str:
+    return getattr(record, "name", "") or getattr(record, "title", "")
+
+
+def _other_names(records: dict) -> dict[str, str]:
+    """What else names a brand or column besides its id: its name (a column's title) and its file's
+    own name (a file 红色青溪.md has the id hong-se-qing-xi) → the id."""
+    found: dict[str, str] = {}
+    for record_id, record in records.items():
+        for name in (_display_name(record), posixpath.splitext(posixpath.basename(record.rel))[0]):
+            if name and name != record_id:
+                found.setdefault(name, record_id)
+    return found
+
+
+def _unknown(label: str, value: str, records: dict) -> str:
+    """“未知品牌 "x"”, with the closest id or name and every choice as id（name）."""
+    names = sorted(records)
+    hint = suggest(value, names) or suggest(value, [_display_name(records[n]) for n in names])
+    shown = "、".join(f"{n}（{_display_name(records[n])}）" if _display_name(records[n]) else n for n in names[:12])
+    shown += "……" if len(names) > 12 else ""
+    choices = f"（可选：{shown}）" if names else ""
+    return f"未知{label} \"{value}\"{hint}{choices}"
 
 
 def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path], problems: Problems,
@@ -192,14 +209,13 @@ def _index_by_id(records, label: str, problems: Problems) -> dict:
 
 
 def _link_brands(brands: dict[str, Brand], problems: Problems) -> None:
-    by_name = {b.name: b.id for b in brands.values()}
+    by_name = _other_names(brands)
     for brand in brands.values():
         if not brand.parent:
             continue
         parent = brand.parent if brand.parent in brands else by_name.get(brand.parent)
         if parent is None:
-            problems.error(brand.path, brand.line_of("parent"),
-                           f"未知的上级品牌 \"{brand.parent}\"{suggest(brand.parent, brands)}{_choices(brands)}")
+            problems.error(brand.path, brand.line_of("parent"), _unknown("的上级品牌", brand.parent, brands))
             brand.parent = None
         elif parent == brand.id:
             problems.error(brand.path, brand.line_of("parent"), "品牌不能以自己为上级品牌")
@@ -240,21 +256,18 @@ def _check_page_slugs(pages: list[Page], problems: Problems) -> None:
 
 
 def _resolve_story_ids(stories, brands, columns, problems: Problems) -> None:
-    brand_names = {b.name: b.id for b in brands.values()}
-    column_names = {c.title: c.id for c in columns.values()}
+    brand_names, column_names = _other_names(brands), _other_names(columns)
     for story in stories:
         if story.brand:
             found = story.brand if story.brand in brands else brand_names.get(story.brand)
             if found is None:
-                problems.error(story.path, story.line_of("brand"),
-                               f"未知品牌 \"{story.brand}\"{suggest(story.brand, brands)}{_choices(brands)}")
+                problems.error(story.path, story.line_of("brand"), _unknown("品牌", story.brand, brands))
             story.brand = found
         resolved = []
         for column_id in story.columns:
             found = column_id if column_id in columns else column_names.get(column_id)
             if found is None:
-                problems.error(story.path, story.line_of("columns"),
-                               f"未知专栏 \"{column_id}\"{suggest(column_id, columns)}{_choices(columns)}")
+                problems.error(story.path, story.line_of("columns"), _unknown("专栏", column_id, columns))
             elif found not in resolved:
                 resolved.append(found)
         story.columns = resolved

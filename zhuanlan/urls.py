@@ -1,7 +1,15 @@
 """The URL contract: every page's site-relative URL, and how it becomes a link or a canonical URL."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def is_external(url: str) -> bool:
+    """An address with a scheme (https:, mailto:) or a protocol-relative one (//host/): not the site's."""
+    return url.startswith("//") or (":" in url and bool(_SCHEME.match(url)))
 
 
 def story(slug: str) -> str:
@@ -62,6 +70,9 @@ class Linker:
         self.base_path = base_path
 
     def path(self, rel: str) -> str:
+        """The link to a site-relative URL; an outside address (a menu item's) as written."""
+        if (":" in rel or rel.startswith("//")) and is_external(rel):
+            return rel
         return self.base_path + rel
 
     def absolute(self, rel: str) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ..frontmatter import suggest
+from ..frontmatter import commented_value, commented_value_message, suggest
 from ..problems import Problems
 
 MAPPING_SHAPE = "“键: 值”形式的分项，每项缩进两个空格"
@@ -76,6 +76,13 @@ class Reading:
     path: Path
     problems: Problems
     lines: dict[str, int] = field(default_factory=dict)  # "images.share", "menu.2.url" -> line
+    text: list[str] = field(default_factory=list)  # the file's lines, for what YAML hides (a `# comment` value)
+    schema: type[Section] | None = None  # the whole file's section, to say where a misplaced key belongs
+
+    def home_of(self, key: str) -> str | None:
+        """Where `key` is a setting: "" for the top level, "footer" for a section; None when nowhere."""
+        found = _homes(self.schema).get(key) if self.schema is not None else None
+        return found[0] if found else None
 
     def error(self, line: int, message: str) -> None:
         self.problems.error(self.path, line, message)
@@ -407,6 +414,26 @@ class Section:
         values that depend on others (a path written per kind)."""
 
 
+def _homes(schema: type[Section], prefix: str = "", found: dict | None = None) -> dict[str, list[str]]:
+    """Every key (name or alias) of `schema` and its sections → where it is a setting ("", "footer")."""
+    found = {} if found is None else found
+    for option in schema.options.values():
+        for key in (option.name, *option.aliases):
+            found.setdefault(key, []).append(prefix)
+        if isinstance(option, SubConfig):
+            _homes(option.section, f"{prefix}{option.name}.", found)
+    return found
+
+
+def _misplaced(key: str, where: str, home: str) -> str:
+    """The warning for a key written in the wrong section: where it belongs instead."""
+    here = f" {where.rstrip('.')} 下的设置" if where else "顶层的设置"
+    if not home:
+        return (f"“{key}”不是{here}，已忽略：它是顶层的设置，请顶格写（前面不留空格），"
+                f"不要缩进在 {where.rstrip('.')}: 下面")
+    return f"“{key}”不是{here}，已忽略：它属于 {home.rstrip('.')}:，请写在 {home.rstrip('.')}: 下面并缩进两个空格"
+
+
 def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, where: str = "",
                  malformed: str = "", **fields: Any) -> Section | None:
     """`raw` (a YAML mapping) read into `cls`; None when a required option is missing or wrong.
@@ -421,11 +448,18 @@ def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, 
         text = str(key).strip()
         option, at = cls.keys.get(text), place.key(text)
         if option is None:
-            reading.problems.warning(reading.path, at.line,
-                                     f"未知的设置 \"{where}{text}\"，已忽略{suggest(text, cls.keys)}")
+            home = reading.home_of(text)
+            if home is not None and home != where:
+                reading.problems.warning(reading.path, at.line, _misplaced(text, where, home))
+            else:
+                reading.problems.warning(reading.path, at.line,
+                                         f"未知的设置 \"{where}{text}\"，已忽略{suggest(text, cls.keys)}")
             continue
         reading.lines[where + option.name] = at.line
         if value is None:
+            comment = commented_value(reading.text[at.line - 1]) if 0 < at.line <= len(reading.text) else None
+            if comment:
+                reading.problems.warning(reading.path, at.line, commented_value_message(text, comment))
             continue
         given.add(option.name)
         try:

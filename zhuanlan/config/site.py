@@ -23,10 +23,12 @@ from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..frontmatter import SourceError, decode, load_yaml
+from ..frontmatter import SourceError, controls_message, decode, load_yaml, strip_controls
 from ..problems import Problems
-from .options import (URL, Choice, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig, Text,
-                      TextList, Written, locate, read_section)
+from ..sanitize import HtmlPolicy, normal_host
+from ..urls import is_external
+from .options import (URL, Choice, Flag, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig,
+                      Text, TextList, Written, locate, read_section)
 from .secrets import report_secrets
 
 CONFIG_FILE = "site.yaml"
@@ -99,11 +101,40 @@ class CheckConfig(Section):
                         allow=allow)
 
 
+def _hosts(hosts: list[str]) -> str | None:
+    wrong = [host for host in hosts if not re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", normal_host(host))]
+    return f"中 \"{wrong[0]}\" 不是网站的域名：应写成 v.example.gov.cn 这样" if wrong else None
+
+
+class HtmlSettings(Section):
+    """What becomes of HTML written into content (zhuanlan/sanitize.py; docs/写作指南.md)."""
+
+    sanitize = Flag("过滤", "安全过滤", default=True, label="过滤正文中的 HTML",
+                    doc="删除正文 HTML 中的脚本、事件属性、javascript: 链接和未列出网站的嵌入网页，保留表格、"
+                        "图片、视频、音频和颜色等格式。设为 false 则原样发布：任何能改文章的人都能让读者的浏览器"
+                        "运行脚本（见写作指南）")
+    iframe_hosts = TextList("允许嵌入的网站", "嵌入网站", label="允许嵌入的网站", check=_hosts,
+                            doc="可以用 `<iframe>` 嵌入正文的网站域名（含其子域名），例如县融媒体中心的视频平台 "
+                                "[v.example.gov.cn]；不在其中的 `<iframe>` 会被删除")
+
+    @property
+    def policy(self) -> HtmlPolicy:
+        return HtmlPolicy(self.sanitize, tuple(sorted({normal_host(host) for host in self.iframe_hosts})))
+
+
+def _menu_url(url: str) -> str | None:
+    if not is_external(url) or urlsplit(url if ":" in url else "https:" + url).scheme.lower() in ("http", "https",
+                                                                                                   "mailto", "tel"):
+        return None
+    return "应是站内网址（如 /columns/news/）或以 https:// 开头的完整网址：导航中不能有脚本"
+
+
 class MenuItem(Section):
     """One entry of a hand-written navigation menu."""
 
     title = Text("名称", "标题", required=True, doc="导航中显示的文字")
-    url = Text("网址", "地址", required=True, label="网址", doc="站内网址（如 /columns/news/）或完整网址")
+    url = Text("网址", "地址", required=True, label="网址", check=_menu_url,
+               doc="站内网址（如 /columns/news/）或完整网址（如 https://www.gov.cn/，原样链接）")
 
 
 KIND_LABELS = {"s3": "对象存储（S3 协议）", "sftp": "SFTP 服务器", "folder": "文件夹"}
@@ -197,6 +228,8 @@ class Config(Section):
                            "不写时自动找系统中的中文字体")
     images = SubConfig(ImageSettings, "图片", label="图片设置", doc="图片的尺寸、质量和默认分享图")
     check = SubConfig(CheckConfig, "检查", label="检查设置", doc="发布前检查（python build.py check）的设置，说明见 docs/检查与导入.md")
+    html = SubConfig(HtmlSettings, "网页代码", "HTML", label="正文 HTML 设置",
+                     doc="正文中直接写的 HTML 如何处理：默认删除脚本等不安全的内容，可列出允许嵌入的视频网站")
     deploy = ListOf(SubConfig(Target, example="{名称: oss, 类型: s3, 地址: https://…, 存储桶: …}"), "发布",
                     label="发布目标", doc="python build.py deploy 发布到哪里：存储桶、服务器或文件夹，说明见 docs/发布.md")
 
@@ -237,11 +270,13 @@ def load_config(root: Path, problems: Problems, schema: type[Config] = Config) -
                                 f"新建网站请运行 python build.py new 文件夹名")
         return None
     try:
-        text = decode(path.read_bytes())
+        text, controls, codes = strip_controls(decode(path.read_bytes()))
+        if controls:
+            problems.warning(path, controls[0], controls_message(controls, codes))
         report_secrets(path, text, problems)  # before the YAML is read: a broken file is checked too
         raw = load_yaml(text, 1) if text.strip() else {}
     except SourceError as exc:
         problems.error(path, exc.line, exc.message)
         return None
-    reading = Reading(path, problems)
+    reading = Reading(path, problems, text=text.split("\n"), schema=schema)
     return read_section(schema, raw, locate(text), reading, root=root, lines=reading.lines)

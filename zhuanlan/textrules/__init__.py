@@ -21,7 +21,7 @@ from .mixedscript import MIXED_SCRIPT, find_mixed_script
 from .mojibake import MOJIBAKE, find_mojibake
 from .personal import BANK_CARD, ID_NUMBER, MOBILE, find_personal_data, has_long_number
 from .pinyin import PINYIN, find_pinyin
-from .prose import NO_WORDS, Finding, Positions, WordList, prose_view
+from .prose import NO_WORDS, Finding, Positions, WordList, body_offset, prose_view
 from .punctuation import PUNCTUATION, find_punctuation
 from .wordlist import FORBIDDEN, WORDING, alternation, find_words
 
@@ -51,7 +51,9 @@ def scan(source: str, words: WordList = NO_WORDS, rules: frozenset[str] = ALL_RU
     at = Positions(view)
     found: list[Finding] = []
     if rules & personal.RULES:
-        found += find_personal_data(view, at, words, rules)
+        body_start = -1 if yaml else body_offset(source) if front_matter else 0
+        numbers = personal.number_view(source, view, body_start) if body_start >= 0 else personal.fold(view)
+        found += find_personal_data(numbers, at, words, rules, source, body_start)
     if rules & wordlist.RULES:
         found += find_words(view, at, words, rules)
     if MOJIBAKE in rules:

@@ -92,6 +92,15 @@ def front_matter_end(source: str) -> int:
     return 0
 
 
+def body_offset(source: str) -> int:
+    """Offset of the body: the first character after the front matter's closing line (0 without one)."""
+    end = front_matter_end(source)
+    if not end:
+        return 0
+    pieces = source.split("\n", end)
+    return len(source) - len(pieces[-1]) if len(pieces) > end else len(source)
+
+
 def prose_view(source: str, front_matter: bool = True, yaml: bool = False) -> str:
     """`source` with every character that is not prose replaced by a space (same length, same lines).
 
