@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from . import colors, urls
 from .content import Entry, Story
-from .dates import format_minute
+from .dates import format_minute, format_written
 from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
@@ -70,12 +70,17 @@ def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinj
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
         auto_reload=True,
     )
-    env.filters.update(minute=_minute, day=_day, filesize=filesize)
+    env.filters.update(minute=_minute, written=_written, day=_day, filesize=filesize)
     return env
 
 
 def _minute(value) -> str:
     return format_minute(value) if value else ""
+
+
+def _written(value) -> str:
+    """Day and time, or the day alone when no time was written (dates.DateOnly)."""
+    return format_written(value) if value else ""
 
 
 def _day(value) -> str:
