@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ENGINE_VERSION, feeds, images, minify, qr, searchindex, urls
+from . import ENGINE_VERSION, favicon, feeds, images, minify, qr, searchindex, urls
 from .cache import RACY_MARGIN_NS, ParseCache, Row, file_stamp, parse_to_rows, source_digest, stamp_mtime
 from .config import Config, load_config
 from .content import Entry, Story, kind_of, parse_file
@@ -384,8 +384,7 @@ class Builder:
 
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
-            _digest(ENGINE_VERSION, found.config_digest, str(options.drafts), repr(renderer.env.globals["nav"]),
-                    qr.OPTIONS),
+            _digest(ENGINE_VERSION, found.config_digest, str(options.drafts), renderer.global_state(), qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
@@ -425,6 +424,8 @@ class Builder:
             extra[urls.FIXED["robots"]] = feeds.robots_txt(site)
             for rel, text in extra.items():
                 staged.append(stager.stage_bytes(rel, text.encode("utf-8")))
+            for rel, data in favicon.files(config, gallery).items():
+                staged.append(stager.stage_bytes(rel, data))
             for rel, source in static_files(dirs).items():
                 staged.append(minify.stage_static(stager, rel, source))
             derived = images.cache_dir(config)  # derivatives there are named by their content hash

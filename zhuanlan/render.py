@@ -14,7 +14,7 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
-from . import colors, urls
+from . import colors, favicon, urls
 from .content import Entry, Story
 from .dates import format_minute, format_written
 from .images import Gallery, Pictures, Variant
@@ -122,7 +122,18 @@ class Renderer:
             body_html=lambda entry: body_html(entry, self.pictures),
             picture=self.pictures.picture,
             qr_code=self.qr.svg,  # qr_code(url, label): inline SVG, drawn once per URL and cached
+            favicon=favicon.link(config, gallery),
         )
+
+    def global_state(self) -> str:
+        """What every page may show besides its own data: the menu, and the site's own pictures
+        (logo, icon, banner, default share image), which templates reach through globals. Part of
+        every page's fingerprint, so that a new logo file re-renders the pages that show it."""
+        config, pictures = self.site.config, self.pictures
+        infos = [pictures.info(rel) for rel in (config.logo, config.banner) if rel]
+        share = pictures.share()
+        shown = [(i.rel, i.width, i.height, [(v.url, v.width, v.height) for v in i.variants()]) for i in infos if i]
+        return repr((self.env.globals["nav"], self.env.globals["favicon"], shown, share and share.url))
 
     def _nav(self) -> list[dict]:
         config = self.site.config
@@ -212,15 +223,23 @@ class Renderer:
 
     def _home(self) -> dict:
         site = self.site
+        pinned = site.pinned[:5]
         latest = [s for s in site.stories if not s.pinned][: site.config.home_latest]
+        # Each story once on the home page: a column's box lists its newest stories not shown above.
+        shown = {s.slug for s in pinned + latest}
+        column_list = []
+        for column in site.columns.values():
+            stories = site.column_stories[column.id]
+            recent = [s for s in stories if s.slug not in shown][:3]
+            shown.update(s.slug for s in recent)
+            column_list.append((column, recent, len(stories)))
         return {
             "meta": self._meta("", site.config.title, site.config.description),
             "root_brands": site.root_brands,
             "brand_children": site.brand_children,
             "brand_counts": {k: len(v) for k, v in site.brand_stories.items()},
-            "column_list": [(c, site.column_stories[c.id][:3], len(site.column_stories[c.id]))
-                            for c in site.columns.values()],
-            "pinned": site.pinned[:5],
+            "column_list": column_list,
+            "pinned": pinned,
             "latest": latest,
         }
 
