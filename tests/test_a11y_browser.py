@@ -195,8 +195,16 @@ def serious(violations: list[dict]) -> list[str]:
             for v in violations if v["impact"] in ("serious", "critical")]
 
 
+def open_prefs(page) -> None:
+    """On a phone the settings are folded behind 阅读设置: open it, as a reader does."""
+    toggle = page.get_by_role("button", name="阅读设置")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 def set_pref(page, font: str | None = None, contrast: bool | None = None) -> None:
     """Choose a setting as a reader does: by clicking its button."""
+    open_prefs(page)
     if font:
         page.locator(f".pref-font[data-font-choice='{font}']").click()
     if contrast is not None and (page.evaluate("document.documentElement.dataset.contrast === 'high'") != contrast):
@@ -297,6 +305,7 @@ def test_large_font_gives_20_px_body_text_and_stays_on_across_pages(viewport, ex
     assert medium["size"] >= 18  # the default already meets the 18 px floor of the 适老化 rules
     assert page.locator(".pref-font[data-font-choice='medium']").get_attribute("aria-pressed") == "true"
 
+    open_prefs(page)
     page.locator(".pref-font", has_text="大").click()
     large = body_text(page)
     assert large["size"] >= 20 and large["line"] >= 1.5 * large["size"], large
@@ -316,11 +325,13 @@ def test_large_font_gives_20_px_body_text_and_stays_on_across_pages(viewport, ex
     assert story["size"] >= 20 and story["line"] >= 1.5 * story["size"], story
     page.screenshot(path=str(SHOTS / "a11y-story-360-large.png"), full_page=False)
 
+    open_prefs(page)
     page.locator(".pref-font", has_text="小").click()
     small = body_text(page)
     assert 14 <= small["size"] < medium["size"] and small["line"] >= 1.5 * small["size"]
     page.reload()
     assert body_text(page)["size"] == small["size"]
+    open_prefs(page)
     page.locator(".pref-font", has_text="中").click()
     page.reload()
     assert body_text(page)["size"] == medium["size"]
@@ -331,6 +342,7 @@ def test_high_contrast_toggles_and_is_remembered(viewport, example_server):
     page = viewport("phone")
     page.goto(example_server)
     normal = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    open_prefs(page)
     button = page.locator(".pref-contrast")
     assert button.get_attribute("aria-pressed") == "false"
     button.click()
@@ -338,10 +350,13 @@ def test_high_contrast_toggles_and_is_remembered(viewport, example_server):
     assert button.get_attribute("aria-pressed") == "true"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
     assert page.evaluate("getComputedStyle(document.body).color") == "rgb(255, 255, 255)"
+    page.locator(".header-tool", has_text="菜单").click()  # opening the menu closes the settings
+    assert page.locator(".pref-contrast").is_hidden()
     page.locator(".site-nav a").nth(1).click()
     page.wait_for_load_state()
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
     page.screenshot(path=str(SHOTS / "a11y-column-360-high-top.png"))
+    open_prefs(page)
     page.locator(".pref-contrast").click()
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == normal
     page.reload()
@@ -353,6 +368,7 @@ def test_settings_work_where_storage_is_blocked(viewport, example_server):
     page = viewport("phone")
     page.add_init_script("Object.defineProperty(window, 'localStorage', {get() { throw new Error('blocked'); }});")
     page.goto(example_server + STORY)
+    open_prefs(page)
     page.locator(".pref-font", has_text="大").click()
     assert body_text(page)["size"] >= 20
     assert not page.errors, page.errors
@@ -632,14 +648,25 @@ def test_landmarks_language_and_alt_text(viewport, example_server):
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
         for role in ("banner", "main", "contentinfo"):
             assert page.get_by_role(role).count() == 1, (kind, role)
+        # on a phone the menu and the header's search box are folded behind labelled buttons
+        menu = page.locator(".header-tool", has_text="菜单")
+        assert menu.get_attribute("aria-controls") == "site-nav" and menu.get_attribute("aria-expanded") == "false"
+        menu.click()
+        assert menu.get_attribute("aria-expanded") == "true"
         assert page.get_by_role("navigation", name="主导航").count() == 1
-        assert page.get_by_role("search").count() >= 1
+        page.locator(".header-tool", has_text="搜索").click()
+        assert page.get_by_role("search").count() == 1  # one search box, the page's own on search and 404
         without_alt = page.evaluate("[...document.images].filter(i => !i.hasAttribute('alt')).map(i => i.src)")
         assert not without_alt, (kind, without_alt)
         if kind == "story":
             assert page.locator(".story-body img").first.get_attribute("alt") == "党员在接单墙前认领群众心愿"
         headings = page.evaluate("[...document.querySelectorAll('h1')].length")
         assert headings == 1, kind
+    wide = viewport("wide")  # nothing folded
+    for kind in PAGES:
+        open_page(wide, example_server, kind)
+        assert wide.get_by_role("navigation", name="主导航").count() == 1
+        assert wide.get_by_role("search").count() == 1, kind
 
 
 def test_story_page_fits_the_50_kb_budget_and_stays_on_its_host(viewport, example_server, example_output):

@@ -18,6 +18,7 @@ def test_home_to_column_to_story_on_a_phone(phone, example_server):
     assert no_horizontal_overflow(phone)
     phone.screenshot(path=str(SHOTS / "home-360.png"), full_page=True)
 
+    phone.get_by_role("button", name="菜单").click()  # on a phone the menu is folded
     phone.get_by_role("navigation", name="主导航").get_by_role("link", name="我为群众办实事").click()
     phone.wait_for_url("**/columns/banshishi/")
     assert phone.locator("h1").inner_text() == "我为群众办实事"

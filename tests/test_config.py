@@ -280,3 +280,43 @@ deploy:
         "sftp", "var/www/", ["MP_verify_*.txt", "downloads/"], 256, 8)
     assert (usb.kind, usb.path) == ("folder", "E:/dangjian/")
     assert config.line_of("deploy.2.keep") == 16
+
+
+# -- the main colour --------------------------------------------------------------------------------
+
+def test_the_main_colour_is_read_and_its_palette_made(tmp_path):
+    config, problems = load(tmp_path, 'title: 站\nbase_url: https://a.gov.cn/\n主色: "#1A5FB4"\n')
+    assert not problems.items
+    assert config.main_color == "#1a5fb4"
+    assert config.palette["main"] == "#1a5fb4" and config.palette["dark"] == "#144a8c"
+    config, _ = load(tmp_path, 'title: 站\nbase_url: https://a.gov.cn/\nmain_color: "#c00"\n')
+    assert config.main_color == "#cc0000"
+    config, _ = load(tmp_path, "title: 站\nbase_url: https://a.gov.cn/\n")
+    assert config.main_color == "" and config.palette is None  # the theme's own red
+
+
+@pytest.mark.parametrize("line, words", [
+    ('主色: "#e06666"', ['主色 "#e06666" 太浅了', "3.0:1", "至少要 4.5:1", '"#b15151"']),
+    ('主色: "#d4380d"', ["4.3:1", '"#ce370d"']),
+    ("主色: 红色", ['主色 "红色" 应写成 "#b3121b" 这样的颜色代码']),
+    ("主色: #b3121b   # 党建红", ['主色没有读到', '请加上引号：主色: "#b3121b"']),
+    ("主题色:   #c00", ['主色没有读到', '主题色: "#c00"']),
+])
+def test_a_main_colour_too_light_or_miswritten_is_an_error_at_its_line(tmp_path, line, words):
+    _, problems = load(tmp_path, f"title: 站\nbase_url: https://a.gov.cn/\n{line}\n")
+    [error] = problems.errors  # which stops the build
+    assert error.line == 3
+    for word in words:
+        assert word in error.message, (word, error.message)
+
+
+def test_a_suggested_main_colour_passes_and_the_default_red_has_room():
+    from zhuanlan import colors
+
+    assert colors.main_color_problem("#b3121b") is None
+    for color in ("#e06666", "#ff0000", "#1a9fb4", "#ffd24d"):
+        suggestion = re.search(r'"(#[0-9a-f]{6})"', colors.main_color_problem(color))[1]
+        assert colors.main_color_problem(suggestion) is None, (color, suggestion)
+        palette = colors.palette(suggestion)
+        assert all(colors.contrast(palette["main"], bg) >= 4.5 for bg in colors.LIGHT_BACKGROUNDS)
+        assert colors.contrast(palette["dark"], palette["softer"]) >= 4.5

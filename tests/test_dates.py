@@ -2,7 +2,9 @@ from datetime import date, datetime
 
 import pytest
 
-from zhuanlan.dates import DateError, aware, format_minute, parse_datetime
+import pickle
+
+from zhuanlan.dates import DateError, DateOnly, aware, format_minute, format_written, has_time, parse_datetime
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -40,3 +42,24 @@ def test_formats():
     value = datetime(2022, 3, 5, 9, 7)
     assert format_minute(value) == "2022-03-05 09:07"
     assert aware(value).isoformat() == "2022-03-05T09:07:00+08:00"
+
+
+@pytest.mark.parametrize("value, written", [
+    ("2022-03-15", False), ("2022年3月15日", False), (date(2022, 3, 15), False), ("2022/3/15", False),
+    ("2022-03-15 00:00", True), ("2022-03-15 09:30", True), ("2022年3月15日 9时30分", True),
+    ("2022-03-15T01:30:00Z", True), (datetime(2022, 3, 15, 0, 0), True),
+])
+def test_a_parsed_date_remembers_whether_a_time_was_written(value, written):
+    parsed = parse_datetime(value)
+    assert has_time(parsed) is written
+    assert format_written(parsed) == (format_minute(parsed) if written else "2022-03-15")
+    assert format_minute(parsed).startswith("2022-03-15 ")  # the PubDate meta keeps its format
+
+
+def test_a_date_without_time_sorts_as_midnight_and_keeps_knowing_it_when_cached():
+    day = parse_datetime("2022-03-15")
+    assert isinstance(day, DateOnly) and day == datetime(2022, 3, 15)
+    assert day < datetime(2022, 3, 15, 0, 1) and sorted([datetime(2022, 3, 15, 9), day])[0] is day
+    assert aware(day).isoformat() == "2022-03-15T00:00:00+08:00"
+    again = pickle.loads(pickle.dumps(day, protocol=pickle.HIGHEST_PROTOCOL))
+    assert isinstance(again, DateOnly) and not has_time(again)

@@ -29,7 +29,9 @@ def story(body: str = "正文。", **front: str) -> str:
 
 
 def output_images(site: Path) -> list[Path]:
-    return sorted(p for p in (site / "output").rglob("*") if p.suffix in IMAGE_SUFFIXES)
+    """Every image in output/ but the default icon, which the build draws (favicon.py), not made from a photo."""
+    return sorted(p for p in (site / "output").rglob("*") if p.suffix in IMAGE_SUFFIXES
+                  and p.relative_to(site / "output").as_posix() != "favicon.svg")
 
 
 class Tags(HTMLParser):

@@ -3,6 +3,7 @@ byte; and work follows the change (nothing re-parsed or re-rendered that did not
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
@@ -75,6 +76,10 @@ operation = st.one_of(
     st.tuples(st.just("column"), st.just("news"), st.sampled_from(["工作动态", "最新动态"])),
     st.tuples(st.just("template"), st.just("story.html"), st.sampled_from(["甲", "乙"])),
     st.tuples(st.just("site"), st.just("site.yaml"), st.sampled_from(["测试站", "另一个站"])),
+    # what every page shows from site.yaml: a logo (header, icon), the home banner, the main colour,
+    # and a site at its host's root (which gets favicon.ico)
+    st.tuples(st.just("look"), st.sampled_from(["https://a.gov.cn/x/", "https://a.gov.cn/"]),
+              st.tuples(st.booleans(), st.booleans(), st.sampled_from(["", "#1a5fb4"]))),
     st.tuples(st.just("picture"), st.just("pic"), st.tuples(st.sampled_from([(40, 30), (30, 40), (64, 64)]),
                                                            st.sampled_from(["red", "green"]))),
 )
@@ -117,6 +122,12 @@ def apply(site: Path, op) -> None:
         Image.new("RGB", size, colour).save(path)
     elif kind == "site":
         (site / "site.yaml").write_text(f"title: {value}\nbase_url: https://a.gov.cn/x/\ntheme: mine\n", "utf-8")
+    elif kind == "look":
+        logo, banner, colour = value
+        lines = ["title: 测试站", f"base_url: {target}", "theme: mine"]
+        lines += ["logo: images/pic.png"] * logo + ["横幅: images/pic.png"] * banner
+        lines += [f'主色: "{colour}"'] if colour else []
+        (site / "site.yaml").write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def contents(folder: Path) -> dict[str, bytes]:
@@ -322,6 +333,27 @@ def test_a_template_change_renders_exactly_the_pages_that_use_it(make_site):
     assert second.rendered == 1  # the one tag page
     assert "<p>新</p>" in (site / "output/tags/zhi-yuan-fu-wu/index.html").read_text("utf-8")
     assert first.pages == second.pages
+
+
+def test_a_new_logo_file_renders_every_page_that_shows_it(make_site):
+    """The header's logo and the icon come from site.yaml's logo, not from any page's own data (an
+    SVG logo is no share image either, which would be)."""
+    site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\nlogo: images/logo.svg\n"})
+    logo = site / "content/images/logo.svg"
+    logo.parent.mkdir(parents=True)
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>')
+    build(BuildOptions(site_dir=site, workers=1))
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle r="4"/></svg>')
+    second = build(BuildOptions(site_dir=site, workers=1))
+    assert second.rendered == second.pages
+    output = site / "output"
+    for page in output.rglob("*.html"):
+        if page.parent.name == "slides":
+            continue  # the 展评 deck is one self-contained file: no site header, its pictures inlined
+        html = page.read_text("utf-8")
+        linked = re.findall(r'(?:src|href)="/(images/logo[^"]*)"', html)
+        assert len(linked) == 2, page  # in the header and as the icon
+        assert all((output / rel).is_file() for rel in linked), (page, linked)  # never the old, deleted file
 
 
 def test_clean_option_renders_and_writes_everything(make_site, capsys):

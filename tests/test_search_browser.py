@@ -43,6 +43,7 @@ def test_type_see_results_filter_and_click_through(phone, example_server, exampl
     expected = reader.query("帮帮团")
     assert len(expected) >= 2
     phone.goto(example_server)
+    phone.locator(".header-tool", has_text="搜索").click()  # on a phone the header's box is folded
     phone.locator("#site-search").fill("帮帮团")  # the header box on every page submits to /search/?q=
     phone.locator("#site-search").press("Enter")
     phone.wait_for_url("**/search/?q=*")
@@ -268,7 +269,8 @@ def test_first_result_is_on_the_first_screen_of_a_phone(phone, example_server, e
     line, so that the first result's title is read without scrolling at 360×740; at the large
     font the filters go one under the other rather than squeezing their names."""
     phone.goto(example_server)
-    assert phone.locator(".site-header .search-box").is_visible()  # every other page has it
+    phone.locator(".header-tool", has_text="搜索").click()
+    assert phone.locator(".site-header .search-box").is_visible()  # every other page has it, one tap away
     hits = IndexReader(example_output).query("党员")
     phone.goto(example_server + "search/?q=" + quote("党员"))
     wait_for_status(phone, f"找到 {len(hits)} 篇")
@@ -278,6 +280,7 @@ def test_first_result_is_on_the_first_screen_of_a_phone(phone, example_server, e
     assert title["y"] + title["height"] <= 740, title
     column, brand = (phone.locator(f"#search-{name}").bounding_box() for name in ("column", "brand"))
     assert column["y"] == brand["y"]  # one line
+    phone.get_by_role("button", name="阅读设置").click()
     phone.locator("button[data-font-choice=large]").click()
     phone.wait_for_function("document.getElementById('search-brand').getBoundingClientRect().top >"
                             " document.getElementById('search-column').getBoundingClientRect().bottom")

@@ -3,4 +3,4 @@
 # Bumped whenever parsing or rendering changes in a way that invalidates cached results. Caches are
 # keyed by this and a digest of the package's code (stamps.engine_key), so a forgotten bump costs
 # nothing but a note; the number still says which data format a cache holds.
-ENGINE_VERSION = "10"
+ENGINE_VERSION = "11"

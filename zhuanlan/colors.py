@@ -6,6 +6,7 @@ Every check of a user-chosen colour against the theme goes through this module.
 """
 from __future__ import annotations
 
+import math
 import re
 
 MINIMUM = 4.5  # WCAG 2.x AA for body text (GB/T 37668 the same)
@@ -58,3 +59,52 @@ def text_color(color: str, backgrounds: tuple[str, ...] = LIGHT_BACKGROUNDS, min
         else:
             high = middle
     return to_hex(tuple(c * low for c in rgb))
+
+
+# -- the site's main colour (site.yaml 主色) ------------------------------------------------------
+
+NOTE = "#fff3cd"  # the light yellow of the search button
+
+
+def mix(color: str, other: str, amount: float) -> str:
+    """`amount` of `other` over `color`, as a browser composites a translucent layer."""
+    a, b = parse(color), parse(other)
+    return to_hex(tuple(x * (1 - amount) + y * amount for x, y in zip(a, b)))
+
+
+def darken(color: str, factor: float) -> str:
+    return to_hex(tuple(c * factor for c in parse(color)))
+
+
+def palette(main: str) -> dict[str, str]:
+    """The theme's reds made from one main colour (site.css --main, --main-dark, --main-soft,
+    --main-softer), in the proportions of the default #b3121b, #8c0e15, #fbeeee, #f5dada."""
+    main = to_hex(parse(main))
+    return {"main": main, "dark": darken(main, 0.78), "soft": mix(main, "#ffffff", 0.93),
+            "softer": mix(main, "#ffffff", 0.87)}
+
+
+def _weakest(main: str) -> float:
+    """The lowest contrast of any text the default theme draws with or on the main colour."""
+    p = palette(main)
+    pairs = [(p["main"], bg) for bg in LIGHT_BACKGROUNDS]  # links; white text on it (white is one)
+    pairs += [(p["dark"], p["soft"]), (p["dark"], p["softer"]), (p["dark"], NOTE)]  # chips, search button
+    # (what the pointer is over darkens, so white text on the header and menu only gains)
+    return min(contrast(a, b) for a, b in pairs)
+
+
+def main_color_problem(main: str) -> str | None:
+    """Why `main` cannot be the site's main colour (in Chinese), or None when every text reads."""
+    weakest = _weakest(main)
+    if weakest >= MINIMUM:
+        return None
+    low, high = 0.0, 1.0  # as in text_color: the same hue, darkened just enough
+    for _ in range(20):
+        middle = (low + high) / 2
+        if _weakest(darken(main, middle)) >= MINIMUM:
+            low = middle
+        else:
+            high = middle
+    shown = math.floor(weakest * 10) / 10  # 4.46 is not "4.5"
+    return (f"太浅了：页头上的白字、浅色底上的链接和它的对比度最低只有 {shown}:1，至少要 {MINIMUM}:1，"
+            f"老年读者会看不清。请换深一些的颜色，例如同一色调的 \"{darken(main, low)}\"")

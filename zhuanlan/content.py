@@ -129,7 +129,7 @@ class Entry:
 class Story(Entry):
     slug: str = ""
     title: str = ""
-    date: datetime = datetime(1970, 1, 1)
+    date: datetime = datetime(1970, 1, 1)  # a dates.DateOnly when no time of day was written
     brand: str | None = None
     columns: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)

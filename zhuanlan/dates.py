@@ -19,15 +19,30 @@ class DateError(ValueError):
     """A date that cannot be read; the message is user-facing Chinese."""
 
 
+class DateOnly(datetime):
+    """Midnight of a day written without a time of day (`2022-03-15`): shown as the day alone.
+
+    A datetime in every other respect (sorting, feeds, the PubDate meta's 00:00), and pickled as
+    itself, so cached records keep knowing it. Arithmetic on it is not done anywhere: a moment
+    computed from it would wrongly stay date-only.
+    """
+
+
+def has_time(value: datetime) -> bool:
+    """Whether a time of day was written, not only a date."""
+    return not isinstance(value, DateOnly)
+
+
 def parse_datetime(value: object) -> datetime:
     """Read `2022-03-15`, `2022-03-15 09:30`, `2022/3/15`, `2022年3月15日 9:30`, ISO with offset.
 
-    The result is naive local (Asia/Shanghai) time; an explicit offset is converted to it.
+    The result is naive local (Asia/Shanghai) time; an explicit offset is converted to it. A date
+    without a time of day is a `DateOnly` (midnight).
     """
     if isinstance(value, datetime):
         return _to_local(value)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
+        return DateOnly(value.year, value.month, value.day)
     if not isinstance(value, (str, int)):
         raise DateError(f"无法识别的日期 {value!r}：请写成 2022-03-15 或 2022-03-15 09:30")
     text = str(value)
@@ -44,7 +59,7 @@ def parse_datetime(value: object) -> datetime:
     h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
     if h > 23 or mi > 59 or s > 59:
         raise DateError(f"时间 \"{text}\" 不存在：小时应在 0–23、分钟应在 0–59 之间")
-    result = datetime(y, m, d, h, mi, s)
+    result = datetime(y, m, d, h, mi, s) if hour is not None or zone else DateOnly(y, m, d)
     if zone:
         if zone == "Z":
             offset = timedelta(0)
@@ -68,4 +83,10 @@ def aware(value: datetime) -> datetime:
 
 
 def format_minute(value: datetime) -> str:
+    """Day and time, always: the PubDate meta that government site monitoring reads."""
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+def format_written(value: datetime) -> str:
+    """As written: day and time, or the day alone when no time was written."""
+    return format_minute(value) if has_time(value) else value.strftime("%Y-%m-%d")

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import cachepaths, feeds, fonts, images, minify, poster, qr, schedule, searchindex, urls
+from . import cachepaths, favicon, feeds, fonts, images, minify, poster, qr, schedule, searchindex, urls
 from .cache import ParseCache, Row, parse_to_rows
 from .config import Config
 from .content import Entry, Story, parse_file
@@ -359,7 +359,7 @@ class Builder:
         jobs = renderer.jobs()
         fingerprinter = Fingerprinter(
             text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
-                        repr(renderer.env.globals["nav"]), qr.OPTIONS),
+                        renderer.global_state(), qr.OPTIONS),
             template_digests(renderer.env, {job.template for job in jobs}))
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
@@ -406,10 +406,11 @@ class Builder:
         return [minify.stage_static(stager, rel, source) for rel, source in static_files(dirs, root).items()]
 
     def _files(self, site: Site, gallery: images.Gallery, stager: Stager) -> list[Staged]:
-        """Image derivatives and the other content files pages use (attachments), copied."""
+        """Image derivatives and the other content files pages use (attachments), copied; favicon.ico at a host root."""
         derived = cachepaths.images(site.config.root)  # derivatives there are named by their content hash
-        return [stager.stage_copy(rel, source, immutable=derived in source.parents)
-                for rel, source in gallery.output_files(site.assets).items()]
+        staged = [stager.stage_copy(rel, source, immutable=derived in source.parents)
+                  for rel, source in gallery.output_files(site.assets).items()]
+        return staged + [stager.stage_bytes(rel, data) for rel, data in favicon.files(site.config, gallery).items()]
 
     def _posters(self, checked: Checked, stager: Stager, problems: Problems) -> list[Staged]:
         """Each brand's poster (poster.py): drawn where the cache has none, named by its content hash."""

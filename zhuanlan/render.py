@@ -15,9 +15,9 @@ from typing import Any, Callable
 import jinja2
 from markupsafe import Markup
 
-from . import cachepaths, colors, deck, urls
+from . import cachepaths, colors, deck, favicon, urls
 from .content import Entry, Story
-from .dates import format_minute
+from .dates import format_minute, format_written
 from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
@@ -73,12 +73,17 @@ def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinj
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
         auto_reload=True,
     )
-    env.filters.update(minute=_minute, day=_day, filesize=filesize)
+    env.filters.update(minute=_minute, written=_written, day=_day, filesize=filesize)
     return env
 
 
 def _minute(value) -> str:
     return format_minute(value) if value else ""
+
+
+def _written(value) -> str:
+    """Day and time, or the day alone when no time was written (dates.DateOnly)."""
+    return format_written(value) if value else ""
 
 
 def _day(value) -> str:
@@ -126,7 +131,18 @@ class Renderer:
             # the 展评 deck's code of its brand page: drawn when the deck is, not kept in the QR cache,
             # which holds the codes of story pages
             qr_drawing=lambda url: Markup(draw_qr(url)),
+            favicon=favicon.link(config, gallery),
         )
+
+    def global_state(self) -> str:
+        """What every page may show besides its own data: the menu, and the site's own pictures
+        (logo, icon, banner, default share image), which templates reach through globals. Part of
+        every page's fingerprint, so that a new logo file re-renders the pages that show it."""
+        config, pictures = self.site.config, self.pictures
+        infos = [pictures.info(rel) for rel in (config.logo, config.banner) if rel]
+        share = pictures.share()
+        shown = [(i.rel, i.width, i.height, [(v.url, v.width, v.height) for v in i.variants()]) for i in infos if i]
+        return repr((self.env.globals["nav"], self.env.globals["favicon"], shown, share and share.url))
 
     def _nav(self) -> list[dict]:
         config = self.site.config
@@ -218,15 +234,23 @@ class Renderer:
 
     def _home(self) -> dict:
         site = self.site
+        pinned = site.pinned[:5]
         latest = [s for s in site.stories if not s.pinned][: site.config.home_latest]
+        # Each story once on the home page: a column's box lists its newest stories not shown above.
+        shown = {s.slug for s in pinned + latest}
+        column_list = []
+        for column in site.columns.values():
+            stories = site.column_stories[column.id]
+            recent = [s for s in stories if s.slug not in shown][:3]
+            shown.update(s.slug for s in recent)
+            column_list.append((column, recent, len(stories)))
         return {
             "meta": self._meta("", site.config.title, site.config.description),
             "root_brands": site.root_brands,
             "brand_children": site.brand_children,
             "brand_counts": {k: len(v) for k, v in site.brand_stories.items()},
-            "column_list": [(c, site.column_stories[c.id][:3], len(site.column_stories[c.id]))
-                            for c in site.columns.values()],
-            "pinned": site.pinned[:5],
+            "column_list": column_list,
+            "pinned": pinned,
             "latest": latest,
         }
 

@@ -16,6 +16,10 @@ base_url: https://www.example.gov.cn/dangjian/
 description: 这里写一两句网站简介。
 theme: default
 site_id_code: ""          # 网站标识码
+# 网站的主色（页头、链接、按钮），要加引号；不写时为党建红。太浅看不清时生成会提示
+# 主色: "#b3121b"
+# 首页顶部的横幅图片（放在 content/images/ 中，宽约 3:1）；不写时显示用主色画的默认横幅
+# 横幅: images/banner.jpg
 # 没有配图的页面分享到微信时用的缩略图（放在 content/images/ 中，至少 300×300 像素）：
 # images:
 #   share: images/share.jpg

@@ -390,6 +390,7 @@ def _resolve_refs(site: Site, asset_files: dict[str, Path], draft_rels: set[str]
         _resolve_entry(story, targets, {}, story.date, problems)
     config, linker = site.config, site.linker
     for value, line, label, example in ((config.logo, config.line_of("logo"), "网站标志", "logo: images/logo.svg"),
+                                        (config.banner, config.line_of("banner"), "首页横幅", "横幅: images/banner.jpg"),
                                         (config.images.share, config.line_of("images.share"), "默认分享图",
                                          "share: images/share.jpg")):
         rel = value.lstrip("/")

@@ -87,6 +87,10 @@ class Reading:
     def error(self, line: int, message: str) -> None:
         self.problems.error(self.path, line, message)
 
+    def line_text(self, line: int) -> str:
+        """The text of a line of the file (for what YAML does not keep, such as a comment)."""
+        return self.text[line - 1] if 0 < line <= len(self.text) else ""
+
 
 # -- options -------------------------------------------------------------------------------------
 
@@ -127,6 +131,15 @@ class Option:
 
     def convert(self, value: Any, place: Place, reading: Reading, where: str) -> Any:
         raise NotImplementedError
+
+    def unwritten(self, place: Place, reading: Reading) -> None:
+        """The key is written without a value: the default stands. When what follows the colon is
+        a `# …` that looks like a value, YAML took it for a comment: say so (a subclass may say more)."""
+        line = reading.line_text(place.line)
+        comment = commented_value(line) if line else None
+        if comment:
+            key = line.split(":", 1)[0].strip()
+            reading.problems.warning(reading.path, place.line, commented_value_message(key, comment))
 
 
 class Text(Option):
@@ -172,6 +185,31 @@ class URL(Text):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise Invalid(f"{self.label} \"{text}\" 应是完整网址，例如 https://www.example.gov.cn/dangjian/")
         return text + "/" if self.folder and not text.endswith("/") else text
+
+
+class Color(Text):
+    """A colour as "#b3121b" (or "#b12"), lowercase #rrggbb once read.
+
+    Unquoted, `主色: #b3121b` is a YAML comment and reads as nothing: said at its line (`unwritten`)
+    rather than silently keeping the default.
+    """
+
+    kind = "颜色代码，加引号，例如 \"#b3121b\""
+    _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+    def convert(self, value, place, reading, where) -> str:
+        text = super().convert(value, place, reading, where)
+        if not self._HEX.fullmatch(text):
+            raise Invalid(f"{self.label} \"{text}\" 应写成 \"#b3121b\" 这样的颜色代码（# 加 6 位十六进制数，加引号）")
+        digits = text[1:].lower()
+        return "#" + ("".join(d * 2 for d in digits) if len(digits) == 3 else digits)
+
+    def unwritten(self, place: Place, reading: Reading) -> None:
+        key, _, after = reading.line_text(place.line).partition(":")
+        found = re.match(r"\s*(#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3}))(?![0-9a-zA-Z])", after)
+        if found:
+            reading.error(place.line, f"{self.label}没有读到：不加引号时，# 和它后面的内容是注释。"
+                                      f"请加上引号：{key.strip()}: \"{found[1]}\"")
 
 
 class Integer(Option):
@@ -457,9 +495,7 @@ def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, 
             continue
         reading.lines[where + option.name] = at.line
         if value is None:
-            comment = commented_value(reading.text[at.line - 1]) if 0 < at.line <= len(reading.text) else None
-            if comment:
-                reading.problems.warning(reading.path, at.line, commented_value_message(text, comment))
+            option.unwritten(at, reading)
             continue
         given.add(option.name)
         try:

@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 
 from ..frontmatter import SourceError, controls_message, decode, load_yaml, strip_controls
 from ..problems import Problems
+from .. import colors
 from ..sanitize import HtmlPolicy, normal_host
 from ..urls import is_external
-from .options import (URL, Choice, Flag, Integer, IntegerList, ListOf, Mapping, Reading, Section, SubConfig,
-                      Text, TextList, Written, locate, read_section)
+from .options import (URL, Choice, Color, Flag, Integer, IntegerList, ListOf, Mapping, Reading, Section,
+                      SubConfig, Text, TextList, Written, locate, read_section)
 from .secrets import report_secrets
 
 CONFIG_FILE = "site.yaml"
@@ -222,7 +223,12 @@ class Config(Section):
     footer = SubConfig(Footer, "页脚", doc="页脚的主办单位、备案号等")
     menu = ListOf(SubConfig(MenuItem, example="{title: 名称, url: /网址/}"), "导航",
                   doc="自定义导航，例如 [{title: 首页, url: /}, …]；不写时由首页、品牌矩阵、专栏和页面自动组成")
-    logo = Text("标志", label="网站标志", doc="网站标志图片，从 content/ 算起的路径")
+    logo = Text("标志", label="网站标志", doc="网站标志图片，从 content/ 算起的路径；也是浏览器标签页上的小图标")
+    banner = Text("横幅", "首页横幅", "头图", label="首页横幅",
+                  doc="首页顶部的横幅图片，从 content/ 算起的路径，宜宽约 3:1；不写时显示用主色画的默认横幅")
+    main_color = Color("主色", "主题色", label="主色", check=colors.main_color_problem,
+                       doc="网站的主色（页头、链接、按钮），不写时为党建红 \"#b3121b\"；太浅、白字看不清时生成会报错，"
+                           "并给出同一色调中够深的颜色")
     poster_font = Text("海报字体", label="海报字体",
                        doc="画品牌海报用的中文字体文件（.ttf、.otf 或 .ttc），从网站文件夹算起或写完整路径；"
                            "不写时自动找系统中的中文字体")
@@ -243,6 +249,11 @@ class Config(Section):
     def line_of(self, name: str) -> int:
         """Line of an option in site.yaml ("logo", "images.share", "menu.2.url"); 0 when not written."""
         return self.lines.get(name, 0)
+
+    @property
+    def palette(self) -> dict[str, str] | None:
+        """The theme's colours made from 主色 (base.html puts them on every page); None for the default."""
+        return colors.palette(self.main_color) if self.main_color else None
 
     @property
     def base_path(self) -> str:

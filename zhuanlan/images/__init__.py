@@ -151,6 +151,8 @@ def _collect(site: Site) -> dict[str, _Usage]:
         use(config.logo.lstrip("/"), "fit", place)
         if not config.images.share:
             use(config.logo.lstrip("/"), "share", place)
+    if config.banner and config.banner.lstrip("/") in site.assets:
+        use(config.banner.lstrip("/"), "fit", _Place(str(config.path), config.line_of("banner"), "首页横幅", config.banner))
     if config.images.share and config.images.share.lstrip("/") in site.assets:
         use(config.images.share.lstrip("/"), "share",
             _Place(str(config.path), config.line_of("images.share"), "默认分享图", config.images.share))

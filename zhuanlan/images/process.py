@@ -460,3 +460,31 @@ def _save_record(cache_dir: str, source_hash: str, record: Record) -> None:
 
 def is_raster_name(name: str) -> bool:
     return Path(name).suffix.lower() in RASTER_SUFFIXES
+
+
+# -- favicon.ico (see zhuanlan/favicon.py) -------------------------------------------------------
+
+ICON_SIZES = ((16, 16), (32, 32), (48, 48))
+
+
+def icon_ico(source: str | None, tile: str, mark: str, shape: list[tuple[float, float]]) -> bytes:
+    """favicon.ico at 16, 32 and 48 px: the (small, already made) image at `source` fitted into a
+    transparent square; without one, a rounded `tile` square with the polygon `shape` (in a
+    64 × 64 box) in `mark`, drawn 4× larger and scaled down for smooth edges."""
+    if source:
+        with Image.open(source) as image:
+            image = ImageOps.exif_transpose(image).convert("RGBA")
+            image.thumbnail((192, 192), Image.Resampling.LANCZOS)
+            square = Image.new("RGBA", (max(image.size),) * 2, (0, 0, 0, 0))
+            square.paste(image, ((square.width - image.width) // 2, (square.height - image.height) // 2))
+    else:
+        from PIL import ImageDraw
+
+        scale = 4
+        square = Image.new("RGBA", (64 * scale, 64 * scale), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(square)
+        draw.rounded_rectangle((0, 0, square.width - 1, square.height - 1), radius=12 * scale, fill=tile)
+        draw.polygon([(x * scale, y * scale) for x, y in shape], fill=mark)
+    buffer = io.BytesIO()
+    square.resize((48, 48), Image.Resampling.LANCZOS).save(buffer, format="ICO", sizes=ICON_SIZES)
+    return buffer.getvalue()

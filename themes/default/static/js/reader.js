@@ -1,5 +1,6 @@
 /* 阅读辅助: font size 大/中/小 and high contrast on every page (kept in localStorage; applied
- * before first paint by the script in <head>); read aloud, print, copy link and 生成海报 on story pages.
+ * before first paint by the script in <head>); the header's folded menu, search and settings on
+ * phones; read aloud, print, copy link and 生成海报 on story pages.
  * ES5, no dependencies (WeChat's browser); pages read fine without it. */
 (function () {
   'use strict';
@@ -53,6 +54,48 @@
   });
   each('.pref-contrast', function (button) { button.addEventListener('click', toggleContrast); });
   showPrefs();
+
+  // -- the header's folded parts (phones) --------------------------------------------------------
+  // 菜单, 搜索 and 阅读设置 each open their part of the header under the buttons, one at a time;
+  // Escape closes it. (On wide screens CSS shows every part and hides the buttons.)
+
+  var folds = [];
+
+  function setOpen(fold, open) {
+    fold.button.setAttribute('aria-expanded', String(open));
+    fold.panel.className = fold.panel.className.replace(/\s*\bopen\b/g, '') + (open ? ' open' : '');
+  }
+
+  each('.header-tool', function (button) {
+    var target = button.getAttribute('data-focus');
+    if (target) { // the page has its own search box: go there
+      button.addEventListener('click', function () {
+        var field = document.getElementById(target);
+        if (field) field.focus();
+      });
+      return;
+    }
+    var panel = document.getElementById(button.getAttribute('aria-controls'));
+    if (!panel) return;
+    var fold = { button: button, panel: panel };
+    folds.push(fold);
+    button.addEventListener('click', function () {
+      var opening = button.getAttribute('aria-expanded') !== 'true';
+      for (var i = 0; i < folds.length; i++) setOpen(folds[i], opening && folds[i] === fold);
+      var field = opening && panel.querySelector('input');
+      if (field) field.focus(); // the search box: the keyboard comes up at once
+    });
+  });
+
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape' && event.keyCode !== 27) return;
+    for (var i = 0; i < folds.length; i++) {
+      if (folds[i].button.getAttribute('aria-expanded') === 'true') {
+        setOpen(folds[i], false);
+        folds[i].button.focus();
+      }
+    }
+  });
 
   // -- story tools ------------------------------------------------------------------------------
 
