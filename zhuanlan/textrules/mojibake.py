@@ -166,9 +166,11 @@ def _judge(window: str, piece: misread.Piece, keep) -> bool | None:
         return None
     if piece.cost >= sum(keep(i) for i in range(piece.start, piece.end)):
         return None
-    if len(words) >= 2 or (words and not piece.lost and all(
+    if len(words) >= 2 or (words and not piece.lost and any(c.isalpha() for c in source) and all(
             not c.isascii() and misread.char_bytes(c, "latin") for c in source)):
-        return True  # two characters, or one read whole out of accented letters (“é€Ÿ”): never by chance
+        # two characters, or one read whole out of accented letters (“é€Ÿ”): never by chance; symbols
+        # alone (“°°” is 鞍 in GBK, “±±” 北) are what they look like
+        return True
     near = window[max(0, piece.start - 1):piece.end + 1]
     if words and any(c in WILDCARDS for c in near):
         return True
