@@ -2,7 +2,9 @@
 
 Hugo gets a small theme with the same page types as ours: story pages with previous/next and
 related stories, paginated column, brand and tag pages (taxonomies), a home page, RSS and
-sitemap. Pelican uses its built-in `simple` theme with tags and categories (a story's first
+sitemap. Story pages mark their article `data-pagefind-body`, as Pagefind's documentation tells a
+Hugo site to, so that Pagefind run over the output indexes the stories only (as our search does).
+Pelican uses its built-in `simple` theme with tags and categories (a story's first
 column) and the same page size.
 """
 from __future__ import annotations
@@ -45,7 +47,7 @@ HUGO_LAYOUTS = {
 <body><header><a href="{{ "/" | relURL }}">{{ site.Title }}</a><form action="{{ "search/" | relURL }}"><input name="q"></form>
 <nav>{{ range site.Taxonomies.columns }}<a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> {{ end }}</nav></header>
 <main>{{ block "main" . }}{{ end }}</main><footer>主办单位：基准测试单位</footer></body></html>""",
-    "single.html": """{{ define "main" }}<article><h1>{{ .Title }}</h1>
+    "single.html": """{{ define "main" }}<article data-pagefind-body><h1>{{ .Title }}</h1>
 <p>发布时间：{{ .Date.Format "2006-01-02 15:04" }} 来源：{{ .Params.source }} 作者：{{ .Params.author }} 阅读约 {{ .ReadingTime }} 分钟</p>
 <p>{{ range .GetTerms "brands" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>{{ end }}
 {{ range .GetTerms "columns" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>{{ end }}</p>
