@@ -30,16 +30,21 @@ def os_error_message(exc: OSError) -> str:
             f"请检查磁盘空间、文件夹权限和输出路径后重试。")
 
 
+def _seconds(seconds: float) -> str:
+    # rounded from the --timings table's total (3 decimals), so the two never disagree by a rounding
+    return f"{round(seconds, 3):.2f}"
+
+
 def summary(result, out: Path) -> str:
     """The one line a build ends with."""
     stats = result.stats
     warn = f"，{len(result.problems.warnings)} 个警告" if result.problems.warnings else ""
     if result.nothing_changed:
-        return f"没有变化：{result.stories} 篇文章，{result.pages} 个页面均为最新；用时 {result.seconds:.2f} 秒{warn}。"
+        return f"没有变化：{result.stories} 篇文章，{result.pages} 个页面均为最新；用时 {_seconds(result.seconds)} 秒{warn}。"
     pictures = result.images
     made = f"；图片 {pictures.sources} 张，新处理 {pictures.decoded} 张" if pictures and pictures.sources else ""
     return (f"完成：{result.stories} 篇文章，{result.pages} 个页面{made}；写入 {stats.written} 个文件，"
-            f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {result.seconds:.2f} 秒{warn}。输出在 {out}")
+            f"未变 {stats.unchanged} 个，删除 {stats.removed} 个；用时 {_seconds(result.seconds)} 秒{warn}。输出在 {out}")
 
 
 # The build's stages (pipeline.py), as `build --timings` names them.
