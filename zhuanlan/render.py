@@ -135,9 +135,11 @@ class Renderer:
             qr_drawing=lambda url: Markup(draw_qr(url)),
             favicon=favicon.link(config, gallery),
             story_card=self.story_card,
+            site_nav=self.site_nav,
         )
         # (id(story), show_summary, first image taken before) → (story, its card, taken after)
         self._cards: dict[tuple[int, bool, bool], tuple[Story, Markup, bool]] = {}
+        self._navs: dict[tuple[int, tuple[bool, ...]], tuple[Callable, Markup]] = {}  # (macro, current items) → menu
 
     def global_state(self) -> str:
         """What every page may show besides its own data: the menu, and the site's own pictures
@@ -179,6 +181,19 @@ class Renderer:
             markup = card(story, show_summary)
             found = self._cards[key] = (story, markup, self.pictures.first_taken)  # holding the story keeps its id its own
         self.pictures.first_taken = found[2]
+        return found[1]
+
+    def site_nav(self, page_url: str, items: Callable[[tuple[bool, ...]], Markup]) -> Markup:
+        """The menu's items for a page at `page_url`, drawn by the macro `items` (nav_items of
+        partials/nav.html) once for each set of current items: an item is current on its own page
+        and below it, or anywhere in its section."""
+        current = tuple(item["url"] == page_url or bool(item["url"] and page_url.startswith(item["url"]))
+                        or bool(item.get("section") and page_url.startswith(item["section"]))
+                        for item in self.env.globals["nav"])
+        key = (id(items), current)
+        found = self._navs.get(key)
+        if found is None:
+            found = self._navs[key] = (items, items(current))  # holding the macro keeps its id its own
         return found[1]
 
     # -- page list --------------------------------------------------------------------------
