@@ -48,6 +48,11 @@ class TemplateProblem(Exception):
         super().__init__(message)
         self.path, self.line, self.message = path, line, message
 
+    def __reduce__(self):
+        # A render worker hands it to the parent pickled; unpickled from its message alone, it
+        # failed in the pool's result thread, which died, and the build waited for ever.
+        return TemplateProblem, (self.path, self.line, self.message)
+
 
 def theme_dirs(site_root: Path, theme: str) -> list[Path]:
     """The site's theme first (if it has one), then the built-in default theme."""
