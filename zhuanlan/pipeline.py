@@ -7,7 +7,7 @@
     templates  the theme's templates compiled and checked
     plan       which pages changed (page fingerprints, rebuild.py)
     render     those pages (all cores when many)
-    search     output/search/ (kept, updated or built whole; built by this process while workers render)
+    search     output/search/ (kept, updated or built whole)
     feeds      Atom feeds, sitemap.xml, robots.txt
     static     the theme's static files
     files      image derivatives and attachments copied into output/
@@ -86,11 +86,6 @@ class _Clock:
         self.stages[stage] = self.stages.get(stage, 0.0) + now - self.last
         self.last = now
 
-    def split(self, stage: str, part: str, seconds: float) -> None:
-        """Count `seconds` of `stage` as `part` of their own (work done during that stage)."""
-        self.stages[stage] -= seconds
-        self.stages[part] = self.stages.get(part, 0.0) + seconds
-
     @property
     def total(self) -> float:
         return time.perf_counter() - self.started
@@ -164,28 +159,19 @@ def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]
 
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
-               progress: Progress | None = None, cache: ParseCache | None = None,
-               alongside: Callable[[], None] | None = None) -> list[Staged]:
-    """Render and stage the pages. `alongside`: work of the parent's own (the search index) done
-    while the workers render, when there are workers; else after the pages."""
+               progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     results: list = []
     forked = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
     with _RENDER_STATE.holding((renderer, jobs, stager, cache, forked)):
         if forked:
             with fork_pool(workers) as pool:
-                rendered = pool.imap(_render_range, bounds, chunksize=1)  # handed out now, collected below
-                if alongside is not None:
-                    alongside()
-                    alongside = None
-                for result in rendered:
+                for result in pool.imap(_render_range, bounds, chunksize=1):
                     results.append(result)
                     if progress:
                         progress("render", min(len(results) * CHUNK, len(jobs)), len(jobs))
         else:
             results = [_render_range(b) for b in bounds]
-    if alongside is not None:
-        alongside()
     staged: list[Staged] = []
     codes: dict[str, str] = {}
     for result in results:
@@ -298,21 +284,12 @@ class Builder:
         clock.lap("plan")
         stager = Stager(out_dir, manifest, force=self.options.clean)
         staged: list[Staged] = []
-        searched: list[Staged] = []
-        search_seconds: list[float] = []
-
-        def search() -> None:  # the index is built by this process while the workers render pages
-            started = time.perf_counter()
-            searched.extend(self._search(site, plan, stager, out_dir))
-            search_seconds.append(time.perf_counter() - started)
-
         try:
-            staged += self._render(checked, plan, stager, search)
+            staged += self._render(checked, plan, stager)
             staged += plan.kept
             clock.lap("render")
-            clock.split("render", "search", search_seconds[0])
-            staged += searched
-            searched = []
+            staged += self._search(site, plan, stager, out_dir)
+            clock.lap("search")
             staged += self._feeds(site, plan, stager)
             clock.lap("feeds")
             staged += self._static(found.dirs, found.config.root, stager)
@@ -324,7 +301,7 @@ class Builder:
             stats = self._commit(checked, plan, stager, staged, problems)
             clock.lap("write")
         except BaseException:
-            stager.discard(staged + searched)
+            stager.discard(staged)
             raise
         return BuildResult(problems, stats, pages=len(plan.jobs), rendered=len(plan.todo), parsed=checked.parsed,
                            stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
@@ -401,10 +378,10 @@ class Builder:
                 plan.todo.append(job)
         return plan
 
-    def _render(self, checked: Checked, plan: Plan, stager: Stager, alongside: Callable[[], None]) -> list[Staged]:
+    def _render(self, checked: Checked, plan: Plan, stager: Stager) -> list[Staged]:
         renderer = checked.renderer
         staged = render_all(renderer, plan.todo, stager, worker_count(self.options.workers), self.options.progress,
-                            self.cache, alongside)
+                            self.cache)
         renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in plan.jobs})
         return staged
 
