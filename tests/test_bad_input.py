@@ -3,10 +3,16 @@ output left exactly as it was."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from conftest import run_cli, tree_digest
+from zhuanlan.workers import PARALLEL_MIN_FILES
+
+REPO = Path(__file__).resolve().parent.parent
 
 GOOD_STORY = "---\ntitle: 好文章\ndate: 2022-03-15\ncolumns: [news]\n---\n正文。\n"
 LINE = re.compile(r"^(?P<path>[^:\n]+\.(?:md|yaml|html)):(?P<line>\d+): 错误: (?P<message>.+)$", re.M)
@@ -88,6 +94,21 @@ def test_all_problems_of_a_run_are_reported_together(built_site, capsys):
     assert {m["path"].rsplit("/", 1)[-1] for m in LINE.finditer(err)} == {"a.md", "b.md", "c.md"}
     assert "3 个错误" in err
     assert tree_digest(site / "output") == before
+
+
+def test_template_error_in_a_render_worker_is_reported(make_site):
+    """With enough pages the workers render them: a template error there must come back to the
+    parent as the same message (it used to hang the build: the error could not be unpickled)."""
+    stories = {f"content/stories/s{i:03d}.md": f"---\ntitle: 文章{i}\ndate: 2022-03-15\n---\n正文。\n"
+               for i in range(PARALLEL_MIN_FILES)}
+    site = make_site({**stories, "site.yaml": "title: 站\nbase_url: https://a.gov.cn/\ntheme: mine\n",
+                      "themes/mine/templates/story.html": "{% extends 'default/story.html' %}\n{% block main %}\n"
+                                                          "{{ story.title.nope() }}\n{% endblock %}\n"})
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site), "--jobs", "2"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert re.search(r"story\.html:3: 错误: 渲染 /stories/\w+/ 时模板出错", done.stderr), done.stderr
+    assert not [path for path in (site / "output").rglob("*") if path.is_file()]  # not a page, not a temporary
 
 
 def test_template_runtime_error_leaves_output_untouched(built_site, capsys):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cachepaths, favicon, feeds, fonts, images, minify, poster, qr, schedule, searchindex, urls
-from .cache import ParseCache, Row, parse_to_rows
+from .cache import ParseCache, Row, parse_to_rows, prepare_workers
 from .config import Config
 from .content import Entry, Story, parse_file
 from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_commit, output_lock, output_refusal
@@ -121,6 +121,7 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         batch: list[Row] = []
         done = 0
+        prepare_workers()
         with fork_pool(workers) as pool:
             for rows in pool.imap(parse_to_rows, chunks):
                 batch += rows
@@ -136,21 +137,24 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
 
-_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache) for the render workers
+_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked) for the render workers
 
 
 def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
     """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
-    renderer, jobs, stager, cache = _RENDER_STATE.value
+    renderer, jobs, stager, cache, forked = _RENDER_STATE.value
     chunk = jobs[bounds[0]: bounds[1]]
+    entries = [job.entry for job in chunk if job.entry is not None]
     if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
-        cache.fill([job.entry for job in chunk if job.entry is not None], "body")
+        cache.fill(entries, "body")
     staged = []
     try:
         for job in chunk:
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
+    if cache is not None and forked:  # a worker: no later page needs these bodies
+        cache.let_go(entries, "body")
     return staged, renderer.qr.take_new()
 
 
@@ -158,8 +162,9 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
                progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     results: list = []
-    with _RENDER_STATE.holding((renderer, jobs, stager, cache)):
-        if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+    forked = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
+    with _RENDER_STATE.holding((renderer, jobs, stager, cache, forked)):
+        if forked:
             with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
                     results.append(result)

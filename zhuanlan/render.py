@@ -48,6 +48,11 @@ class TemplateProblem(Exception):
         super().__init__(message)
         self.path, self.line, self.message = path, line, message
 
+    def __reduce__(self):
+        # A render worker hands it to the parent pickled; unpickled from its message alone, it
+        # failed in the pool's result thread, which died, and the build waited for ever.
+        return TemplateProblem, (self.path, self.line, self.message)
+
 
 def theme_dirs(site_root: Path, theme: str) -> list[Path]:
     """The site's theme first (if it has one), then the built-in default theme."""
@@ -69,9 +74,11 @@ def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinj
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        # Compiled templates are kept between builds (Jinja checks each source's mtime).
+        # Compiled templates are kept between builds (keyed by each source's checksum). An
+        # environment serves one build, whose templates do not change under it: no stat of every
+        # template a page uses on every page.
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
-        auto_reload=True,
+        auto_reload=False,
     )
     env.filters.update(minute=_minute, written=_written, day=_day, filesize=filesize)
     return env
@@ -132,7 +139,12 @@ class Renderer:
             # which holds the codes of story pages
             qr_drawing=lambda url: Markup(draw_qr(url)),
             favicon=favicon.link(config, gallery),
+            story_card=self.story_card,
+            site_nav=self.site_nav,
         )
+        # (id(story), show_summary, first image taken before) → (story, its card, taken after)
+        self._cards: dict[tuple[int, bool, bool], tuple[Story, Markup, bool]] = {}
+        self._navs: dict[tuple[int, tuple[bool, ...]], tuple[Callable, Markup]] = {}  # (macro, current items) → menu
 
     def global_state(self) -> str:
         """What every page may show besides its own data: the menu, and the site's own pictures
@@ -162,6 +174,32 @@ class Renderer:
         items += [{"title": c.title, "url": c.url} for c in self.site.columns.values()]
         items += [{"title": p.title, "url": p.url} for p in self.site.pages if p.menu]
         return items
+
+    def story_card(self, story: Story, show_summary: bool = True) -> Markup:
+        """A story's list card (the `card` macro of partials/story_list.html), drawn once per build:
+        it shows only the story and site-wide things, so every list showing it gets the same
+        markup. Its cover is eager only as the page's first image, so that state is part of the key."""
+        key = (id(story), bool(show_summary), self.pictures.first_taken)
+        found = self._cards.get(key)
+        if found is None:
+            card = self.env.get_template("partials/story_list.html").module.card
+            markup = card(story, show_summary)
+            found = self._cards[key] = (story, markup, self.pictures.first_taken)  # holding the story keeps its id its own
+        self.pictures.first_taken = found[2]
+        return found[1]
+
+    def site_nav(self, page_url: str, items: Callable[[tuple[bool, ...]], Markup]) -> Markup:
+        """The menu's items for a page at `page_url`, drawn by the macro `items` (nav_items of
+        partials/nav.html) once for each set of current items: an item is current on its own page
+        and below it, or anywhere in its section."""
+        current = tuple(item["url"] == page_url or bool(item["url"] and page_url.startswith(item["url"]))
+                        or bool(item.get("section") and page_url.startswith(item["section"]))
+                        for item in self.env.globals["nav"])
+        key = (id(items), current)
+        found = self._navs.get(key)
+        if found is None:
+            found = self._navs[key] = (items, items(current))  # holding the macro keeps its id its own
+        return found[1]
 
     # -- page list --------------------------------------------------------------------------
 

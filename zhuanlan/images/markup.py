@@ -27,6 +27,15 @@ class Pictures:
     def start_page(self) -> None:
         self._first_taken = False
 
+    @property
+    def first_taken(self) -> bool:
+        """Whether this page already has its first (eager) image: what a page's next picture depends on."""
+        return self._first_taken
+
+    @first_taken.setter
+    def first_taken(self, taken: bool) -> None:
+        self._first_taken = taken
+
     # -- lookups ---------------------------------------------------------------------------------
 
     def info(self, source: Entry | str | None, index: int | None = None) -> ImageInfo | None:
