@@ -24,9 +24,7 @@ from .problems import Problems
 from .poster import Posters
 from .qr import QrCodes, draw as draw_qr
 from .site import Site
-
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
-
+from .sources import DEFAULT_THEME
 
 @dataclass
 class PageJob:
@@ -47,16 +45,6 @@ class TemplateProblem(Exception):
     def __init__(self, path: str, line: int, message: str):
         super().__init__(message)
         self.path, self.line, self.message = path, line, message
-
-
-def theme_dirs(site_root: Path, theme: str) -> list[Path]:
-    """The site's theme first (if it has one), then the built-in default theme."""
-    dirs = []
-    own = site_root / "themes" / theme
-    if own.is_dir() and own.resolve() != DEFAULT_THEME.resolve():
-        dirs.append(own)
-    dirs.append(DEFAULT_THEME)
-    return dirs
 
 
 def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
