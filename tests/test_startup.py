@@ -10,8 +10,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from xml.sax import saxutils
+
+from hypothesis import given, settings, strategies as st
 
 from conftest import MINIMAL_SITE, write_site
+from zhuanlan import feeds
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "PIL", "jinja2", "markdown_it", "nh3", "opencc", "pypinyin", "lxml", "zxingcpp", "resvg_py",
@@ -54,3 +58,13 @@ def test_one_edit_does_not_load_pypinyin_for_the_tags_the_site_has(tmp_path):
     code, imported = _build_in_new_process(site)
     assert code == 0 and "jinja2" in imported
     assert "pypinyin" not in imported
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab&<>\"'\n\r\t\x01\ufffe 党"))))
+def test_feeds_escape_text_as_the_standard_library_does(text):
+    """feeds escapes on its own (xml.sax.saxutils would import urllib.request, ssl and http.client
+    into every rebuild): byte for byte what saxutils makes, after dropping what XML cannot hold."""
+    kept = feeds._NOT_XML.sub("", text)
+    assert feeds.escape(text) == saxutils.escape(kept)
+    assert feeds.quoteattr(text) == saxutils.quoteattr(kept)
