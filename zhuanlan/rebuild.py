@@ -26,7 +26,9 @@ from .stamps import digest, engine_key, text_digest
 
 def entry_fingerprint(entry: Entry) -> str:
     """All of a record's light state, including what the site stage assigned (url, ref_urls…)."""
-    state = {k: v for k, v in vars(entry).items() if k not in HEAVY_FIELDS}
+    state = vars(entry).copy()
+    for name in HEAVY_FIELDS:
+        state.pop(name, None)
     return digest(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 
