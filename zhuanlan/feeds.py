@@ -5,7 +5,7 @@ import re
 
 from . import urls
 from .content import Story
-from .dates import aware
+from .dates import aware, format_day
 from .render import body_html
 from .site import Site
 
@@ -99,7 +99,7 @@ def sitemap_xml(site: Site, page_urls: list[str]) -> str:
     for url in page_urls:
         if url == urls.FIXED["not_found"]:
             continue
-        lastmod = f"<lastmod>{dated[url].strftime('%Y-%m-%d')}</lastmod>" if url in dated else ""
+        lastmod = f"<lastmod>{format_day(dated[url])}</lastmod>" if url in dated else ""
         lines.append(f"<url><loc>{escape(linker.absolute(url))}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"

@@ -395,10 +395,11 @@ class Builder:
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
         plan = Plan(jobs, stages={"search": searchindex.index_digest(checked.site)})
+        out = str(out_dir)  # joined as text: a Path per page cost more than its check
         for job in jobs:
             fingerprint = plan.fingerprints[job.url] = fingerprinter.page(job.template, job.data())
             rel = urls.output_file(job.url)
-            if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(out_dir / rel):
+            if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(os.path.join(out, rel)):
                 plan.kept.append(Staged(rel, old_files[rel], None))
             else:
                 plan.todo.append(job)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import cachepaths, colors, deck, favicon, urls
 from .content import Entry, Story
-from .dates import format_minute, format_written
+from .dates import format_day, format_minute, format_written
 from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
@@ -75,7 +75,7 @@ def _written(value) -> str:
 
 
 def _day(value) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
+    return format_day(value) if value else ""
 
 
 def filesize(size: int) -> str:
