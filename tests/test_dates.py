@@ -1,10 +1,12 @@
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, strategies as st
 
 import pickle
 
-from zhuanlan.dates import DateError, DateOnly, aware, format_minute, format_written, has_time, parse_datetime
+from zhuanlan.dates import (DateError, DateOnly, aware, format_day, format_minute, format_written, has_time,
+                            parse_datetime)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -63,3 +65,12 @@ def test_a_date_without_time_sorts_as_midnight_and_keeps_knowing_it_when_cached(
     assert aware(day).isoformat() == "2022-03-15T00:00:00+08:00"
     again = pickle.loads(pickle.dumps(day, protocol=pickle.HIGHEST_PROTOCOL))
     assert isinstance(again, DateOnly) and not has_time(again)
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)))
+def test_dates_are_formatted_as_strftime_formats_them(value):
+    """format_day and format_minute are made by hand (strftime looks at /etc/localtime each call):
+    the same text as strftime, whatever the date."""
+    assert format_day(value) == value.strftime("%Y-%m-%d")
+    assert format_day(value.date()) == value.date().strftime("%Y-%m-%d")
+    assert format_minute(value) == value.strftime("%Y-%m-%d %H:%M")

@@ -335,6 +335,26 @@ def test_a_template_change_renders_exactly_the_pages_that_use_it(make_site):
     assert first.pages == second.pages
 
 
+def test_a_template_that_comes_to_include_another_renders_with_it(make_site):
+    """Which templates a template pulls in is kept between builds by its source's digest
+    (rebuild.TemplateReferences): a changed source is looked at again, and so is what it now includes."""
+    site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\ntheme: mine\n",
+                      "themes/mine/templates/tag.html": "{% extends 'default/tag.html' %}",
+                      "themes/mine/templates/extra.html": "<p>附加一</p>"})
+    build(BuildOptions(site_dir=site, workers=1))
+    page = site / "output/tags/zhi-yuan-fu-wu/index.html"
+    assert "附加" not in page.read_text("utf-8")
+    (site / "themes/mine/templates/tag.html").write_text(
+        "{% extends 'default/tag.html' %}{% block main %}{% include 'extra.html' %}{{ super() }}{% endblock %}",
+        "utf-8")
+    build(BuildOptions(site_dir=site, workers=1))
+    assert "<p>附加一</p>" in page.read_text("utf-8")
+    (site / "themes/mine/templates/extra.html").write_text("<p>附加二</p>", "utf-8")  # only the included one changed
+    third = build(BuildOptions(site_dir=site, workers=1))
+    assert third.rendered == 1
+    assert "<p>附加二</p>" in page.read_text("utf-8")
+
+
 def test_a_new_logo_file_renders_every_page_that_shows_it(make_site):
     """The header's logo and the icon come from site.yaml's logo, not from any page's own data (an
     SVG logo is no share image either, which would be)."""

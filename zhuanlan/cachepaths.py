@@ -40,6 +40,16 @@ def templates(root: Path) -> Path:
     return folder(root) / "templates"
 
 
+def template_references(root: Path) -> Path:
+    """Which templates each template pulls in, by source digest (rebuild.TemplateReferences)."""
+    return templates(root) / "references.json"
+
+
+def font_faces(root: Path) -> Path:
+    """What the font files hold (fonts.find_font), by path and stamp."""
+    return folder(root) / "fonts.json"
+
+
 def serve_output(root: Path) -> Path:
     """What `serve` builds and shows (drafts included), so that previewing never touches output/."""
     return folder(root) / "serve"

@@ -19,6 +19,7 @@ from .problems import WARNING, Problem, Problems
 from .sanitize import HtmlPolicy
 from .search.grams import StoryGrams, analyse
 from .showcase import Showcase
+from .sources import kind_of
 from .text import ASCII_SLUG, count_characters, reading_minutes, slugify, summarize
 
 STORY_KEYS = {
@@ -189,12 +190,6 @@ class Parsed:
 
     item: Entry | None
     problems: list[Problem]
-
-
-def kind_of(rel: str) -> str | None:
-    """Which record a content-relative .md path holds, by its first folder."""
-    top = rel.split("/", 1)[0]
-    return {"stories": "story", "brands": "brand", "columns": "column", "pages": "page"}.get(top)
 
 
 def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool = True,

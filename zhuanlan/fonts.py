@@ -9,6 +9,7 @@ Simplified Chinese face is taken, so that 门 and 骨 have their mainland shapes
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,10 +17,13 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from PIL import ImageFont
+from typing import TYPE_CHECKING
 
 from .problems import Problems
+from .stamps import engine_key
+
+if TYPE_CHECKING:
+    from PIL import ImageFont  # imported where a font is opened: a build with nothing to draw needs no Pillow
 
 FONT_DIRS_ENV = "ZHUANLAN_FONT_DIRS"
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
@@ -63,11 +67,23 @@ class FontFile:
 
 @lru_cache(maxsize=64)
 def _load(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(path, size, index=index)
 
 
-def find_font(config, problems: Problems) -> FontFile | None:
-    """The font to draw with, or None (with a message saying why and what to do)."""
+def find_font(config, problems: Problems, faces_cache: Path | None = None) -> FontFile | None:
+    """The font to draw with, or None (with a message saying why and what to do). `faces_cache`:
+    a file keeping what the font files hold between builds (opening them took longer than the rest
+    of a one-story rebuild's checks)."""
+    known = _StoredFaces(faces_cache)
+    try:
+        return _find_font(config, problems)
+    finally:
+        known.save()
+
+
+def _find_font(config, problems: Problems) -> FontFile | None:
     if config.poster_font:
         return _configured(config, problems)
     listed = os.environ.get(FONT_DIRS_ENV)
@@ -142,9 +158,48 @@ def _font_files(dirs: list[Path], every: bool = False) -> list[str]:
     return known + [path for path in others if path not in known] if every else known
 
 
+_STORED: dict[str, list] = {}  # "path\x1fstamp" → _faces(path, stamp), from the cache file (_StoredFaces)
+
+
+class _StoredFaces:
+    """What _faces found in each font file, kept in a cache file by the file's path and stamp."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.read: dict = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                data = None
+            if isinstance(data, dict) and data.get("engine") == engine_key() and isinstance(data.get("faces"), dict):
+                self.read = data["faces"]
+        _STORED.clear()
+        _STORED.update(self.read)
+
+    def save(self) -> None:
+        if self.path is not None and _STORED != self.read:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temp.write_text(json.dumps({"engine": engine_key(), "faces": _STORED}, ensure_ascii=False), "utf-8")
+            os.replace(temp, self.path)
+
+
 @lru_cache(maxsize=32)
 def _faces(path: str, stamp: str) -> tuple[tuple[int, str, bool], ...]:
     """(index, family name, draws Chinese) of each face in the file."""
+    key = f"{path}\x1f{stamp}"
+    stored = _STORED.get(key)
+    if isinstance(stored, list) and all(isinstance(face, list) and len(face) == 3 for face in stored):
+        return tuple((int(index), str(name), bool(draws)) for index, name, draws in stored)
+    faces = _open_faces(path)
+    _STORED[key] = [list(face) for face in faces]
+    return faces
+
+
+def _open_faces(path: str) -> tuple[tuple[int, str, bool], ...]:
+    from PIL import ImageFont
+
     faces = []
     for index in range(64):
         try:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .output import Staged, Stager
-from .render import DEFAULT_THEME
+from .sources import DEFAULT_THEME
 from .stamps import file_stamp
 
 

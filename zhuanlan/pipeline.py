@@ -19,27 +19,34 @@ keeps its parse cache and output manifest between builds, which `serve` relies o
 """
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from . import cachepaths, favicon, feeds, fonts, images, minify, poster, qr, schedule, searchindex, urls
-from .cache import ParseCache, Row, parse_to_rows, prepare_workers
-from .config import Config
-from .content import Entry, Story, parse_file
+# Only what the scan and the nothing-changed check need is imported here; each stage imports its
+# modules where it runs (Markdown, Jinja, numpy, Pillow… take far longer to import than a build
+# with nothing to do takes to run: start-up counts).
+from . import cachepaths, fonts, schedule, urls
 from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_commit, output_lock, output_refusal
 from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
-from .rebuild import Fingerprinter, template_digests
-from .render import DEFAULT_THEME, PageJob, Renderer, TemplateProblem
-from .sanitize import HtmlPolicy
-from .site import Site, build_site, relink_story
-from .sources import Scanned, Sources, scan_site, static_files
+from .sources import DEFAULT_THEME, Scanned, Sources, scan_site, static_files
 from .stamps import RACY_MARGIN_NS, digest, engine_key, text_digest
-from .textrules import WordList
 from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
+
+if TYPE_CHECKING:
+    from . import images
+    from .render import TemplateProblem
+    from .cache import ParseCache, Row
+    from .config import Config
+    from .content import Entry
+    from .render import PageJob, Renderer
+    from .sanitize import HtmlPolicy
+    from .site import Site
+    from .textrules import WordList
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -117,6 +124,8 @@ class Plan:
 
 def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None):
     """Parsed rows in batches, as they come, so that the caller can store them and let go."""
+    from .cache import parse_to_rows, prepare_workers
+
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         batch: list[Row] = []
@@ -142,6 +151,8 @@ _RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked) for
 
 def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
     """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
+    from .render import TemplateProblem
+
     renderer, jobs, stager, cache, forked = _RENDER_STATE.value
     chunk = jobs[bounds[0]: bounds[1]]
     entries = [job.entry for job in chunk if job.entry is not None]
@@ -160,6 +171,8 @@ def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]
 
 def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
                progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
+    from .render import TemplateProblem
+
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     results: list = []
     forked = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
@@ -205,7 +218,10 @@ class Builder:
             problems.error("", 0, refusal)
             raise BuildFailed(problems)
         with output_lock(out):
-            return self._build(out)
+            try:
+                return self._build(out)
+            finally:
+                gc.unfreeze()  # see validate: what this build held may now be collected
 
     def output_refusal(self, out: Path) -> str | None:
         """Why `out` cannot be this site's output folder (it holds or lies in its sources), or None."""
@@ -228,6 +244,10 @@ class Builder:
         last, manifest = self.last, self.manifest
         if last is None or manifest is None:
             return []
+        from .content import Story, parse_file
+        from .render import TemplateProblem
+        from .site import relink_story
+
         site, renderer = last.site, last.renderer
         known = {story.rel: story for story in site.stories}
         jobs = []
@@ -337,14 +357,20 @@ class Builder:
         Problems are collected, not raised, so that `check` can go on to its own rules.
         Raises BuildFailed only when there is no site to speak of (site.yaml missing or unreadable).
         """
+        from . import images, poster, qr
+        from .render import Renderer
+        from .site import build_site
+
         clock = clock or _Clock()
         found = found or scan_site(self.options.site_dir, self.options.drafts, problems)
         config, options = found.config, self.options
         records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
                                       found.scanned_ns)
-        clock.lap("parse")
+        gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
+        clock.lap("parse")  # need not look through them again and again (a fifth of a one-story rebuild)
         site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
                           refused=found.sources.refusal, now=now or options.now)
+        gc.freeze()  # and the site graph
         clock.lap("link")
         gallery = images.prepare(site, worker_count(options.workers), problems)  # derivatives; cached
         clock.lap("images")
@@ -360,19 +386,25 @@ class Builder:
 
     def _plan(self, checked: Checked, manifest: Manifest, out_dir: Path) -> Plan:
         """Which pages to render: those whose fingerprint changed, or whose file is gone."""
+        from . import qr, searchindex
+        from .rebuild import Fingerprinter, TemplateReferences, template_digests
+
         renderer, options = checked.renderer, self.options
         jobs = renderer.jobs()
+        references = TemplateReferences(None if options.clean else cachepaths.template_references(checked.site.config.root))
         fingerprinter = Fingerprinter(
             text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
                         renderer.global_state(), qr.OPTIONS),
-            template_digests(renderer.env, {job.template for job in jobs}))
+            template_digests(renderer.env, {job.template for job in jobs}, references))
+        references.save()
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
         plan = Plan(jobs, stages={"search": searchindex.index_digest(checked.site)})
+        out = str(out_dir)  # joined as text: a Path per page cost more than its check
         for job in jobs:
             fingerprint = plan.fingerprints[job.url] = fingerprinter.page(job.template, job.data())
             rel = urls.output_file(job.url)
-            if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(out_dir / rel):
+            if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(os.path.join(out, rel)):
                 plan.kept.append(Staged(rel, old_files[rel], None))
             else:
                 plan.todo.append(job)
@@ -388,6 +420,8 @@ class Builder:
     def _search(self, site: Site, plan: Plan, stager: Stager, out_dir: Path) -> list[Staged]:
         """output/search/: the last build's files when nothing the index is made of has changed;
         else that index updated where stories changed, or built whole."""
+        from . import searchindex
+
         manifest, cache, clean = stager.manifest, self.cache, self.options.clean
         if not clean and manifest.stages.get("search") == plan.stages["search"]:
             previous = manifest.kept(searchindex.INDEX_FILES, out_dir)
@@ -399,6 +433,8 @@ class Builder:
 
     def _feeds(self, site: Site, plan: Plan, stager: Stager) -> list[Staged]:
         """Atom feeds (they carry story bodies: loaded from the parse cache here), sitemap.xml, robots.txt."""
+        from . import feeds
+
         if self.cache is not None:
             self.cache.fill(feeds.entries_needed(site), "body")
         files = dict(feeds.feeds(site))
@@ -408,10 +444,14 @@ class Builder:
 
     def _static(self, dirs: list[Path], root: Path, stager: Stager) -> list[Staged]:
         """The theme's static files (the default theme's scripts minified)."""
+        from . import minify
+
         return [minify.stage_static(stager, rel, source) for rel, source in static_files(dirs, root).items()]
 
     def _files(self, site: Site, gallery: images.Gallery, stager: Stager) -> list[Staged]:
         """Image derivatives and the other content files pages use (attachments), copied; favicon.ico at a host root."""
+        from . import favicon
+
         derived = cachepaths.images(site.config.root)  # derivatives there are named by their content hash
         staged = [stager.stage_copy(rel, source, immutable=derived in source.parents)
                   for rel, source in gallery.output_files(site.assets).items()]
@@ -439,6 +479,10 @@ class Builder:
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
                scanned_ns: int) -> tuple[list[Entry], int]:
         """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
+        from .cache import ParseCache
+        from .content import Story
+        from .text import remember_slugs
+
         path = cachepaths.parse_cache(config.root)
         html = config.html.policy  # parsed bodies depend on it: another policy, another cache
         if self.cache is None or self.cache.path != path or self.cache.version != f"{engine_key()}/{html.key}":
@@ -466,6 +510,10 @@ class Builder:
             if cache.rows[rel].words != words.key:
                 cache.recheck(rel, path, words)
                 loaded[rel] = cache.record(rel)
+        if todo:  # an edited story mostly keeps its tags, or takes ones the site has: their slugs are known
+            earlier = [cache.record(rel) for _, rel, *_ in todo if rel in cache.rows]
+            remember_slugs((tag, slug) for parsed, _ in [*loaded.values(), *filter(None, earlier)]
+                           if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
         for batch in parse_rows(todo, workers, self.options.progress):
             cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
         present = {rel for _, rel, _ in sources.documents}

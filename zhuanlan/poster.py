@@ -125,7 +125,7 @@ def plan(site, gallery: Gallery, problems: Problems) -> Posters:
     folder = cachepaths.posters(config.root)
     if not site.brands:
         return Posters(None, folder)
-    font = find_font(config, problems)
+    font = find_font(config, problems, cachepaths.font_faces(config.root))
     posters = Posters(font, folder)
     if font is None:
         return posters

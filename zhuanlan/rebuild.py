@@ -12,18 +12,23 @@ count, never with its list of thousands of stories.)
 from __future__ import annotations
 
 import io
+import json
+import os
 import pickle
+from pathlib import Path
 
 import jinja2
 import jinja2.meta
 
 from .content import HEAVY_FIELDS, Brand, Column, Entry, Page, Story
-from .stamps import digest, text_digest
+from .stamps import digest, engine_key, text_digest
 
 
 def entry_fingerprint(entry: Entry) -> str:
     """All of a record's light state, including what the site stage assigned (url, ref_urls…)."""
-    state = {k: v for k, v in vars(entry).items() if k not in HEAVY_FIELDS}
+    state = vars(entry).copy()
+    for name in HEAVY_FIELDS:
+        state.pop(name, None)
     return digest(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -56,8 +61,50 @@ class Fingerprinter:
         return digest(buffer.getvalue())
 
 
-def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
+class TemplateReferences:
+    """Which templates each template source pulls in ({% extends/include/import %}), kept in
+    `.cache/templates/references.json` by the source's digest: finding out means parsing the
+    template, which took longer than the rest of a one-story rebuild's fingerprinting."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.known: dict[str, list[str | None]] = {}
+        self.used: dict[str, list[str | None]] = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                data = None
+            if isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
+                self.known = data
+
+    def of(self, env: jinja2.Environment, source: str) -> set[str | None]:
+        """The names `source` references (None among them: a computed name, could be any template)."""
+        key = text_digest(engine_key(), jinja2.__version__, source)
+        found = self.known.get(key)
+        if found is None or not all(name is None or isinstance(name, str) for name in found):
+            try:
+                found = sorted(jinja2.meta.find_referenced_templates(env.parse(source)),
+                               key=lambda name: (name is None, name or ""))
+            except jinja2.TemplateSyntaxError:
+                found = []
+        self.used[key] = found
+        return set(found)
+
+    def save(self) -> None:
+        """Keep what this build used (and only that), when it differs from what was read."""
+        if self.path is None or self.used == self.known:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_suffix(".tmp")
+        temp.write_text(json.dumps(self.used, ensure_ascii=False, sort_keys=True), "utf-8")
+        os.replace(temp, self.path)
+
+
+def template_digests(env: jinja2.Environment, names: set[str],
+                     references: TemplateReferences | None = None) -> dict[str, str]:
     """For each page template, a digest of its source and of every template it pulls in."""
+    references = references or TemplateReferences(None)
     sources: dict[str, str] = {}
     deps: dict[str, set[str] | None] = {}
 
@@ -70,10 +117,7 @@ def template_digests(env: jinja2.Environment, names: set[str]) -> dict[str, str]
             sources[name], deps[name] = "", set()
             return
         sources[name] = source
-        try:
-            found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
-        except jinja2.TemplateSyntaxError:
-            found = set()
+        found = references.of(env, source)
         deps[name] = None if None in found else found  # None: a computed name, could be any template
         for dependency in found:
             if dependency is not None:

@@ -17,16 +17,14 @@ from markupsafe import Markup
 
 from . import cachepaths, colors, deck, favicon, urls
 from .content import Entry, Story
-from .dates import format_minute, format_written
+from .dates import format_day, format_minute, format_written
 from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
 from .poster import Posters
 from .qr import QrCodes, draw as draw_qr
 from .site import Site
-
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
-
+from .sources import DEFAULT_THEME
 
 @dataclass
 class PageJob:
@@ -52,16 +50,6 @@ class TemplateProblem(Exception):
         # A render worker hands it to the parent pickled; unpickled from its message alone, it
         # failed in the pool's result thread, which died, and the build waited for ever.
         return TemplateProblem, (self.path, self.line, self.message)
-
-
-def theme_dirs(site_root: Path, theme: str) -> list[Path]:
-    """The site's theme first (if it has one), then the built-in default theme."""
-    dirs = []
-    own = site_root / "themes" / theme
-    if own.is_dir() and own.resolve() != DEFAULT_THEME.resolve():
-        dirs.append(own)
-    dirs.append(DEFAULT_THEME)
-    return dirs
 
 
 def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -94,7 +82,7 @@ def _written(value) -> str:
 
 
 def _day(value) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
+    return format_day(value) if value else ""
 
 
 def filesize(size: int) -> str:

@@ -10,9 +10,12 @@ whether the last build's window still holds.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .content import Story
 from .dates import SHANGHAI, format_minute
+
+if TYPE_CHECKING:
+    from .content import Story
 
 Window = tuple[str, str]  # (newest published story's time, earliest scheduled one's), ISO; "" when none
 ALWAYS: Window = ("", "")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .dates import format_day
 from .output import Manifest, Staged, Stager
 from .search import indexformat
 from .search.indexformat import INDEX_DIR, LEVELS
@@ -335,7 +336,7 @@ class IndexBuilder:
     # records -----------------------------------------------------------------------------------
 
     def _light_record(self, story: Story) -> dict:
-        return {"t": story.title, "u": self.linker.path(story.url), "d": story.date.strftime("%Y-%m-%d"),
+        return {"t": story.title, "u": self.linker.path(story.url), "d": format_day(story.date),
                 "c": [self.column_at[c] for c in story.columns],
                 "b": self.brand_at.get(story.brand, -1) if story.brand else -1}
 

@@ -10,18 +10,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config, load_config
-from .content import kind_of
 from .problems import BuildFailed, Problems
-from .render import DEFAULT_THEME, theme_dirs
 from .stamps import digest, engine_key, file_stamp, stamp_mtime, stamp_of, text_digest
 
 # Files editors leave beside the ones they edit: never content, and no reason to rebuild (serve).
 EDITOR_LEFTOVERS = (".swp", ".swx", ".tmp", "~", ".bak", ".DS_Store")
 VIM_PROBE = "4913"  # the file vim writes and deletes to learn whether it may write in a folder
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
 
 
 def is_leftover(name: str) -> bool:
     return name.endswith(EDITOR_LEFTOVERS) or name == VIM_PROBE
+
+
+def kind_of(rel: str) -> str | None:
+    """Which record a content-relative .md path holds, by its first folder."""
+    top = rel.split("/", 1)[0]
+    return {"stories": "story", "brands": "brand", "columns": "column", "pages": "page"}.get(top)
+
+
+def theme_dirs(site_root: Path, theme: str) -> list[Path]:
+    """The site's theme first (if it has one), then the built-in default theme."""
+    dirs = []
+    own = site_root / "themes" / theme
+    if own.is_dir() and own.resolve() != DEFAULT_THEME.resolve():
+        dirs.append(own)
+    dirs.append(DEFAULT_THEME)
+    return dirs
 
 
 @dataclass

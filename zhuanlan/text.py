@@ -15,9 +15,22 @@ _SLUG_CLEAN = re.compile(r"[^a-z0-9]+")
 ASCII_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+# Slugs already made (by an earlier build, read back from its records): a rebuild that parses one
+# story again then need not load pypinyin's dictionaries (0.2 s) for tags the site already has.
+_KNOWN_SLUGS: dict[str, str] = {}
+
+
+def remember_slugs(pairs) -> None:
+    """(text, slugify(text)) pairs made by this same code, e.g. a cached story's tags and tag slugs."""
+    _KNOWN_SLUGS.update(pairs)
+
+
 @lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """An ASCII URL segment: Han characters become pinyin syllables joined by hyphens."""
+    known = _KNOWN_SLUGS.get(text)
+    if known is not None:
+        return known
     text = unicodedata.normalize("NFKC", text).strip().lower()
     if not text.isascii():
         from pypinyin import lazy_pinyin  # imported lazily: its dictionaries take time to load

@@ -7,7 +7,6 @@ worker would otherwise write to every object's header and copy the parent's memo
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from contextlib import contextmanager
 
@@ -22,6 +21,8 @@ def count(requested: int) -> int:
 
 @contextmanager
 def fork_pool(processes: int):
+    import multiprocessing  # here: a build with little to do starts no pool and need not import it
+
     gc.collect()
     gc.freeze()
     try:

@@ -1,0 +1,70 @@
+"""Start-up counts: a command imports only what it needs. A build that finds nothing changed
+imports none of the libraries the stages use (they take longer to import than such a build
+takes to run), and a build after one edit does not load pypinyin's dictionaries for the tags
+the site already has."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from xml.sax import saxutils
+
+from hypothesis import given, settings, strategies as st
+
+from conftest import MINIMAL_SITE, write_site
+from zhuanlan import feeds
+
+REPO = Path(__file__).resolve().parent.parent
+HEAVY = ("numpy", "PIL", "jinja2", "markdown_it", "nh3", "opencc", "pypinyin", "lxml", "zxingcpp", "resvg_py",
+         "multiprocessing", "boto3", "paramiko", "zhuanlan.render", "zhuanlan.content", "zhuanlan.site")
+
+# A build in a fresh process, reporting its exit status and which of HEAVY it imported.
+PROBE = """
+import json, sys
+sys.path.insert(0, {repo!r})
+from zhuanlan.cli import main
+code = main(["build", "--site", {site!r}])
+print(json.dumps([code, sorted(m for m in sys.modules if m in {heavy!r} or m.split(".")[0] in {heavy!r})]))
+"""
+
+
+def _build_in_new_process(site: Path) -> tuple[int, list[str]]:
+    probe = PROBE.format(repo=str(REPO), site=str(site), heavy=HEAVY)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=site, check=True)
+    code, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    return code, imported
+
+
+def test_a_build_with_nothing_to_do_imports_none_of_the_stages_libraries(tmp_path):
+    site = write_site(tmp_path / "site", MINIMAL_SITE)
+    for path in site.rglob("*"):  # written a while ago: old enough for their stamps to be trusted
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    code, first = _build_in_new_process(site)
+    assert code == 0 and "jinja2" in first  # the probe sees what a build that works imports
+    code, imported = _build_in_new_process(site)
+    assert code == 0
+    assert imported == []
+
+
+def test_one_edit_does_not_load_pypinyin_for_the_tags_the_site_has(tmp_path):
+    site = write_site(tmp_path / "site", MINIMAL_SITE)
+    code, first = _build_in_new_process(site)
+    assert code == 0 and "pypinyin" in first  # the tag 志愿服务 is made a slug once
+    story = site / "content/stories/first.md"
+    story.write_text(story.read_text("utf-8") + "\n补记一句。\n", "utf-8")
+    code, imported = _build_in_new_process(site)
+    assert code == 0 and "jinja2" in imported
+    assert "pypinyin" not in imported
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab&<>\"'\n\r\t\x01\ufffe 党"))))
+def test_feeds_escape_text_as_the_standard_library_does(text):
+    """feeds escapes on its own (xml.sax.saxutils would import urllib.request, ssl and http.client
+    into every rebuild): byte for byte what saxutils makes, after dropping what XML cannot hold."""
+    kept = feeds._NOT_XML.sub("", text)
+    assert feeds.escape(text) == saxutils.escape(kept)
+    assert feeds.quoteattr(text) == saxutils.quoteattr(kept)
