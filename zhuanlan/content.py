@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import markdown, sanitize, showcase
-from .dates import DateError, parse_datetime
+from .dates import DateError, format_day, parse_datetime
 from .frontmatter import Document, SourceError, canonicalize, controls_message, read_document
 from .markdown import Ref
 from .problems import WARNING, Problem, Problems
@@ -391,7 +391,7 @@ def _gov(f: _Fields) -> dict[str, str] | None:
             continue
         if key == "written":
             try:
-                raw_value = parse_datetime(raw_value).strftime("%Y-%m-%d")
+                raw_value = format_day(parse_datetime(raw_value))
             except DateError as exc:
                 f.error("gov", f"成文日期：{exc}")
                 continue

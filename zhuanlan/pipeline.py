@@ -39,11 +39,10 @@ from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count
 
 if TYPE_CHECKING:
     from . import images
-    from .render import TemplateProblem
     from .cache import ParseCache, Row
     from .config import Config
     from .content import Entry
-    from .render import PageJob, Renderer
+    from .render import PageJob, Renderer, TemplateProblem
     from .sanitize import HtmlPolicy
     from .site import Site
     from .textrules import WordList

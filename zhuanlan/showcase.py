@@ -17,7 +17,7 @@ from datetime import date, datetime
 import yaml
 
 from . import markdown
-from .dates import DateError, parse_datetime
+from .dates import DateError, format_day, parse_datetime
 from .frontmatter import Document, compose, suggest
 from .markdown import Ref
 from .problems import Problems
@@ -177,7 +177,7 @@ def phone_links(text: str) -> list[tuple[str, str]]:
 def iso_day(value: object) -> str:
     """A date as written, as ISO text of the same precision. Raises DateError (Chinese)."""
     if isinstance(value, (datetime, date)):
-        return value.strftime("%Y-%m-%d")
+        return format_day(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise DateError(f"无法识别的日期 {value!r}：请写成 2021-06-28，也可以只写 2021-06 或 2021")
     text = str(value).strip()
@@ -190,7 +190,7 @@ def iso_day(value: object) -> str:
         if not 1 <= number <= 12:
             raise DateError(f"日期 \"{text}\" 不存在：月份应在 1 到 12 之间")
         return f"{month.group(1)}-{number:02d}"
-    return parse_datetime(text).strftime("%Y-%m-%d")
+    return format_day(parse_datetime(text))
 
 
 class _Where:

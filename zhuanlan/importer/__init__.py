@@ -27,6 +27,7 @@ from .. import textrules
 from ..check import external_image_problems, unconfirmed_date_problems
 from ..config import load_config
 from ..content import BRAND_KEYS, COLUMN_KEYS, parse_file
+from ..dates import format_day
 from ..frontmatter import SourceError, canonicalize, read_document, suggest
 from ..problems import ERROR, WARNING, Problem, Problems
 from ..text import slugify
@@ -250,7 +251,7 @@ def run_import(options: ImportOptions, out=None) -> int:
         drafts += bool(article.review)
         left = _remaining(job, config, words)
         verb = ("将替换" if replacing else "将导入") if options.dry_run else ("已替换" if replacing else "已导入")
-        date = job.article.date.strftime("%Y-%m-%d") if job.article.date else "无日期"
+        date = format_day(job.article.date) if job.article.date else "无日期"
         extra = f"，{len(job.images)} 张图片" if job.images else ""
         extra += "，存为草稿" if article.review else ""
         print(f"{verb} {path} → {rel_target.as_posix()}（{job.article.title}，{date}{extra}）", file=out)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..content import GOV_KEYS
+from ..dates import format_day
 from .byline import DATE_IN_TEXT, arabic_dates, clean_person, find_date, people, split_trailing_date
 from .chrome import chrome_start, is_chrome, simplified_probe
 
@@ -112,7 +113,7 @@ class Meta:
         elif key.startswith("gov."):
             if key == "gov.written":
                 found = find_date(value)
-                value = found[0].strftime("%Y-%m-%d") if found else value
+                value = format_day(found[0]) if found else value
             self.gov.setdefault(key[4:], value)
         elif key == "title":
             self.title = self.title or value

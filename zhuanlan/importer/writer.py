@@ -6,6 +6,7 @@ import re
 import yaml
 
 from ..check import DATE_TO_CONFIRM
+from ..dates import format_day, format_minute
 from .convert import GOV_LABELS, Article
 from .readers import Block
 
@@ -33,7 +34,7 @@ def _yaml_scalar(value: str) -> str:
 def front_matter(article: Article, column: str | None, brand: str | None) -> str:
     """Front matter as an officer would write it. A story with open points (article.review) is a draft,
     with the points in a comment at the top; a guessed date carries the comment `check` warns about."""
-    date = article.date.strftime("%Y-%m-%d %H:%M" if article.has_time else "%Y-%m-%d") if article.date else ""
+    date = (format_minute if article.has_time else format_day)(article.date) if article.date else ""
     lines = ["---", f"# 由 python build.py import 从 {article.source_file.name} 导入"]
     if article.review:
         lines.append("# 导入后还需要人工核对，先存为草稿（draft: true，生成网站时不发布）：")
