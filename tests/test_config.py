@@ -43,6 +43,12 @@ def test_one_option_written_under_two_names_says_which_counts(tmp_path):
     ]
 
 
+def test_a_secret_key_gets_one_message_not_also_an_unknown_key_warning(tmp_path):
+    config, problems = load(tmp_path, "title: 站\nbase_url: https://a.gov.cn/\n发布:\n  - 名称: 盘\n"
+                                      "    类型: folder\n    路径: /tmp/x\n    密码: hunter2\n")
+    assert [(p.line, p.level, p.message[:21]) for p in problems.items] == [(7, "错误", "“密码”像是密码或密钥：site.yaml")]
+
+
 def test_mistakes_are_reported_with_lines(tmp_path):
     config, problems = load(tmp_path, "title: 站\nbase_url: www.a.gov.cn\nper_page: 十\ntheem: x\n")
     assert config is None

@@ -20,6 +20,7 @@ import yaml
 
 from ..frontmatter import commented_value, commented_value_message, suggest
 from ..problems import Problems
+from .secrets import looks_secret
 
 MAPPING_SHAPE = "“键: 值”形式的分项，每项缩进两个空格"
 LIST_SHAPE = "列表，每项以“- ”开头"
@@ -487,6 +488,8 @@ def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, 
         text = str(key).strip()
         option, at = cls.keys.get(text), place.key(text)
         if option is None:
+            if looks_secret(text):
+                continue  # already refused as a secret, at this line: one message is enough
             home = reading.home_of(text)
             if home is not None and home != where:
                 reading.problems.warning(reading.path, at.line, _misplaced(text, where, home))
