@@ -422,6 +422,26 @@ def test_a_folder_link_loop_is_named_once_and_skipped(stories_site, capsys):
            f"（{stories_site / 'content/stories'}），形成循环" in err
 
 
+def test_a_link_to_a_folder_or_story_inside_content_is_read_once_not_twice(stories_site, capsys):
+    stories = stories_site / "content/stories"
+    (stories / "2023").mkdir()
+    (stories / "s2.md").rename(stories / "2023/s2.md")
+    (stories / "again").symlink_to("2023", target_is_directory=True)  # followed, s2 would be a duplicate
+    (stories / "copy.md").symlink_to("s3.md")
+    (stories_site / "shared").mkdir()  # a folder elsewhere in the site may still be linked in
+    (stories_site / "shared/s9.md").write_text(STORY.replace("好文章", "共享的") + "正文。\n", "utf-8")
+    (stories / "shared").symlink_to(stories_site / "shared", target_is_directory=True)
+    capsys.readouterr()
+    assert build_quietly(stories_site) == 0
+    err = capsys.readouterr().err
+    assert err.count("错误") == 0 and err.count("那里的文章已经读过") == 2
+    assert f"{stories / 'again'}: 警告: 这个链接指向 content 中已有的 content/stories/2023" in err
+    assert f"{stories / 'copy.md'}: 警告: 这个链接指向 content 中已有的 content/stories/s3.md" in err
+    out = stories_site / "output/stories"
+    assert (out / "s2/index.html").is_file() and (out / "s3/index.html").is_file() and (out / "s9/index.html").is_file()
+    assert not (out / "copy").exists()
+
+
 STORY = "---\ntitle: 好文章\ndate: 2022-03-15\ncolumns: [news]\n---\n"
 
 
