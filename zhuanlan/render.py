@@ -328,7 +328,9 @@ class Renderer:
             "meta": self._meta(urls.deck(brand.id), f"{brand.name}（展示模式）", brand.slogan or brand.summary),
             "brand": brand,
             "brand_colors": {"decor": color, "text": colors.text_color(color)} if color else None,
-            "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures),
+            "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures,
+                                  [(child, len(self.site.brand_stories[child.id]))
+                                   for child in self.site.brand_children[brand.id]]),
             "address": address,
             "save_name": re.sub(r'[\\/:*?"<>|\s]+', "-", brand.name) + "-展评.html",  # a name Windows accepts
         }
