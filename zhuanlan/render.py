@@ -22,7 +22,7 @@ from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
 from .poster import Posters
-from .qr import QrCodes, draw as draw_qr
+from .qr import QrCodes
 from .site import Site
 from .sources import DEFAULT_THEME
 
@@ -123,9 +123,7 @@ class Renderer:
             picture=self.pictures.picture,
             qr_code=self.qr.svg,  # qr_code(url, label): inline SVG, drawn once per URL and cached
             data_uri=deck.data_uri,  # a picture inside the page (the 展评 deck carries its own)
-            # the 展评 deck's code of its brand page: drawn when the deck is, not kept in the QR cache,
-            # which holds the codes of story pages
-            qr_drawing=lambda url: Markup(draw_qr(url)),
+            qr_drawing=self.qr.plain,  # the 展评 deck's code of its brand page, placed by the deck itself
             favicon=favicon.link(config, gallery),
             story_card=self.story_card,
             site_nav=self.site_nav,
