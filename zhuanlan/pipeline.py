@@ -128,11 +128,13 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
 
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        batch: list[Row] = []
-        done = 0
         prepare_workers()
+        # The first chunk parsed here: what a parse sets up on first use (the Markdown parser, tables
+        # filled as characters turn up…) is then shared by the workers, not made by each (6 MB a worker).
+        batch = parse_to_rows(chunks[0])
+        done = len(batch)
         with fork_pool(workers) as pool:
-            for rows in pool.imap(parse_to_rows, chunks):
+            for rows in pool.imap(parse_to_rows, chunks[1:]):
                 batch += rows
                 done += len(rows)
                 if len(batch) >= 4 * CHUNK:
