@@ -3,6 +3,8 @@
 Workers are forked, so they inherit the site graph instead of receiving it pickled. Before the
 fork, every object is moved out of the garbage collector's reach (gc.freeze): a collection in a
 worker would otherwise write to every object's header and copy the parent's memory page by page.
+Also here: what keeps the process itself small between stages (one_heap, give_back), since every
+worker forked from it counts its memory again where they differ.
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ def one_heap() -> None:
     """Let threads started from now on allocate from the main heap, not from an arena each:
     glibc gives each thread its own (up to eight per core), whose freed memory stays with the
     process; the search stage's threads left some 12 MB so to the end of the build (2,000 stories).
-    Its sorting threads took no longer for it."""
+    The search stage's sorting threads are no slower for sharing one."""
     libc = _glibc()
     if libc is not None:
         libc.mallopt(-8, 1)  # M_ARENA_MAX
