@@ -129,8 +129,8 @@ def test_an_output_path_that_cannot_be_written_is_explained_in_chinese(make_site
     assert blocker.read_text() == "一个文件，不是文件夹"
 
 
-BUILD_STAGES = ["scan", "parse", "link", "images", "templates", "plan", "render", "search", "feeds", "static",
-                "files", "posters", "write"]
+BUILD_STAGES = ["scan", "parse", "link", "images", "templates", "plan", "render", "posters", "search", "feeds",
+                "static", "files", "write"]
 
 
 def test_timings_prints_each_stage_in_order_as_a_chinese_table(make_site, capsys):

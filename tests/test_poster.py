@@ -176,6 +176,21 @@ def test_lines_never_start_with_a_closing_mark_and_fit_their_width():
     assert poster.wrap(slogan, face, 330, 3, phrases=True) == ["红色铸魂 金色兴业", "绿色宜居 蓝色善治", "紫色暖心"]
 
 
+def test_the_fullest_poster_fits_the_canvas_it_is_drawn_on():
+    """The canvas is only as tall as a poster can be (not a fixed 4,000 pixels): the most a poster
+    holds (a logo, a two-line name, a three-line slogan, six figures with two-line labels) is
+    drawn whole, down to the band at its foot, and its code reads back."""
+    long = "网格连心 党群同心 服务暖心 治理用心 " * 4
+    figures = tuple((f"{n}00,000", "人次", "群众满意度测评、走访入户、结对帮扶、志愿服务时长合计，" * 2) for n in range(1, 7))
+    text = poster.PosterText("临湖镇党建品牌展示", long, long, "中共临湖镇委员会组织办公室（党建工作办公室）",
+                             figures, "#1f5fa8", CANONICAL, "logo.png")
+    image = poster.draw(text, system_chinese_font(), Image.new("RGBA", (240, 240), (200, 30, 30, 255)))
+    band = tuple(int(c) for c in np.asarray(image)[-8, 540])
+    assert band == poster.colors.parse(poster.colors.text_color("#1f5fa8"))  # the foot band, not cut off
+    assert read_qr(image) == [CANONICAL]
+    assert image.height > 2000
+
+
 # -- the story poster, drawn in the reader's browser ---------------------------------------------------
 
 def make_poster(page) -> Image.Image:

@@ -7,6 +7,7 @@
     templates  the theme's templates compiled and checked
     plan       which pages changed (page fingerprints, rebuild.py)
     render     those pages (all cores when many)
+    posters    each brand's poster, where the cache has none (poster.py)
     search     output/search/ (kept, updated or built whole)
     feeds      Atom feeds, sitemap.xml, robots.txt
     static     the theme's static files
@@ -35,7 +36,7 @@ from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_com
 from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
 from .sources import DEFAULT_THEME, Scanned, Sources, scan_site, static_files
 from .stamps import RACY_MARGIN_NS, digest, engine_key, text_digest
-from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool
+from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool, give_back, one_heap
 
 if TYPE_CHECKING:
     from . import images
@@ -123,15 +124,17 @@ class Plan:
 
 def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None):
     """Parsed rows in batches, as they come, so that the caller can store them and let go."""
-    from .cache import parse_to_rows, prepare_workers
+    from .cache import parse_to_rows, prepare_workers, release_workers
 
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        batch: list[Row] = []
-        done = 0
         prepare_workers()
+        # The first chunk parsed here: what a parse sets up on first use (the Markdown parser, tables
+        # filled as characters turn up…) is then shared by the workers, not made by each (6 MB a worker).
+        batch = parse_to_rows(chunks[0])
+        done = len(batch)
         with fork_pool(workers) as pool:
-            for rows in pool.imap(parse_to_rows, chunks):
+            for rows in pool.imap(parse_to_rows, chunks[1:]):
                 batch += rows
                 done += len(rows)
                 if len(batch) >= 4 * CHUNK:
@@ -141,6 +144,7 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
                         progress("parse", done, len(todo))
         if batch:
             yield batch
+        release_workers()
     elif todo:
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
@@ -293,6 +297,7 @@ class Builder:
             return BuildResult(problems, WriteStats(unchanged=len(manifest.entries)), pages=len(manifest.pages),
                                stories=manifest.stories, seconds=clock.total, timings=clock.stages,
                                nothing_changed=True)
+        one_heap()
         checked = self.validate(problems, clock, found, now)  # parse, link, images, templates
         if problems.has_errors():
             raise BuildFailed(problems)
@@ -307,6 +312,8 @@ class Builder:
             staged += self._render(checked, plan, stager)
             staged += plan.kept
             clock.lap("render")
+            staged += self._posters(checked, stager, problems)  # before search: drawn while this process is small
+            clock.lap("posters")
             staged += self._search(site, plan, stager, out_dir)
             clock.lap("search")
             staged += self._feeds(site, plan, stager)
@@ -315,8 +322,6 @@ class Builder:
             clock.lap("static")
             staged += self._files(site, checked.gallery, stager)
             clock.lap("files")
-            staged += self._posters(checked, stager, problems)
-            clock.lap("posters")
             stats = self._commit(checked, plan, stager, staged, problems)
             clock.lap("write")
         except BaseException:
@@ -460,6 +465,7 @@ class Builder:
         """Each brand's poster (poster.py): drawn where the cache has none, named by its content hash."""
         posters = checked.renderer.posters
         posters.draw_missing(problems, force=self.options.clean, workers=worker_count(self.options.workers))
+        give_back()  # the drawing's canvases, before the search stage's peak
         return [stager.stage_copy(rel, source, immutable=True) for rel, source in posters.output_files().items()]
 
     def _commit(self, checked: Checked, plan: Plan, stager: Stager, staged: list[Staged],

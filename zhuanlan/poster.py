@@ -265,17 +265,14 @@ class _Pen:
 def draw(text: PosterText, font: FontFile, logo: Image.Image | None) -> Image.Image:
     band = colors.parse(colors.text_color(text.color))  # dark enough for white text on it
     accent = band
-    image = Image.new("RGB", (WIDTH, 4000), PAPER)
-    canvas = ImageDraw.Draw(image)
-    pen = _Pen(canvas, font)
     inner = WIDTH - 2 * MARGIN
     centre = WIDTH // 2
 
     # the brand on its colour: site name, logo, name, slogan, owner
     y = 64
-    body = [wrap(text.site, pen.face(34), inner, 1)]
-    name_lines = wrap(text.name, pen.face(76, True), inner, 2, phrases=True)
-    slogan_lines = wrap(text.slogan, pen.face(42), inner, 3, phrases=True) if text.slogan else []
+    body = [wrap(text.site, font.load(34), inner, 1)]
+    name_lines = wrap(text.name, font.load(76, True), inner, 2, phrases=True)
+    slogan_lines = wrap(text.slogan, font.load(42), inner, 3, phrases=True) if text.slogan else []
     top = y
     y += round(34 * 1.45) + 36
     logo_top = y
@@ -289,6 +286,14 @@ def draw(text: PosterText, font: FontFile, logo: Image.Image | None) -> Image.Im
     if text.owner:
         y = owner_top + round(30 * 1.5)
     band_bottom = y + 56
+    # The canvas is as tall as the rest can take at most (cropped below to what it took): a fixed
+    # 4,000 pixels made each poster drawn hold 17 MB, counted in the build's peak memory.
+    rows = -(-len(text.figures) // 2)
+    figures = 96 + rows * (FIGURE_MAX + 36) + 8 if text.figures else 0
+    height = band_bottom + 56 + figures + 48 + QR_SIZE + 48 + 16
+    image = Image.new("RGB", (WIDTH, height), PAPER)
+    canvas = ImageDraw.Draw(image)
+    pen = _Pen(canvas, font)
     canvas.rectangle((0, 0, WIDTH, band_bottom), fill=band)
     pen.lines(centre, top, body[0], 34, WHITE, centre=True)
     if logo is not None:
@@ -329,11 +334,16 @@ def draw(text: PosterText, font: FontFile, logo: Image.Image | None) -> Image.Im
     pen.lines(x, ty + 16, wrap(urlsplit(text.url).netloc, pen.face(30), width, 2), 30, SOFT)
     y += QR_SIZE + 48
     canvas.rectangle((0, y, WIDTH, y + 16), fill=band)
+    assert y + 16 <= height, "the poster's canvas is too short"
     return image.crop((0, 0, WIDTH, y + 16))
 
 
+FIGURE_MAX = 96 + 18 + 2 * round(32 * 1.45)  # the most a 成效 takes below its top (see _figure)
+
+
 def _figure(pen: _Pen, canvas, x: int, y: int, width: int, number: str, unit: str, label: str, colour) -> int:
-    """One 成效: the number large in the brand's colour, its unit, the label below. Returns its bottom."""
+    """One 成效: the number large in the brand's colour (96 pixels at most), its unit, the label
+    below (two lines of 32 at most). Returns its bottom."""
     size = 96
     while size > 48 and pen.face(size, True).getlength(number) + pen.face(40).getlength(" " + unit) > width:
         size -= 8

@@ -48,9 +48,9 @@ BYTES_PER_ENTRY = 1.0  # what a posting takes on average (0.8–1.25 on the benc
 LADDER = sorted({round(2 ** (k / 4)) for k in range(96)})  # shard counts a level may have
 UPDATE_SHARE = 10  # update in place when at most 1/10 of the documents changed; else build whole
 UPDATE_MIN = 64
-GROUP_ENTRIES = 125_000  # entries of a group of shards built at once (some 20 MB of work arrays)
+GROUP_ENTRIES = 60_000  # entries of a group of shards built at once (some 6–8 MB of work arrays)
 # Groups built at once: one per core (numpy sorts without the interpreter lock), but no more than
-# four, since every group in flight holds its work arrays (THREADS + 1 groups, some 20 MB each).
+# four, since every group in flight holds its work arrays (THREADS + 1 groups, some 8 MB each).
 THREADS = min(4, os.cpu_count() or 1)
 
 
@@ -269,7 +269,10 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor,
     all_values = np.concatenate([values for _, values in parts])
     del parts
     doc_starts = np.cumsum(sizes) - sizes
-    all_shards = _shard_of(all_keys, width, hashed, count, np.uint16 if count <= 1 << 16 else np.uint32)
+    all_shards = np.empty(all_keys.size, np.uint16 if count <= 1 << 16 else np.uint32)
+    for start in range(0, all_keys.size, GROUP_ENTRIES):  # a piece at a time: hashing makes temporaries
+        piece = slice(start, start + GROUP_ENTRIES)
+        all_shards[piece] = _shard_of(all_keys[piece], width, hashed, count, all_shards.dtype)
     groups = min(count, -(-all_keys.size // GROUP_ENTRIES))
     bounds = np.linspace(0, count, groups + 1).astype(np.int64)
     group_at = np.repeat(np.arange(groups, dtype=np.uint8 if groups <= 256 else np.uint16), np.diff(bounds))  # of a shard

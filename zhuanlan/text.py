@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -37,6 +38,21 @@ def slugify(text: str) -> str:
 
         text = " ".join(lazy_pinyin(text))
     return _SLUG_CLEAN.sub("-", text).strip("-")
+
+
+def load_pinyin() -> None:
+    """Load pypinyin's dictionaries now: workers forked after this share the one copy (51 MB)
+    instead of each loading its own on its first Chinese tag."""
+    from pypinyin import lazy_pinyin
+
+    lazy_pinyin("中")
+
+
+def unload_pinyin() -> None:
+    """Let go of pypinyin's dictionaries (load_pinyin's, once the workers are done): the rest of a
+    build seldom makes a slug, and slugify imports them again when it does."""
+    for name in [name for name in sys.modules if name == "pypinyin" or name.startswith("pypinyin.")]:
+        del sys.modules[name]
 
 
 def summarize(text: str, target: int = 80, limit: int = 150) -> str:
