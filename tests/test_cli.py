@@ -164,3 +164,14 @@ def test_timings_of_a_build_that_changed_nothing(make_site, capsys):
     summary, head, scan, total = capsys.readouterr().out.strip().split("\n")
     assert summary.startswith("没有变化")
     assert scan.split()[0] == "扫描文件（scan）" and total.split()[0] == "合计"
+
+
+def test_a_system_without_fork_builds_and_checks_in_one_process(make_site, monkeypatch):
+    """Windows has no fork: a site large enough for workers (and --jobs 4) must still build there."""
+    stories = {f"content/stories/s{i:03d}.md": f"---\ntitle: 第{i}篇\ndate: 2023-01-01\nbrand: wucai\n---\n正文{i}。\n"
+               for i in range(210)}
+    site = make_site(stories)
+    monkeypatch.delattr(os, "fork")
+    assert run_cli("--site", str(site), "--jobs", "4") == 0
+    assert (site / "output/stories/s209/index.html").is_file()
+    assert run_cli("check", "--site", str(site)) in (0, 1)  # its scan too; notices allowed, no crash

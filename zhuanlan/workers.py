@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from contextlib import contextmanager
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
@@ -17,7 +18,10 @@ CHUNK = 64  # files handed to a worker at a time
 
 
 def count(requested: int) -> int:
-    """Worker processes to use: as asked, or one per core."""
+    """Worker processes to use: as asked, or one per core; one where processes cannot be forked
+    (Windows), since workers inherit the site graph rather than receive it."""
+    if not hasattr(os, "fork"):
+        return 1
     return requested if requested > 0 else (os.cpu_count() or 1)
 
 
@@ -36,11 +40,13 @@ def fork_pool(processes: int):
 
 def _glibc():
     """The C library when it is glibc (it has malloc_trim and mallopt), else None (musl, macOS)."""
+    if not sys.platform.startswith("linux"):
+        return None
     import ctypes
 
     try:
         libc = ctypes.CDLL(None)
-    except OSError:
+    except (OSError, TypeError):
         return None
     return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
 
