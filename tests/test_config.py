@@ -34,6 +34,21 @@ def test_chinese_keys_and_footer(tmp_path):
     assert config.footer.police_code == "33010002000001"
 
 
+def test_one_option_written_under_two_names_says_which_counts(tmp_path):
+    config, problems = load(tmp_path, "title: 站\n网站名称: 另一个站\nbase_url: https://a.gov.cn/\nfooter:\n  host: 甲\n  主办单位: 乙\n")
+    assert config.title == "另一个站" and config.footer.host == "乙"  # the later one, as YAML readers expect
+    assert [(p.line, p.level, p.message) for p in problems.items] == [
+        (2, "警告", "“网站名称”和第 1 行的“title”是同一个设置，写了两次：只用这里（后写）的，请删去其中一个"),
+        (6, "警告", "“footer.主办单位”和第 5 行的“footer.host”是同一个设置，写了两次：只用这里（后写）的，请删去其中一个"),
+    ]
+
+
+def test_a_secret_key_gets_one_message_not_also_an_unknown_key_warning(tmp_path):
+    config, problems = load(tmp_path, "title: 站\nbase_url: https://a.gov.cn/\n发布:\n  - 名称: 盘\n"
+                                      "    类型: folder\n    路径: /tmp/x\n    密码: hunter2\n")
+    assert [(p.line, p.level, p.message[:21]) for p in problems.items] == [(7, "错误", "“密码”像是密码或密钥：site.yaml")]
+
+
 def test_mistakes_are_reported_with_lines(tmp_path):
     config, problems = load(tmp_path, "title: 站\nbase_url: www.a.gov.cn\nper_page: 十\ntheem: x\n")
     assert config is None

@@ -21,7 +21,7 @@ from PIL import Image
 from conftest import REPO, run_cli, tree_digest, write_site
 from test_textrules import synthetic_id
 from zhuanlan import cachepaths, textrules
-from zhuanlan.output import STOP_ENV, STOP_EXIT, TEMP_SUFFIX, output_refusal
+from zhuanlan.output import INTERRUPT_ENV, STOP_ENV, STOP_EXIT, TEMP_SUFFIX, output_refusal
 from zhuanlan.render import DEFAULT_THEME
 from zhuanlan.serve import serve
 
@@ -275,10 +275,13 @@ def test_a_build_that_fails_while_writing_leaves_no_temporary_files(stories_site
 
 # item 8: a build killed while committing --------------------------------------------------------------
 
-def _build_process(site: Path, stop_after: int | None = None) -> subprocess.CompletedProcess:
+def _build_process(site: Path, stop_after: int | None = None, interrupt_after: int | None = None
+                   ) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if stop_after is not None:
         env[STOP_ENV] = str(stop_after)
+    if interrupt_after is not None:
+        env[INTERRUPT_ENV] = str(interrupt_after)
     return subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site), "--jobs", "1"], env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -322,6 +325,22 @@ def test_a_build_killed_while_committing_is_finished_by_the_next_start(stories_s
         assert build_quietly(site) == 0, stop
         assert contents(site / "output") == new, stop
         assert not list((site / "output").rglob("*" + TEMP_SUFFIX)) and not list((site / ".cache").glob("*.commit"))
+
+
+def test_ctrl_c_while_committing_finishes_the_commit_and_says_so(stories_site, tmp_path):
+    edited = tmp_path / "edited"
+    shutil.copytree(stories_site, edited, symlinks=True)
+    _edit(edited)
+    assert _build_process(edited).returncode == 0
+    new = contents(edited / "output")
+    assert build_quietly(stories_site) == 0
+    _edit(stories_site)
+    interrupted = _build_process(stories_site, interrupt_after=3)  # a real SIGINT, as Ctrl+C sends
+    assert interrupted.returncode == 130 and "Traceback" not in interrupted.stderr
+    assert "写入已先完成，输出是这次生成的完整结果" in interrupted.stderr
+    assert "未作改动" not in interrupted.stderr  # it was changed: to this build, whole
+    assert contents(stories_site / "output") == new
+    assert not list((stories_site / ".cache").glob("*.commit"))
 
 
 # item 10: the preview server --------------------------------------------------------------------------
@@ -401,6 +420,26 @@ def test_a_folder_link_loop_is_named_once_and_skipped(stories_site, capsys):
     assert err.count("错误") == 0 and err.count("形成循环") == 1
     assert f"{stories_site / 'content/stories/2023/loop'}: 警告: 这个文件夹链接指向它自己的上级文件夹" \
            f"（{stories_site / 'content/stories'}），形成循环" in err
+
+
+def test_a_link_to_a_folder_or_story_inside_content_is_read_once_not_twice(stories_site, capsys):
+    stories = stories_site / "content/stories"
+    (stories / "2023").mkdir()
+    (stories / "s2.md").rename(stories / "2023/s2.md")
+    (stories / "again").symlink_to("2023", target_is_directory=True)  # followed, s2 would be a duplicate
+    (stories / "copy.md").symlink_to("s3.md")
+    (stories_site / "shared").mkdir()  # a folder elsewhere in the site may still be linked in
+    (stories_site / "shared/s9.md").write_text(STORY.replace("好文章", "共享的") + "正文。\n", "utf-8")
+    (stories / "shared").symlink_to(stories_site / "shared", target_is_directory=True)
+    capsys.readouterr()
+    assert build_quietly(stories_site) == 0
+    err = capsys.readouterr().err
+    assert err.count("错误") == 0 and err.count("那里的文章已经读过") == 2
+    assert f"{stories / 'again'}: 警告: 这个链接指向 content 中已有的 content/stories/2023" in err
+    assert f"{stories / 'copy.md'}: 警告: 这个链接指向 content 中已有的 content/stories/s3.md" in err
+    out = stories_site / "output/stories"
+    assert (out / "s2/index.html").is_file() and (out / "s3/index.html").is_file() and (out / "s9/index.html").is_file()
+    assert not (out / "copy").exists()
 
 
 STORY = "---\ntitle: 好文章\ndate: 2022-03-15\ncolumns: [news]\n---\n"

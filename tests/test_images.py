@@ -209,6 +209,19 @@ def test_gif_and_svg_pass_through_untouched(make_site):
     assert (svg_img["width"], svg_img["height"]) == ("64", "32")
 
 
+def test_an_svg_logo_becomes_the_favicon_ico_of_a_site_at_the_hosts_root(make_site):
+    """Search engines show /favicon.ico beside results: an SVG logo is drawn into it, not the default star."""
+    logo = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" fill="#00a000"/></svg>'
+    site = make_site({
+        "site.yaml": "title: 测试站\nbase_url: https://example.gov.cn/\nlogo: images/mark.svg\nfooter:\n  主办单位: 测试单位\n",
+        "content/images/mark.svg": logo,
+    })
+    assert run_cli("--site", str(site), "--jobs", "1") == 0
+    with Image.open(site / "output" / "favicon.ico") as icon:
+        assert icon.size == (48, 48)
+        assert icon.convert("RGB").getpixel((24, 24)) == (0, 160, 0)  # the logo's green, not the star's gold
+
+
 def test_embedded_icc_profile_is_converted_to_srgb(make_site):
     # Pure red in a profile whose red is sRGB's green must come out green.
     site = make_site({

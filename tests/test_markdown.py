@@ -6,6 +6,19 @@ def test_tables_are_wrapped_for_narrow_screens():
     assert '<div class="table-wrap"><table>' in html and "<td>1</td>" in html
 
 
+def test_tables_written_in_raw_html_are_wrapped_once_nested_ones_not_again():
+    body = ("<table><tr><td>外<table><tr><td>内</td></tr></table></td></tr></table>\n\n"
+            "|甲|乙|\n|-|-|\n|1|2|\n\n<TABLE border=1><tr><td>x</td></tr></TABLE>\n")
+    html = render(body, "stories/a.md").html
+    assert html.count('<div class="table-wrap">') == 3 and html.count("<table") == 4
+    assert '<div class="table-wrap"><table><tbody><tr><td>外<table><tbody>' in html
+    assert html.count("</table></div>") == 2 and html.rstrip().endswith("</table></div>")
+    # a site that publishes raw HTML as written gets it as written
+    from zhuanlan.sanitize import HtmlPolicy
+    raw = render("<table><tr><td>x</td></tr></table>\n", "stories/a.md", policy=HtmlPolicy(sanitize=False)).html
+    assert "table-wrap" not in raw
+
+
 def test_footnotes():
     html = render("正文[^1]\n\n[^1]: 注释。\n", "stories/a.md").html
     assert 'class="footnote-ref"' in html and "注释。" in html and 'class="footnotes"' in html

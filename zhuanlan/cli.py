@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .messages import os_error_message, report, summary, timings_table
+from .output import InterruptedWhileCommitting
 from .pipeline import BuildOptions, build
 from .problems import BuildFailed
 from .progress import ProgressBar
@@ -189,6 +190,10 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"生成失败：{errors} 个错误、{warnings} 个警告。输出文件夹未作任何改动，请按上面的提示修改后重试。",
               file=sys.stderr)
         return 1
+    except InterruptedWhileCommitting:
+        bar.clear()
+        print("已中断，但中断时正在写入输出文件夹：写入已先完成，输出是这次生成的完整结果。", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         bar.clear()
         print("已中断，输出文件夹未作改动。", file=sys.stderr)

@@ -16,6 +16,7 @@ STAR = [(32.0, 9.5), (37.6, 26.8), (55.8, 26.8), (41.1, 37.5), (46.7, 54.7), (32
         (22.9, 37.5), (8.2, 26.8), (26.4, 26.8)]
 DEFAULT_SVG = "favicon.svg"  # written at the output root when the site has no logo
 ICO = "favicon.ico"
+ICO_DRAWN = 192  # px an SVG logo is drawn at before the ICO's 48/32/16 are made from it
 
 
 def default_svg(color: str) -> str:
@@ -46,9 +47,28 @@ def files(config, gallery: Gallery | None) -> dict[str, bytes]:
         out[DEFAULT_SVG] = default_svg(color).encode("utf-8")
     if config.base_path == "/":
         info = gallery.images.get(config.logo.lstrip("/")) if gallery is not None and config.logo else None
-        small = _smallest(info) if info is not None and info.copy is None else None
-        out[ICO] = process.icon_ico(str(small.source) if small else None, color, MARK, STAR)
+        out[ICO] = process.icon_ico(_ico_source(info), color, MARK, STAR)
     return out
+
+
+def _ico_source(info):
+    """The logo as ICO can hold it: a small PNG/JPEG derivative, or an SVG logo drawn as pixels
+    (search engines such as Baidu show /favicon.ico beside results). None: the default star."""
+    if info is None:
+        return None
+    if info.copy is None:
+        small = _smallest(info)
+        return str(small.source) if small else None
+    if info.copy.mime != "image/svg+xml":
+        return None  # a GIF logo: ICO readers take its first frame badly, the star is safer
+    from .poster import RESVG, rasterise_svg  # resvg only for a site whose logo is an SVG
+
+    if not RESVG:
+        return None
+    try:
+        return rasterise_svg(info.copy.source.read_bytes(), ICO_DRAWN)
+    except (OSError, ValueError, SyntaxError):  # an SVG resvg cannot draw: the star, as before
+        return None
 
 
 def _smallest(info):

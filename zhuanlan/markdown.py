@@ -313,6 +313,31 @@ def _render_table_close(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env) + "</div>"
 
 
+_TABLE_WRAP = '<div class="table-wrap">'
+_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>")
+
+
+def _wrap_raw_tables(html: str) -> str:
+    """Tables written in raw HTML scroll inside a .table-wrap too, like Markdown's, so that a wide one
+    does not widen the whole page on a phone. `html` is the sanitiser's output: tags in lower case,
+    every table closed, no comments."""
+    pieces, depth, start, wrapping = [], 0, 0, False
+    for tag in _TABLE_TAG.finditer(html):
+        if tag.group(1):
+            depth -= 1
+            if depth == 0 and wrapping:
+                pieces += [html[start:tag.end()], "</div>"]
+                start = tag.end()
+        else:
+            if depth == 0:
+                wrapping = not html.endswith(_TABLE_WRAP, 0, tag.start())  # Markdown's are wrapped already
+                if wrapping:
+                    pieces += [html[start:tag.start()], _TABLE_WRAP]
+                    start = tag.start()
+            depth += 1
+    return "".join(pieces) + html[start:] if pieces else html
+
+
 def _guard_nesting(md: MarkdownIt) -> None:
     """Note the first line that markdown-it would skip for nesting too deep (it drops it silently)."""
     tokenize = md.block.tokenize
@@ -354,6 +379,8 @@ def render(body: str, doc_rel: str, body_line: int = 1, policy: HtmlPolicy = san
     html = _parser.render(body, {"zl": collector})
     if collector.has_raw_html:  # Markdown alone renders to safe markup: only raw HTML needs cleaning
         html = sanitize.clean(html, policy)
+        if policy.sanitize:  # published as written when the site opted out
+            html = _wrap_raw_tables(html)
     return Rendered(
         html=html,
         text="\n".join(collector.text),

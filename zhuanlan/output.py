@@ -33,6 +33,13 @@ TEMP_SUFFIX = ".zhuanlan-tmp"
 # that the next start finishes it; never set otherwise.
 STOP_ENV = "ZHUANLAN_TEST_STOP_COMMIT_AFTER"
 STOP_EXIT = 86
+INTERRUPT_ENV = "ZHUANLAN_TEST_INTERRUPT_COMMIT_AFTER"  # a real SIGINT (Ctrl+C) at that step instead
+
+
+class InterruptedWhileCommitting(KeyboardInterrupt):
+    """Ctrl+C came while the build's files were being moved into place. The move was finished from
+    the journal first, so output/ holds this build whole (not the previous one, as after an
+    interruption at any other moment)."""
 
 
 @dataclass
@@ -154,11 +161,23 @@ def _files_only(path: Path) -> dict | None:
     return Manifest.data(files, {}, "", [], 0, 0, {})
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_json(path: Path, data: dict, durable: bool = False) -> None:
+    """`durable`: on the disk before this returns (the journal: the renames that follow it must
+    not reach the disk before it does, or a power cut would leave a mix nothing can finish)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     os.replace(temp, path)
+    if durable and os.name == "posix":  # the rename itself lives in the folder (Windows cannot open one)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def safe_rel(rel: str) -> bool:
@@ -330,7 +349,7 @@ class Stager:
         new_entries = {item.rel: item.stamp for item in staged}
         data = self.manifest.data(new_entries, pages or {}, inputs, warnings or [], stories, scanned, stages or {},
                                   schedule)
-        _write_json(self.manifest.journal, data)
+        _write_json(self.manifest.journal, data, durable=True)
         stop = _Stop()
         try:
             for item in staged:
@@ -346,11 +365,13 @@ class Stager:
                     stats.removed += 1
                     stats.changed.append(rel)
                 stop.step()
-        except BaseException:
+        except BaseException as exc:
             # Interrupted (Ctrl+C) or failed mid-way: finish from the journal rather than leave
             # a mix; if even that fails, the next start finishes it.
             finish_interrupted_commit(self.manifest, self.out_dir)
             self.manifest.marker.unlink(missing_ok=True)
+            if isinstance(exc, KeyboardInterrupt):
+                raise InterruptedWhileCommitting from exc
             raise
         os.replace(self.manifest.journal, self.manifest.path)
         self.manifest._use(data)
@@ -371,10 +392,12 @@ class Stager:
 
 
 class _Stop:
-    """The test hook of STOP_ENV: the process ends at once, as a kill would end it."""
+    """The test hooks: STOP_ENV ends the process at once, as a kill would end it; INTERRUPT_ENV
+    presses Ctrl+C."""
 
     def __init__(self) -> None:
         self.after = int(os.environ.get(STOP_ENV, "-1"))
+        self.interrupt = int(os.environ.get(INTERRUPT_ENV, "-1"))
         self.done = 0
         self._check()
 
@@ -385,6 +408,10 @@ class _Stop:
     def _check(self) -> None:
         if self.done == self.after:
             os._exit(STOP_EXIT)
+        if self.done == self.interrupt:
+            import signal
+
+            os.kill(os.getpid(), signal.SIGINT)  # Python raises KeyboardInterrupt at the next bytecode
 
 
 def _remove_temp(temp: str, out_dir: Path) -> bool:

@@ -114,17 +114,18 @@ def scan_content(content_dir: Path, problems: Problems, site_dir: Path | None = 
         problems.error(content_dir, 0, f"content 文件夹是指向网站文件夹之外（{real}）的符号链接，为安全起见不读取："
                                        f"请把 content 文件夹本身放在网站文件夹中")
         return found
-    _ContentWalk(site, found, problems).walk(str(content_dir), "", (os.stat(content_dir),))
+    _ContentWalk(site, found, problems, real).walk(str(content_dir), "", (os.stat(content_dir),))
     return found
 
 
 class _ContentWalk:
     """Walks content/ with os.scandir (its entries carry stat results cheaply), plain strings
     until needed. Only regular files are read (a named pipe would hang the build); links are
-    followed only within the site folder; a folder link back to a folder above it is a loop."""
+    followed only within the site folder; a folder link back to a folder above it is a loop, and a
+    link to a folder or story elsewhere in content/ is skipped (what it shows is read there already)."""
 
-    def __init__(self, site: str, found: Sources, problems: Problems):
-        self.site, self.found, self.problems = site, found, problems
+    def __init__(self, site: str, found: Sources, problems: Problems, content: str):
+        self.site, self.found, self.problems, self.content = site, found, problems, content
 
     def walk(self, folder: str, prefix: str, above: tuple[os.stat_result, ...]) -> None:
         try:
@@ -142,22 +143,26 @@ class _ContentWalk:
 
     def _entry(self, entry: os.DirEntry, rel: str, above: tuple[os.stat_result, ...]) -> None:
         name = entry.name
-        if entry.is_symlink():
-            real = os.path.realpath(entry.path)
-            if not _inside(real, self.site):
-                self._refuse(entry, rel, real)
-                return
+        real = os.path.realpath(entry.path) if entry.is_symlink() else ""
+        if real and not _inside(real, self.site):
+            self._refuse(entry, rel, real)
+            return
         if entry.is_dir():
             if name.startswith("_"):
                 return
             info = entry.stat()
             loop = next((a for a in above if os.path.samestat(a, info)), None)
             if loop is not None:
-                target = os.path.realpath(entry.path)
-                self.problems.warning(entry.path, 0, f"这个文件夹链接指向它自己的上级文件夹（{target}），形成循环，已跳过："
+                self.problems.warning(entry.path, 0, f"这个文件夹链接指向它自己的上级文件夹（{real}），形成循环，已跳过："
                                                      f"请删除这个链接")
                 return
+            if real and _inside(real, self.content):
+                self._twice(entry, real)
+                return
             self.walk(entry.path, rel + "/", (*above, info))
+            return
+        if real and name.lower().endswith(".md") and _inside(real, self.content):
+            self._twice(entry, real)
             return
         info = entry.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -173,6 +178,13 @@ class _ContentWalk:
         else:
             self.found.assets[rel] = Path(entry.path)
             self.found.asset_stamps.append(f"{rel}\x1e{stamp}")
+
+    def _twice(self, entry: os.DirEntry, real: str) -> None:
+        """A link to a folder or story that content/ holds itself: read once, where it really is
+        (followed, every story in it would be a second page at the same address)."""
+        where = os.path.relpath(real, os.path.dirname(self.content))
+        self.problems.warning(entry.path, 0, f"这个链接指向 content 中已有的 {where}，那里的文章已经读过，这里跳过，"
+                                             f"不重复发布：请删除这个链接")
 
     def _refuse(self, entry: os.DirEntry, rel: str, real: str) -> None:
         """A link out of the site folder: not read. Markdown is refused here; a picture or an

@@ -20,6 +20,7 @@ import yaml
 
 from ..frontmatter import commented_value, commented_value_message, suggest
 from ..problems import Problems
+from .secrets import looks_secret
 
 MAPPING_SHAPE = "“键: 值”形式的分项，每项缩进两个空格"
 LIST_SHAPE = "列表，每项以“- ”开头"
@@ -482,10 +483,13 @@ def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, 
     """
     values: dict[str, Any] = {}
     given: set[str] = set()
+    written_as: dict[str, tuple[str, int]] = {}  # option → the key it was first written as, and where
     for key, value in raw.items():
         text = str(key).strip()
         option, at = cls.keys.get(text), place.key(text)
         if option is None:
+            if looks_secret(text):
+                continue  # already refused as a secret, at this line: one message is enough
             home = reading.home_of(text)
             if home is not None and home != where:
                 reading.problems.warning(reading.path, at.line, _misplaced(text, where, home))
@@ -493,6 +497,11 @@ def read_section(cls: type[Section], raw: dict, place: Place, reading: Reading, 
                 reading.problems.warning(reading.path, at.line,
                                          f"未知的设置 \"{where}{text}\"，已忽略{suggest(text, cls.keys)}")
             continue
+        first = written_as.setdefault(option.name, (text, at.line))
+        if first[0] != text:  # the same option under two of its names: say which one counts
+            reading.problems.warning(reading.path, at.line,
+                                     f"“{where}{text}”和第 {first[1]} 行的“{where}{first[0]}”是同一个设置，"
+                                     f"写了两次：只用这里（后写）的，请删去其中一个")
         reading.lines[where + option.name] = at.line
         if value is None:
             option.unwritten(at, reading)

@@ -30,7 +30,7 @@ def secret_keys(text: str) -> list[tuple[int, str]]:
             found[(number, "PRIVATE KEY")] = None
             continue
         match = _ANY_KEY.match(line)
-        if match and _secret(key := next(g for g in match.groups() if g is not None).strip()):
+        if match and looks_secret(key := next(g for g in match.groups() if g is not None).strip()):
             found[(number, key)] = None
     try:
         nodes = [yaml.compose(text, Loader=_Loader)]
@@ -40,7 +40,7 @@ def secret_keys(text: str) -> list[tuple[int, str]]:
         node = nodes.pop()
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and _secret(key.value.strip()):
+                if isinstance(key, yaml.ScalarNode) and looks_secret(key.value.strip()):
                     found[(key.start_mark.line + 1, key.value.strip())] = None
                 nodes.append(value)
         elif isinstance(node, yaml.SequenceNode):
@@ -48,7 +48,7 @@ def secret_keys(text: str) -> list[tuple[int, str]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def _secret(key: str) -> bool:
+def looks_secret(key: str) -> bool:
     plain = re.sub(r"[\s_\-.]", "", key.lower())
     return any(word in plain for word in SECRET_WORDS)
 

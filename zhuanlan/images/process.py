@@ -467,12 +467,12 @@ def is_raster_name(name: str) -> bool:
 ICON_SIZES = ((16, 16), (32, 32), (48, 48))
 
 
-def icon_ico(source: str | None, tile: str, mark: str, shape: list[tuple[float, float]]) -> bytes:
-    """favicon.ico at 16, 32 and 48 px: the (small, already made) image at `source` fitted into a
-    transparent square; without one, a rounded `tile` square with the polygon `shape` (in a
-    64 × 64 box) in `mark`, drawn 4× larger and scaled down for smooth edges."""
+def icon_ico(source: str | Image.Image | None, tile: str, mark: str, shape: list[tuple[float, float]]) -> bytes:
+    """favicon.ico at 16, 32 and 48 px: the (small, already made) image at `source`, or an image
+    already drawn, fitted into a transparent square; without one, a rounded `tile` square with the
+    polygon `shape` (in a 64 × 64 box) in `mark`, drawn 4× larger and scaled down for smooth edges."""
     if source:
-        with Image.open(source) as image:
+        with (Image.open(source) if isinstance(source, str) else source) as image:
             image = ImageOps.exif_transpose(image).convert("RGBA")
             image.thumbnail((192, 192), Image.Resampling.LANCZOS)
             square = Image.new("RGBA", (max(image.size),) * 2, (0, 0, 0, 0))
