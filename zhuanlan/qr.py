@@ -76,6 +76,7 @@ class QrCodes:
         self.drawn = 0  # codes drawn by this process (for tests and benchmarks)
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        self._missing = 0  # the process that found no cache file (only save(), in the parent, makes one)
 
     def svg(self, url: str, label: str = "") -> Markup:
         """Inline SVG markup of the code of `url`; `label` names it for screen readers."""
@@ -92,9 +93,14 @@ class QrCodes:
 
     def _connection(self) -> sqlite3.Connection | None:
         """A connection of this process's own: one opened before a fork must not be used after it."""
-        if self.path is None or not self.path.exists():
+        if self.path is None:
             return None
         if self._db is None or self._pid != os.getpid():
+            if self._missing == os.getpid():  # a cold build: no need to look for the file on every page
+                return None
+            if not self.path.exists():
+                self._missing = os.getpid()
+                return None
             try:
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
                 self._pid = os.getpid()
@@ -122,6 +128,7 @@ class QrCodes:
         if self.path is None or (not codes and keep_urls is None):
             return
         self.close()
+        self._missing = 0
         try:
             self._write(codes, keep_urls)
         except sqlite3.DatabaseError:
