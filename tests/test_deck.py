@@ -62,11 +62,13 @@ def test_slides_follow_the_brand_data_in_order(make_site):
                       "content/images/logo.svg": LOGO})
     assert run_cli("--site", str(site), "--jobs", "1") == 0
     soup = deck_of(site / "output", "wucai")
-    assert kinds(soup) == ["cover", "logo", "values", "method", "method", "venues", "results", "honours", "honours",
-                           "milestones", "story", "end"]
+    assert kinds(soup) == ["cover", "logo", "values", "brands", "method", "method", "venues", "results", "honours",
+                           "honours", "milestones", "story", "end"]
     titles = [h.get_text() for h in soup.select(".slide-title")]
-    assert titles[:5] == ["标识释义", "品牌内涵", "五单工作法", "楼道议事会", "服务阵地"]
-    assert titles[6:8] == ["所获荣誉", "所获荣誉（续）"]  # eight honours: four and four
+    assert titles[:6] == ["标识释义", "品牌内涵", "品牌矩阵", "五单工作法", "楼道议事会", "服务阵地"]
+    assert titles[7:9] == ["所获荣誉", "所获荣誉（续）"]  # eight honours: four and four
+    matrix = soup.select("section.slide-brands .card")  # the sub-brand 鼎麟, with its story count
+    assert [(c.h3.get_text(), c.select_one(".sub-count").get_text()) for c in matrix] == [("鼎麟", "1 篇案例")]
     assert [len(s.select(".rows li")) for s in soup.select("section.slide-honours")] == [4, 4]
     methods = soup.select("section.slide-method")
     assert [n.get_text() for n in methods[0].select(".step-name")] == ["群众点单", "支部派单", "党员接单", "群众评单",
@@ -78,7 +80,7 @@ def test_slides_follow_the_brand_data_in_order(make_site):
     assert cover.img["src"].startswith("data:image/svg+xml;base64,")
     assert soup.select_one("section.slide-story .slide-title").get_text() == "第一篇"
     numbers = [n.get_text() for n in soup.select(".slide-number")]
-    assert numbers[0] == "2 / 12" and numbers[-1] == "12 / 12"  # the cover shows none
+    assert numbers[0] == "2 / 13" and numbers[-1] == "13 / 13"  # the cover shows none
     # a brand without a showcase: its cover, its stories and the closing slide, nothing empty
     assert kinds(deck_of(site / "output", "dinglin")) == ["cover", "story", "end"]
     assert "/slides/" not in (site / "output" / "sitemap.xml").read_text("utf-8")  # its brand page is listed

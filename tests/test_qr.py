@@ -1,4 +1,4 @@
-"""QR codes of story URLs: drawn at build time, once per URL, cached in .cache/qr.sqlite across
+"""QR codes of story and brand page URLs: drawn at build time, once per URL, cached in .cache/qr.sqlite across
 builds and across the forked render workers. (The browser test reads a code back from a
 screenshot: tests/test_a11y_browser.py.)"""
 from __future__ import annotations
@@ -48,11 +48,16 @@ def test_a_story_shows_the_code_of_its_own_address(make_site, drawn):
     root = ET.fromstring(svg)
     assert root.get("role") == "img" and root.get("aria-label") == "本文网址的二维码"
     assert root.get("viewBox") and not root.get("width")  # sized by the stylesheet
-    assert drawn == [BASE + "stories/first/"]
+    # each code once: the brand pages' codes serve their 展评 decks too
+    codes = [BASE + "brands/dinglin/", BASE + "brands/wucai/", BASE + "stories/first/"]
+    assert sorted(drawn) == codes and sorted(cached(site)) == codes
     assert svg.split(">", 1)[1] == qr.draw(BASE + "stories/first/").split(">", 1)[1]
-    assert list(cached(site)) == [BASE + "stories/first/"]
-    # only story pages carry one
+    # story and brand pages carry one, lists do not
     assert "qr-code" not in (site / "output" / "index.html").read_text("utf-8")
+    brand = (site / "output" / "brands" / "wucai" / "index.html").read_text("utf-8")
+    assert re.search(r'<svg class="qr-code" focusable="false" role="img" aria-label="品牌页网址的二维码"', brand)
+    deck = (site / "output" / "brands" / "wucai" / "slides" / "index.html").read_text("utf-8")
+    assert cached(site)[BASE + "brands/wucai/"] in deck
 
 
 def test_codes_are_drawn_once_and_forgotten_when_the_story_goes(make_site, drawn):
@@ -64,15 +69,16 @@ def test_codes_are_drawn_once_and_forgotten_when_the_story_goes(make_site, drawn
     assert run_cli("--site", str(site), "--jobs", "1") == 0
     assert "又一段" in (site / "output/stories/first/index.html").read_text("utf-8")
     assert story_svg(site, "first") == first
-    assert drawn == [BASE + "stories/first/"]  # looked up, not drawn again
+    brands = [BASE + "brands/dinglin/", BASE + "brands/wucai/"]
+    assert sorted(drawn) == [*brands, BASE + "stories/first/"]  # looked up, not drawn again
 
     story.rename(site / "content/stories/renamed.md")
     assert run_cli("--site", str(site), "--jobs", "1") == 0
-    assert drawn[-1] == BASE + "stories/renamed/"
-    assert list(cached(site)) == [BASE + "stories/renamed/"]
+    assert drawn[-1] == BASE + "stories/renamed/" and len(drawn) == 4
+    assert sorted(cached(site)) == [*brands, BASE + "stories/renamed/"]
 
     assert run_cli("--site", str(site), "--jobs", "1", "--clean") == 0  # --clean trusts no cache
-    assert drawn[-1] == BASE + "stories/renamed/" and len(drawn) == 3
+    assert sorted(drawn[4:]) == [*brands, BASE + "stories/renamed/"]
 
 
 def test_a_damaged_cache_is_only_a_lost_speed_up(make_site, drawn):
@@ -81,7 +87,7 @@ def test_a_damaged_cache_is_only_a_lost_speed_up(make_site, drawn):
     (site / ".cache" / "qr.sqlite").write_bytes(b"not a database" * 100)
     assert run_cli("--site", str(site), "--jobs", "1") == 0
     assert story_svg(site, "first")
-    assert list(cached(site)) == [BASE + "stories/first/"]
+    assert BASE + "stories/first/" in cached(site)
 
 
 def test_codes_drawn_in_forked_workers_are_cached_by_the_parent(make_site, monkeypatch):
@@ -90,7 +96,7 @@ def test_codes_drawn_in_forked_workers_are_cached_by_the_parent(make_site, monke
     site = make_site(stories)
     assert run_cli("--site", str(site), "--jobs", "2") == 0  # ≥ 200 pages: rendered by a pool
     codes = cached(site)
-    assert len(codes) == 201 and BASE + "stories/s123/" in codes
+    assert len(codes) == 203 and BASE + "stories/s123/" in codes
     assert story_svg(site, "s123").split(">", 1)[1] == codes[BASE + "stories/s123/"].split(">", 1)[1]
 
     def refuse(url):

@@ -18,9 +18,10 @@ from functools import lru_cache
 from .images import Pictures, Variant
 
 STORIES = 4  # the brand's first stories as its page lists them, one a slide
-PER_SLIDE = {"values": 4, "results": 6, "honours": 6, "milestones": 7, "venues": 3}
+PER_SLIDE = {"values": 4, "brands": 6, "results": 6, "honours": 6, "milestones": 7, "venues": 3}
 COVER_WIDTH = 960  # a story's cover takes half of a 1920-pixel-wide slide
 LOGO_WIDTH = 480  # the logo at its largest (标识释义) is a quarter of it
+SUB_LOGO_WIDTH = 160  # a sub-brand's logo on the 品牌矩阵 slide
 
 
 def chunks(items: list, most: int) -> list[list]:
@@ -37,8 +38,9 @@ def chunks(items: list, most: int) -> list[list]:
     return parts
 
 
-def slides(brand, stories: list, pictures: Pictures) -> list[dict]:
-    """The deck's slides: cover, 标识释义, 内涵, each 工作法, 阵地, 成效, 荣誉, 大事记, stories, closing."""
+def slides(brand, stories: list, pictures: Pictures, children: list | None = None) -> list[dict]:
+    """The deck's slides: cover, 标识释义, 内涵, 品牌矩阵 (the sub-brands, `children` as (brand,
+    story count)), each 工作法, 阵地, 成效, 荣誉, 大事记, stories, closing."""
     show = brand.showcase
     logo = pictures.fitting(brand, brand.logo, LOGO_WIDTH)
     out: list[dict] = [{"kind": "cover", "logo": logo}]
@@ -46,6 +48,9 @@ def slides(brand, stories: list, pictures: Pictures) -> list[dict]:
         out.append({"kind": "logo", "title": "标识释义", "logo": logo,
                     "paragraphs": [line.strip() for line in show.logo_note.splitlines() if line.strip()]})
     out += _listed("values", "品牌内涵", show.values)
+    out += _listed("brands", "品牌矩阵", [
+        {"brand": child, "count": count, "logo": pictures.fitting(child, child.logo, SUB_LOGO_WIDTH)}
+        for child, count in children or []])
     for method in show.methods:
         across = 0 < len(method.steps) <= 6 and not any(step.note for step in method.steps)
         out.append({"kind": "method", "title": method.name, "kicker": "工作法", "method": method, "across": across})

@@ -80,14 +80,21 @@ class QrCodes:
 
     def svg(self, url: str, label: str = "") -> Markup:
         """Inline SVG markup of the code of `url`; `label` names it for screen readers."""
+        role = f' role="img" aria-label="{escape(label)}"' if label else ' aria-hidden="true"'
+        return Markup(self._drawing(url).replace("<svg ", f'<svg class="qr-code" focusable="false"{role} ', 1))
+
+    def plain(self, url: str) -> Markup:
+        """The code of `url` as drawn, for a page that places and labels it itself (the 展评 deck)."""
+        return Markup(self._drawing(url))
+
+    def _drawing(self, url: str) -> str:
         found = self.new.get(url)
         if found is None:
             found = self._lookup(url) if self.reuse else None
             if found is None:
                 found = self.new[url] = draw(url)
                 self.drawn += 1
-        role = f' role="img" aria-label="{escape(label)}"' if label else ' aria-hidden="true"'
-        return Markup(found.replace("<svg ", f'<svg class="qr-code" focusable="false"{role} ', 1))
+        return found
 
     # -- the cache --------------------------------------------------------------------------------
 

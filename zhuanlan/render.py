@@ -22,7 +22,7 @@ from .images import Gallery, Pictures, Variant
 from .markdown import resolve_placeholders
 from .problems import Problems
 from .poster import Posters
-from .qr import QrCodes, draw as draw_qr
+from .qr import QrCodes
 from .site import Site
 from .sources import DEFAULT_THEME
 
@@ -123,9 +123,7 @@ class Renderer:
             picture=self.pictures.picture,
             qr_code=self.qr.svg,  # qr_code(url, label): inline SVG, drawn once per URL and cached
             data_uri=deck.data_uri,  # a picture inside the page (the 展评 deck carries its own)
-            # the 展评 deck's code of its brand page: drawn when the deck is, not kept in the QR cache,
-            # which holds the codes of story pages
-            qr_drawing=lambda url: Markup(draw_qr(url)),
+            qr_drawing=self.qr.plain,  # the 展评 deck's code of its brand page, placed by the deck itself
             favicon=favicon.link(config, gallery),
             story_card=self.story_card,
             site_nav=self.site_nav,
@@ -328,7 +326,9 @@ class Renderer:
             "meta": self._meta(urls.deck(brand.id), f"{brand.name}（展示模式）", brand.slogan or brand.summary),
             "brand": brand,
             "brand_colors": {"decor": color, "text": colors.text_color(color)} if color else None,
-            "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures),
+            "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures,
+                                  [(child, len(self.site.brand_stories[child.id]))
+                                   for child in self.site.brand_children[brand.id]]),
             "address": address,
             "save_name": re.sub(r'[\\/:*?"<>|\s]+', "-", brand.name) + "-展评.html",  # a name Windows accepts
         }
