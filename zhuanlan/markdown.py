@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it import rules_block
 from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.footnote.index import footnote_def
+from mdit_py_plugins.footnote import index as footnote_rules
 
 from . import sanitize
 from .sanitize import HtmlPolicy, Removal
@@ -343,12 +343,17 @@ def _wrap_raw_tables(html: str) -> str:
 # Block rules that can only start on a line beginning with one of these characters, and are never
 # a code block (each returns False at once otherwise: markdown-it tries every rule on every block,
 # a tenth of the time of parsing a story). Only these functions are skipped; any other rule is tried.
-_STARTS = {"fence": (rules_block.fence, "~`"), "blockquote": (rules_block.blockquote, ">"),
-           "hr": (rules_block.hr, "*-_"), "list": (rules_block.list_block, "*-+0123456789"),
-           "footnote_def": (footnote_def, "["), "reference": (rules_block.reference, "["),
-           "html_block": (rules_block.html_block, "<"), "heading": (rules_block.heading, "#")}
-_NOT_CODE = {"lheading": rules_block.lheading}  # also False at once on a code block
-_CODE_ONLY = {"code": rules_block.code}  # False at once unless on a code block
+# (Looked up by name: a markdown-it without one of them simply has its rules all tried.)
+_STARTS = {"fence": (getattr(rules_block, "fence", None), "~`"),
+           "blockquote": (getattr(rules_block, "blockquote", None), ">"),
+           "hr": (getattr(rules_block, "hr", None), "*-_"),
+           "list": (getattr(rules_block, "list_block", None), "*-+0123456789"),
+           "footnote_def": (getattr(footnote_rules, "footnote_def", None), "["),
+           "reference": (getattr(rules_block, "reference", None), "["),
+           "html_block": (getattr(rules_block, "html_block", None), "<"),
+           "heading": (getattr(rules_block, "heading", None), "#")}
+_NOT_CODE = {"lheading": getattr(rules_block, "lheading", None)}  # also False at once on a code block
+_CODE_ONLY = {"code": getattr(rules_block, "code", None)}  # False at once unless on a code block
 
 
 def _rule_choice(md: MarkdownIt) -> tuple[dict[str, list], list, list]:
@@ -360,7 +365,7 @@ def _rule_choice(md: MarkdownIt) -> tuple[dict[str, list], list, list]:
 
     def known(table: dict, name: str, fn) -> bool:
         found = table.get(name)
-        return found is not None and (found[0] if isinstance(found, tuple) else found) is fn
+        return found is not None and fn is not None and (found[0] if isinstance(found, tuple) else found) is fn
 
     chars = {char for name, fn in named if known(_STARTS, name, fn) for char in _STARTS[name][1]}
     by_char = {char: [fn for name, fn in named if not known(_CODE_ONLY, name, fn)
