@@ -1,7 +1,10 @@
+import random
+
 import pytest
+import yaml
 
 from zhuanlan.content import STORY_KEYS
-from zhuanlan.frontmatter import SourceError, canonicalize, read_document
+from zhuanlan.frontmatter import SourceError, _Loader, _simple_yaml, canonicalize, load_yaml, read_document
 from zhuanlan.problems import Problems
 
 
@@ -75,3 +78,61 @@ def test_chinese_unknown_key_suggests_the_chinese_alias():
 def test_times_and_ratios_stay_text_not_base_60_numbers():
     doc = read("---\ntitle: 甲\ntime: 9:30\nratio: 4:3\norder: 12\n---\n")
     assert doc.meta == {"title": "甲", "time": "9:30", "ratio": "4:3", "order": 12}
+
+
+# Front matter of plain `key: text` lines is read without YAML (frontmatter._simple_yaml); it must
+# read exactly what YAML reads, or leave the file to YAML.
+SIMPLE = [
+    "title: 东港社区：党员认领河段（32）\ndate: 2016-09-25 09:08\ncolumns: [column05, column01]\ntags: [共同富裕, 基层治理]",
+    "标题: 甲\n\n日期: 2022-03-15\nsummary:\ntags: []\nsource:   青山村 党支部  ",
+    "link: http://x.cn/a?b=1\ntime: 9:30:15\ntitle: C++ 与 50% 的 <b> & 读者！",
+    "tags: [ 甲 , 乙 丙 ]\ntitle: 一　二\xa0",
+]
+NOT_SIMPLE = [
+    "draft: true", "order: 12", "pinned: yes", "on: 1", "title: null", "title: ~", "title: 1.5", "title: .inf",
+    "title: 0x1f", "tags: [甲, 1]", "tags: [甲, ]", "tags: [甲, [乙]]", "title: a: b", "title: a:", "title: a # b",
+    "title: 'a'", 'title: "a"', "title: - a", "title: *a", "title: &a b", "title: !x b", "title: |", "title: >",
+    "title: %a", "title: @a", "title: `a", "title: {a: 1}", "title: ?a", "title:\ta", "title:a", "  title: a",
+    "# 注释\ntitle: a", "gov:\n  索引号: 1", "title: a\u2028b", "title: a\x85b", "title: \ufeffa", "<<: a", "title: =",
+    "title: [a", "title：甲", "1: a", "title: 2022-03-15",
+]
+
+
+@pytest.mark.parametrize("fm", SIMPLE)
+def test_simple_front_matter_is_read_as_yaml_reads_it(fm):
+    assert _simple_yaml(fm) is not None  # the fast reading is the one tested
+    assert load_yaml(fm, 2) == yaml.load(fm, Loader=_Loader)
+    assert all(type(value) is type(again) for value, again in zip(load_yaml(fm, 2).values(),
+                                                                 yaml.load(fm, Loader=_Loader).values()))
+
+
+@pytest.mark.parametrize("fm", NOT_SIMPLE)
+def test_anything_else_is_left_to_yaml(fm):
+    if fm == "title: 2022-03-15":  # text (timestamps are left to our date reader), and simple
+        assert _simple_yaml(fm) == {"title": "2022-03-15"}
+    else:
+        assert _simple_yaml(fm) is None
+
+
+def test_random_front_matter_reads_as_yaml_reads_it():
+    pieces = ["title", "标题", "y", "on", "null", "1", "a", "-", ":", ": ", " ", "#", " #", "[", "]", ",", "'", '"', "“",
+              "共同富裕", "09:08", "2016-09-25", "http://x.cn", "\t", "\u3000", "\xa0", "\u2028", "\x85", "yes", "No", "~",
+              "0x1f", "1_000", ".5", "1e3", "-1", "+2", "<<", "=", "!", "&a", "*a", "|", ">", "%", "@", "`", "{", "}", "?",
+              "a b", "\\", "：", "12:30:45", "1:2", "\n", "\n  "]
+    rng = random.Random(20)
+    fast = 0
+    for _ in range(4000):
+        lines = []
+        for _ in range(rng.randint(1, 3)):
+            if rng.random() < 0.3:
+                value = "[" + ", ".join("".join(rng.choices(pieces[:40], k=rng.randint(0, 2))) for _ in range(3)) + "]"
+            else:
+                value = "".join(rng.choices(pieces, k=rng.randint(0, 3)))
+            lines.append(rng.choice(["title", "标题", "y", "on", "a-b", "null", "1"]) + rng.choice([":", ": ", ":  "]) + value)
+        fm = "\n".join(lines)
+        got = _simple_yaml(fm)
+        if got is not None:
+            fast += 1
+            want = yaml.load(fm, Loader=_Loader)
+            assert got == want and [type(v) for v in got.values()] == [type(v) for v in want.values()], fm
+    assert fast > 200  # enough of them took the fast reading

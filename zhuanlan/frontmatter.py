@@ -31,6 +31,52 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+# The front matter most files have: one `key: value` line per key, values plain text or a flow list
+# of plain text. Read here without YAML (a fifth of the time of parsing a story); anything else,
+# and any value YAML would not read as text (a number, true, null…), goes to YAML. A plain value
+# must not start with an indicator, nor hold a comment, a quote, brackets, a tab, ": " or end in ":".
+_SIMPLE_LINE = re.compile(r"([A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff-]{0,40}):(?: +(.*))?")
+_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^#'\"\[\]{}\t:]|:(?! |$))*")
+_FLOW_ITEM = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s][^#'\"\[\]{}\t:,]*")
+# What YAML reads as a line break or refuses (its reader's non-printable characters) besides \n.
+_YAML_SPECIAL = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+
+
+def _text_scalar(value: str) -> bool:
+    """Whether YAML reads this plain scalar as text: no implicit type (bool, int, null…) matches."""
+    resolvers = _Loader.yaml_implicit_resolvers.get(value[0], []) + _Loader.yaml_implicit_resolvers.get(None, [])
+    return not any(regexp.match(value) for _, regexp in resolvers)
+
+
+def _simple_yaml(fm: str) -> dict | None:
+    """The mapping of simple front matter, as YAML reads it; None when it is not that simple."""
+    if _YAML_SPECIAL.search(fm):
+        return None
+    data: dict = {}
+    for line in fm.split("\n"):
+        if not line.strip(" "):
+            continue
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None or not _text_scalar(match.group(1)):
+            return None
+        value = (match.group(2) or "").rstrip(" ")
+        if not value:
+            data[match.group(1)] = None
+        elif value[0] == "[":
+            if value[-1] != "]":
+                return None
+            inner = value[1:-1].strip(" ")
+            items = [item.strip(" ") for item in inner.split(",")] if inner else []
+            if not all(_FLOW_ITEM.fullmatch(item) and _text_scalar(item) for item in items):
+                return None
+            data[match.group(1)] = items
+        elif _PLAIN.fullmatch(value) and _text_scalar(value):
+            data[match.group(1)] = value
+        else:
+            return None
+    return data or None
+
+
 _FENCE = re.compile(r"^---[ \t]*$")
 _FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 # A top-level key at the start of a line, possibly quoted.
@@ -154,7 +200,9 @@ def split(text: str) -> tuple[str, int, str, int]:
 
 def load_yaml(fm: str, fm_line: int) -> dict:
     try:
-        data = yaml.load(fm, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+        data = _simple_yaml(fm)
+        if data is None:
+            data = yaml.load(fm, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as exc:
         hint = _tab_hint(fm, fm_line, exc.problem_mark) or _fullwidth_colon_hint(fm, fm_line)
         if hint:

@@ -309,7 +309,7 @@ class Stager:
         temp = target + TEMP_SUFFIX
         folder = os.path.dirname(target)
         if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
+            _make_folder(folder)
             self._folders.add(folder)
         try:
             write(temp)
@@ -389,6 +389,18 @@ class Stager:
         left |= not sweep_temporaries(self.out_dir)
         if not left:
             self.manifest.marker.unlink(missing_ok=True)
+
+
+def _make_folder(folder: str) -> None:
+    """os.makedirs(folder, exist_ok=True) in one system call where the parent is there (a page's
+    folder, mostly: makedirs looks at the parent first, 3,000 extra calls in a cold build)."""
+    try:
+        os.mkdir(folder)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    except FileExistsError:
+        if not os.path.isdir(folder):
+            raise
 
 
 class _Stop:

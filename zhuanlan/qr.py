@@ -44,18 +44,22 @@ def draw(url: str) -> str:
     """The SVG of a QR code of `url`: a white square and one black path of horizontal runs (a
     1-unit stroke through each row's middle), no size (the stylesheet sets it)."""
     dark = modules(url)
-    side = dark.shape[1] + 2 * BORDER
-    padded = np.pad(dark.view(np.uint8), ((0, 0), (1, 1))).astype(np.int8)
-    rows, cols = np.nonzero(np.diff(padded, axis=1))  # row-major: each run's start, then its end
+    height, width = dark.shape
+    side = width + 2 * BORDER
+    padded = np.zeros((height, width + 2), np.int8)
+    padded[:, 1:-1] = dark
+    rows, cols = np.nonzero(padded[:, 1:] != padded[:, :-1])  # row-major: each run's start, then its end
     starts, ends, run_rows = cols[::2], cols[1::2], rows[::2]
-    # relative moves from the end of one run to the start of the next keep the path short
-    dx = (starts[1:] - ends[:-1]).tolist()
-    dy = (run_rows[1:] - run_rows[:-1]).tolist()
-    widths = (ends - starts).tolist()
-    moves = [f"M{starts[0] + BORDER} {run_rows[0] + BORDER}.5h{widths[0]}"]
-    moves += [f"m{x} {y}h{w}" for x, y, w in zip(dx, dy, widths[1:])]
+    # relative moves from the end of one run to the start of the next keep the path short; the
+    # numbers are formatted in one go (a string per run cost as much as making the code)
+    moves = np.empty((len(starts), 3), np.int64)
+    moves[0, :2] = starts[0] + BORDER, run_rows[0] + BORDER
+    moves[1:, 0] = starts[1:] - ends[:-1]
+    moves[1:, 1] = run_rows[1:] - run_rows[:-1]
+    moves[:, 2] = ends - starts
+    path = ("M%d %d.5h%d" + "m%d %dh%d" * (len(starts) - 1)) % tuple(moves.ravel().tolist())
     return (f'<svg viewBox="0 0 {side} {side}"><path fill="#fff" d="M0 0h{side}v{side}h-{side}z"/>'
-            f'<path shape-rendering="crispEdges" stroke="#000" d="{"".join(moves)}"/></svg>')
+            f'<path shape-rendering="crispEdges" stroke="#000" d="{path}"/></svg>')
 
 
 def _key(url: str) -> str:
@@ -72,6 +76,7 @@ class QrCodes:
         self.drawn = 0  # codes drawn by this process (for tests and benchmarks)
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        self._missing = 0  # the process that found no cache file (only save(), in the parent, makes one)
 
     def svg(self, url: str, label: str = "") -> Markup:
         """Inline SVG markup of the code of `url`; `label` names it for screen readers."""
@@ -95,9 +100,14 @@ class QrCodes:
 
     def _connection(self) -> sqlite3.Connection | None:
         """A connection of this process's own: one opened before a fork must not be used after it."""
-        if self.path is None or not self.path.exists():
+        if self.path is None:
             return None
         if self._db is None or self._pid != os.getpid():
+            if self._missing == os.getpid():  # a cold build: no need to look for the file on every page
+                return None
+            if not self.path.exists():
+                self._missing = os.getpid()
+                return None
             try:
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
                 self._pid = os.getpid()
@@ -125,6 +135,7 @@ class QrCodes:
         if self.path is None or (not codes and keep_urls is None):
             return
         self.close()
+        self._missing = 0
         try:
             self._write(codes, keep_urls)
         except sqlite3.DatabaseError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import traceback
+from collections import ChainMap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -52,11 +53,25 @@ class TemplateProblem(Exception):
         return TemplateProblem, (self.path, self.line, self.message)
 
 
+class _Globals(ChainMap):
+    """A template's globals (Jinja's ChainMap over the environment's), with `keys()` a plain set:
+    every `{% from … import … %}` on every page takes a set difference with it, which through
+    ChainMap's own view cost 15 µs (two imports a page, a tenth of rendering a list page)."""
+
+    def keys(self):  # type: ignore[override]
+        return set(self)
+
+
+class _Environment(jinja2.Environment):
+    def make_globals(self, d):
+        return _Globals({} if d is None else d, self.globals)
+
+
 def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d / "templates")) for d in dirs]
     # "default/base.html" always names the built-in file, so a site template can extend it.
     loaders.append(jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(DEFAULT_THEME / "templates"))}))
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         trim_blocks=True,
