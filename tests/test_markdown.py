@@ -1,4 +1,3 @@
-from zhuanlan import markdown
 from zhuanlan.markdown import heading_id, render, resolve_placeholders
 
 
@@ -81,32 +80,3 @@ def test_lead_skips_headings_tables_images_and_notes():
     rendered = render("## 标题\n\n![图](a.jpg)\n\n|甲|\n|-|\n|表格|\n\n正文一句。[^1]\n\n[^1]: 注。\n", "stories/a.md")
     assert rendered.lead == "正文一句。"
     assert "标题" in rendered.text and "表格" in rendered.text
-
-
-def test_our_block_loop_reads_as_markdown_its_own_does():
-    """markdown._block_tokenize tries only the block rules that can start on a line: the tokens,
-    HTML and refs must be those of markdown-it's own loop, which tries them all."""
-    import random
-    import types
-
-    from zhuanlan import sanitize
-
-    ours = markdown._make_parser()
-    theirs = markdown._make_parser()
-    theirs.block.tokenize = types.MethodType(type(theirs.block).tokenize, theirs.block)
-
-    def read(md, text):
-        collector = markdown._Collector("stories/x.md", 1, text.split("\n"), sanitize.DEFAULT)
-        tokens = md.parse(text, {"zl": collector})
-        return (md.renderer.render(tokens, md.options, {"zl": collector}), repr(collector.refs),
-                [(t.type, t.map, t.content, t.level, t.markup, t.info) for t in tokens])
-
-    pieces = ["# h", "## h2", "> q", ">", "- a", "* b", "+ c", "1. x", "2) y", "***", "---", "___", "```", "```py", "~~~",
-              "    code", "\tcode", "  - nested", "    - deep", "[a]: /u", "[^1]: note", "[^1]", "<div>", "</div>",
-              "<!-- c -->", "| a | b |", "|---|---|", "| 1 | 2 |", "a | b", "--- | ---", "===", "text", "中文段落", "", "",
-              "  ", " > > q", "1.", "-", "#not", "####### x", "![i](a.png \"t\")", "[l](b.md)", "\\#", ":---:", "   ```",
-              "> - a", "- > c", "- ```", "<script>", "</script>"]
-    rng = random.Random(20)
-    for _ in range(3000):
-        text = "\n".join(rng.choices(pieces, k=rng.randint(1, 12)))
-        assert read(ours, text) == read(theirs, text), text

@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
-from markdown_it import rules_block
 from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.footnote import index as footnote_rules
 
 from . import sanitize
 from .sanitize import HtmlPolicy, Removal
@@ -340,94 +338,26 @@ def _wrap_raw_tables(html: str) -> str:
     return "".join(pieces) + html[start:] if pieces else html
 
 
-# Block rules that can only start on a line beginning with one of these characters, and are never
-# a code block (each returns False at once otherwise: markdown-it tries every rule on every block,
-# a tenth of the time of parsing a story). Only these functions are skipped; any other rule is tried.
-# (Looked up by name: a markdown-it without one of them simply has its rules all tried.)
-_STARTS = {"fence": (getattr(rules_block, "fence", None), "~`"),
-           "blockquote": (getattr(rules_block, "blockquote", None), ">"),
-           "hr": (getattr(rules_block, "hr", None), "*-_"),
-           "list": (getattr(rules_block, "list_block", None), "*-+0123456789"),
-           "footnote_def": (getattr(footnote_rules, "footnote_def", None), "["),
-           "reference": (getattr(rules_block, "reference", None), "["),
-           "html_block": (getattr(rules_block, "html_block", None), "<"),
-           "heading": (getattr(rules_block, "heading", None), "#")}
-_NOT_CODE = {"lheading": getattr(rules_block, "lheading", None)}  # also False at once on a code block
-_CODE_ONLY = {"code": getattr(rules_block, "code", None)}  # False at once unless on a code block
+def _guard_nesting(md: MarkdownIt) -> None:
+    """Note the first line that markdown-it would skip for nesting too deep (it drops it silently)."""
+    tokenize = md.block.tokenize
 
-
-def _rule_choice(md: MarkdownIt) -> tuple[dict[str, list], list, list]:
-    """The block rules worth trying on a line: by its first character, for any other character,
-    and on a code block (indented 4 spaces or more). Each keeps markdown-it's order."""
-    named = [(rule.name, rule.fn) for rule in md.block.ruler.__rules__ if rule.enabled]
-    if [fn for _, fn in named] != md.block.ruler.getRules(""):  # another markdown-it: try every rule
-        return {}, md.block.ruler.getRules(""), md.block.ruler.getRules("")
-
-    def known(table: dict, name: str, fn) -> bool:
-        found = table.get(name)
-        return found is not None and fn is not None and (found[0] if isinstance(found, tuple) else found) is fn
-
-    chars = {char for name, fn in named if known(_STARTS, name, fn) for char in _STARTS[name][1]}
-    by_char = {char: [fn for name, fn in named if not known(_CODE_ONLY, name, fn)
-                      and (not known(_STARTS, name, fn) or char in _STARTS[name][1])] for char in chars}
-    other = [fn for name, fn in named if not known(_CODE_ONLY, name, fn) and not known(_STARTS, name, fn)]
-    code = [fn for name, fn in named if not known(_STARTS, name, fn) and not known(_NOT_CODE, name, fn)]
-    return by_char, other, code
-
-
-def _block_tokenize(md: MarkdownIt) -> None:
-    """markdown-it's block loop (ParserBlock.tokenize), trying only the rules that can match a
-    line (see _STARTS), and noting the first line it would skip for nesting too deep (markdown-it
-    drops it silently)."""
-    by_char, other, code = _rule_choice(md)
-    max_nesting = md.options.maxNesting
-
-    def tokenize(state, start_line: int, end_line: int) -> None:
+    def guarded(state, start_line: int, end_line: int) -> None:
         if state.level >= MAX_NESTING:
             line = state.skipEmptyLines(start_line)
             collector: _Collector = state.env["zl"]
             if line < end_line and state.sCount[line] >= state.blkIndent and not collector.too_deep:
                 collector.too_deep = collector.line_offset + line
-        line = start_line
-        has_empty_lines = False
-        src, b_marks, t_shift, s_count = state.src, state.bMarks, state.tShift, state.sCount
-        while line < end_line:
-            state.line = line = state.skipEmptyLines(line)
-            if line >= end_line:
-                break
-            if s_count[line] < state.blkIndent:
-                break  # the end of a nested call (a list or quote)
-            if state.level >= max_nesting:
-                state.line = end_line  # markdown-it drops the rest (noted above)
-                break
-            if state.is_code_block(line):
-                rules = code
-            else:
-                rules = by_char.get(src[b_marks[line] + t_shift[line]], other)
-            for rule in rules:
-                if rule(state, line, end_line, False):
-                    if state.line <= line:
-                        raise RuntimeError("block rule didn't increment state.line")
-                    break
-            else:
-                raise RuntimeError("none of the block rules matched")
-            state.tight = not has_empty_lines  # an empty line before this block makes a list loose
-            line = state.line
-            if line - 1 < end_line and state.isEmpty(line - 1):
-                has_empty_lines = True  # a paragraph may take one empty line after it in a list
-            if line < end_line and state.isEmpty(line):
-                has_empty_lines = True
-                line += 1
-                state.line = line
+        tokenize(state, start_line, end_line)
 
-    md.block.tokenize = tokenize  # the block rules of lists and quotes call it through md.block
+    md.block.tokenize = guarded  # the block rules of lists and quotes call it through md.block
 
 
 def _make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    _block_tokenize(md)
+    _guard_nesting(md)
     md.core.ruler.push("zhuanlan", _core_rule)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("softbreak", _render_softbreak)
