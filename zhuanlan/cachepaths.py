@@ -45,6 +45,11 @@ def template_references(root: Path) -> Path:
     return templates(root) / "references.json"
 
 
+def page_plan(root: Path) -> Path:
+    """The last plan's page fingerprints and the records each page holds (rebuild.PagePlan)."""
+    return folder(root) / "pages.bin"
+
+
 def font_faces(root: Path) -> Path:
     """What the font files hold (fonts.find_font), by path and stamp."""
     return folder(root) / "fonts.json"

@@ -71,6 +71,7 @@ class BuildResult:
     stats: WriteStats = field(default_factory=WriteStats)
     pages: int = 0  # pages the site has
     rendered: int = 0  # pages rendered in this build
+    fingerprinted: int = 0  # pages whose data was made and fingerprinted (the rest kept the last plan's)
     parsed: int = 0  # content files parsed in this build
     stories: int = 0
     seconds: float = 0.0
@@ -117,6 +118,7 @@ class Plan:
     todo: list[PageJob] = field(default_factory=list)  # pages to render
     kept: list[Staged] = field(default_factory=list)  # unchanged pages whose files are still there
     fingerprints: dict[str, str] = field(default_factory=dict)  # URL → page fingerprint
+    fingerprinted: int = 0  # pages fingerprinted again (rebuild.PagePlan kept the others')
 
 
 # -- parallel stages --------------------------------------------------------------------------
@@ -323,6 +325,7 @@ class Builder:
             stager.discard(staged)
             raise
         return BuildResult(problems, stats, pages=len(plan.jobs), rendered=len(plan.todo), parsed=checked.parsed,
+                           fingerprinted=plan.fingerprinted,
                            stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
                            images=checked.gallery.stats)
 
@@ -384,29 +387,47 @@ class Builder:
         return Checked(found, site, gallery, renderer, parsed)
 
     def _plan(self, checked: Checked, manifest: Manifest, out_dir: Path) -> Plan:
-        """Which pages to render: those whose fingerprint changed, or whose file is gone."""
+        """Which pages to render: those whose fingerprint changed, or whose file is gone. A page
+        none of whose inputs can have changed keeps the last plan's fingerprint (rebuild.PagePlan)."""
         from . import qr, searchindex
-        from .rebuild import Fingerprinter, TemplateReferences, template_digests
+        from .rebuild import Fingerprinter, PagePlan, TemplateReferences, site_digest, template_digests
 
-        renderer, options = checked.renderer, self.options
+        renderer, options, site = checked.renderer, self.options, checked.site
         jobs = renderer.jobs()
-        references = TemplateReferences(None if options.clean else cachepaths.template_references(checked.site.config.root))
-        fingerprinter = Fingerprinter(
-            text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
-                        renderer.global_state(), qr.OPTIONS),
-            template_digests(renderer.env, {job.template for job in jobs}, references))
+        root = site.config.root
+        references = TemplateReferences(None if options.clean else cachepaths.template_references(root))
+        global_digest = text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
+                                    renderer.global_state(), qr.OPTIONS)
+        templates = template_digests(renderer.env, {job.template for job in jobs}, references)
         references.save()
+        fingerprinter = Fingerprinter(global_digest, templates)
+        posters = renderer.posters
+        key = text_digest(global_digest, repr(sorted(templates.items())), site_digest(site),
+                          checked.gallery.fingerprint(),
+                          repr(sorted((k, p.url) for k, p in posters.items.items())) if posters else "")
+        records = {entry.rel: fingerprinter.record(entry) for entry in site.entries()}
+        memory = PagePlan(cachepaths.page_plan(root))
+        changed = None if options.clean else memory.changed(key, records)
+        kept_pages, pages = memory.pages, {}
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
-        plan = Plan(jobs, stages={"search": searchindex.index_digest(checked.site)})
+        plan = Plan(jobs, stages={"search": searchindex.index_digest(site)})
         out = str(out_dir)  # joined as text: a Path per page cost more than its check
         for job in jobs:
-            fingerprint = plan.fingerprints[job.url] = fingerprinter.page(job.template, job.data())
+            known = kept_pages.get(job.url) if changed is not None else None
+            if known is None or not changed.isdisjoint(known[1]):
+                fingerprint = fingerprinter.page(job.template, job.data())
+                known = (fingerprint, memory.number(fingerprinter.met))
+                plan.fingerprinted += 1
+            fingerprint = plan.fingerprints[job.url] = known[0]
+            pages[job.url] = known
             rel = urls.output_file(job.url)
             if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(os.path.join(out, rel)):
                 plan.kept.append(Staged(rel, old_files[rel], None))
             else:
                 plan.todo.append(job)
+        if memory.key != key or memory.records != records or memory.pages != pages:
+            memory.save(key, records, pages)
         return plan
 
     def _render(self, checked: Checked, plan: Plan, stager: Stager) -> list[Staged]:
