@@ -50,6 +50,11 @@ def page_plan(root: Path) -> Path:
     return folder(root) / "pages.bin"
 
 
+def hanzi_tables(root: Path) -> Path:
+    """Traditional ↔ simplified character tables worked out from OpenCC (hanzi.keep_tables_in)."""
+    return folder(root) / "hanzi.json"
+
+
 def font_faces(root: Path) -> Path:
     """What the font files hold (fonts.find_font), by path and stamp."""
     return folder(root) / "fonts.json"

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable
 # Only what the scan and the nothing-changed check need is imported here; each stage imports its
 # modules where it runs (Markdown, Jinja, numpy, Pillow… take far longer to import than a build
 # with nothing to do takes to run: start-up counts).
-from . import cachepaths, fonts, schedule, urls
+from . import cachepaths, fonts, hanzi, schedule, urls
 from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_commit, output_lock, output_refusal
 from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
 from .sources import DEFAULT_THEME, Scanned, Sources, scan_site, static_files
@@ -223,6 +223,7 @@ class Builder:
                 return self._build(out)
             finally:
                 gc.unfreeze()  # see validate: what this build held may now be collected
+                hanzi.keep_tables_in(None)
 
     def output_refusal(self, out: Path) -> str | None:
         """Why `out` cannot be this site's output folder (it holds or lies in its sources), or None."""
@@ -366,6 +367,7 @@ class Builder:
         clock = clock or _Clock()
         found = found or scan_site(self.options.site_dir, self.options.drafts, problems)
         config, options = found.config, self.options
+        hanzi.keep_tables_in(cachepaths.hanzi_tables(config.root))
         records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
                                       found.scanned_ns)
         gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
