@@ -61,7 +61,7 @@ def test_one_edit_does_not_load_pypinyin_for_the_tags_the_site_has(tmp_path):
     assert code == 0 and "jinja2" in imported
     assert "pypinyin" not in imported
     assert "importlib.metadata" not in imported  # versions in cache keys are read without it (stamps.installed_version)
-    assert "opencc" not in imported  # search's traditional → simplified table is kept in .cache (hanzi.keep_tables_in)
+    assert "opencc" not in imported  # search's traditional → simplified table is kept (hanzi.keep_tables_in)
 
 
 def test_installed_versions_are_those_importlib_metadata_reads():

@@ -408,7 +408,7 @@ class Builder:
                           checked.gallery.fingerprint(),
                           repr(sorted((k, p.url) for k, p in posters.items.items())) if posters else "")
         records = {entry.rel: fingerprinter.record(entry) for entry in site.entries()}
-        memory = PagePlan(cachepaths.page_plan(root))
+        memory = PagePlan(cachepaths.page_plan(manifest.path))
         changed = None if options.clean else memory.changed(key, records)
         kept_pages, pages = memory.pages, {}
         old_pages = {} if options.clean else manifest.pages

@@ -101,7 +101,8 @@ def _by_file(entry: Entry):
 
 class PagePlan:
     """The last plan stage's page fingerprints, and for each page the records its data held,
-    kept in `.cache/pages.bin` so that a one-story edit does not fingerprint every page again.
+    kept beside the output folder's manifest (cachepaths.page_plan) so that a one-story edit does
+    not fingerprint every page again.
 
     A page's data is made from the records it holds and from what `site_digest`, the theme's
     templates and the site-wide state (config, menu, pictures, posters) cover: the plan's `key`.
@@ -154,10 +155,13 @@ class PagePlan:
         self.key, self.records, self.pages = key, records, pages
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(".tmp")
-        temp.write_bytes(marshal.dumps(((self.VERSION, engine_key()), key, records, self.rels, pages)))
-        os.replace(temp, self.path)
+        temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(marshal.dumps(((self.VERSION, engine_key()), key, records, self.rels, pages)))
+            os.replace(temp, self.path)
+        except OSError:  # only a lost speed-up
+            temp.unlink(missing_ok=True)
 
 
 class TemplateReferences:
