@@ -407,7 +407,7 @@ class Builder:
         key = text_digest(global_digest, repr(sorted(templates.items())), site_digest(site),
                           checked.gallery.fingerprint(),
                           repr(sorted((k, p.url) for k, p in posters.items.items())) if posters else "")
-        records = {entry.rel: fingerprinter.record(entry) for entry in site.entries()}
+        records = {entry.rel: fingerprinter.record(entry) for entry in [*site.entries(), *site.scheduled]}
         memory = PagePlan(cachepaths.page_plan(manifest.path))
         changed = None if options.clean else memory.changed(key, records)
         kept_pages, pages = memory.pages, {}
@@ -419,10 +419,13 @@ class Builder:
             known = kept_pages.get(job.url) if changed is not None else None
             if known is None or not changed.isdisjoint(known[1]):
                 fingerprint = fingerprinter.page(job.template, job.data())
-                known = (fingerprint, memory.number(fingerprinter.met))
+                # a record no change is looked for in (none today) would make the page's kept fingerprint unsafe
+                known = (fingerprint, memory.number(fingerprinter.met)) \
+                    if all(rel in records for rel in fingerprinter.met) else (fingerprint, None)
                 plan.fingerprinted += 1
             fingerprint = plan.fingerprints[job.url] = known[0]
-            pages[job.url] = known
+            if known[1] is not None:
+                pages[job.url] = known
             rel = urls.output_file(job.url)
             if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(os.path.join(out, rel)):
                 plan.kept.append(Staged(rel, old_files[rel], None))
