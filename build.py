@@ -1,8 +1,6 @@
 #!/usr/bin/env python3
 """Build the site in the current folder: python build.py --help"""
-import sys
-
-from zhuanlan.cli import main
+from zhuanlan.cli import exit_now, main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -323,6 +323,38 @@ def test_editing_one_story_renders_only_the_pages_that_show_it(make_site):
         assert (site / "output" / rel).stat().st_mtime_ns == mtime, rel
 
 
+def test_a_new_title_reaches_every_page_that_shows_the_story_without_fingerprinting_the_others(tmp_path):
+    """A one-story edit fingerprints only the pages holding that story (rebuild.PagePlan): its own,
+    its neighbours' (older/newer links), the lists, tag and year pages, the home page, related
+    reading. Every page that shows the title must come out as a clean build makes it."""
+    files = {"site.yaml": "title: 测试站\nbase_url: https://a.gov.cn/x/\nper_page: 3\nhome_latest: 2\n",
+             "content/columns/news.md": "---\ntitle: 工作动态\n---\n介绍。\n",
+             "content/brands/wucai.md": "---\nname: 五彩\n---\n品牌。\n"}
+    for day in range(1, 11):
+        tag, brand = "网格连心" if day % 2 else "志愿服务", "brand: wucai" if day > 7 else ""
+        files[f"content/stories/s{day:02d}.md"] = (
+            f"---\ntitle: 第{day}篇标题\ndate: 2023-05-{day:02d} 09:00\ncolumns: [news]\n"
+            f"tags: [{tag}]\n{brand}\n---\n正文{day}。\n")
+    site = write_site(tmp_path / "site", files)
+    out = tmp_path / "out"
+    first = try_build(site, out)
+    again = try_build(site, out)  # nothing changed but the clock: the stamps are not trusted yet
+    assert again.fingerprinted == 0 and again.rendered == 0
+    story = site / "content/stories/s05.md"
+    story.write_text(story.read_text("utf-8").replace("第5篇标题", "改过的标题"), "utf-8")
+    result = try_build(site, out)
+    assert 0 < result.fingerprinted < first.pages
+    clean_site = tmp_path / "clean"
+    shutil.copytree(site, clean_site, ignore=shutil.ignore_patterns(".cache"))
+    try_build(clean_site, tmp_path / "clean-out", clean=True)
+    assert contents(out) == contents(tmp_path / "clean-out")
+    showing = {rel for rel, data in contents(out).items()
+               if rel.endswith(".html") and "改过的标题" in data.decode()}
+    assert {"stories/s05/index.html", "stories/s04/index.html", "stories/s06/index.html",
+            "columns/news/page/2/index.html", "archive/2023/index.html"} <= showing
+    assert result.rendered == len(showing)  # no page that does not show it was rendered
+
+
 def test_a_template_change_renders_exactly_the_pages_that_use_it(make_site):
     site = make_site({"site.yaml": "title: 站\nbase_url: https://a.gov.cn/\ntheme: mine\n",
                       "themes/mine/templates/tag.html": "{% extends 'default/tag.html' %}"})

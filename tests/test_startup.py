@@ -16,10 +16,12 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import MINIMAL_SITE, write_site
 from zhuanlan import feeds
+from zhuanlan.stamps import installed_version
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "PIL", "jinja2", "markdown_it", "nh3", "opencc", "pypinyin", "lxml", "zxingcpp", "resvg_py",
-         "multiprocessing", "boto3", "paramiko", "zhuanlan.render", "zhuanlan.content", "zhuanlan.site")
+         "multiprocessing", "boto3", "paramiko", "zhuanlan.render", "zhuanlan.content", "zhuanlan.site",
+         "importlib.metadata")
 
 # A build in a fresh process, reporting its exit status and which of HEAVY it imported.
 PROBE = """
@@ -58,6 +60,17 @@ def test_one_edit_does_not_load_pypinyin_for_the_tags_the_site_has(tmp_path):
     code, imported = _build_in_new_process(site)
     assert code == 0 and "jinja2" in imported
     assert "pypinyin" not in imported
+    assert "importlib.metadata" not in imported  # versions in cache keys are read without it (stamps.installed_version)
+    assert "opencc" not in imported  # search's traditional → simplified table is kept (hanzi.keep_tables_in)
+
+
+def test_installed_versions_are_those_importlib_metadata_reads():
+    from importlib.metadata import version
+
+    for module, distribution in (("zxingcpp", "zxing-cpp"), ("resvg_py", "resvg-py"), ("yaml", "PyYAML"),
+                                 ("markdown_it", "markdown-it-py"), ("PIL", "Pillow")):
+        assert installed_version(module, distribution) == version(distribution)
+    assert installed_version("no_such_module_here", "no-such-module") is None
 
 
 @settings(max_examples=500, deadline=None)

@@ -64,7 +64,12 @@ def portable_problems(problems: list[Problem], path: str) -> bytes:
     return pickle.dumps([replace(p, path=THIS_FILE) if p.path == path else p for p in problems])
 
 
+_NO_PROBLEMS = pickle.dumps([])  # what most files have: two of them a record, read by every rebuild
+
+
 def local_problems(blob: bytes, path: str) -> list[Problem]:
+    if blob == _NO_PROBLEMS:
+        return []
     return [replace(p, path=path) if p.path == THIS_FILE else p for p in pickle.loads(blob)]
 
 

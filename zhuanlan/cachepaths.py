@@ -45,6 +45,11 @@ def template_references(root: Path) -> Path:
     return templates(root) / "references.json"
 
 
+def hanzi_tables(root: Path) -> Path:
+    """Traditional ↔ simplified character tables worked out from OpenCC (hanzi.keep_tables_in)."""
+    return folder(root) / "hanzi.json"
+
+
 def font_faces(root: Path) -> Path:
     """What the font files hold (fonts.find_font), by path and stamp."""
     return folder(root) / "fonts.json"
@@ -63,6 +68,12 @@ def manifest(root: Path, out_dir: Path) -> Path:
     name = out.relative_to(site).as_posix() if out.is_relative_to(site) else str(out)
     key = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return folder(root) / f"output-{key}.json"
+
+
+def page_plan(manifest_path: Path) -> Path:
+    """The last plan's page fingerprints and the records each page holds (rebuild.PagePlan), beside
+    the manifest of the same output folder: `serve` (drafts shown) and `build` keep their own."""
+    return manifest_path.with_name(f"{manifest_path.stem}.pages.bin")
 
 
 def legacy_manifest(root: Path, out_dir: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -143,11 +144,28 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timings", action="store_true", help="生成后列出各阶段的用时")
 
 
+last_command = ""  # the command main() last ran (build.py ends a build's process at once: exit_now)
+
+
+def exit_now(code: int) -> None:
+    """End the process after `build` without the interpreter's teardown of every module and object
+    it made (0.05–0.15 s, a tenth of a one-story rebuild): by then every file is written and closed,
+    no worker or thread is left, and only what was printed needs flushing. Other commands (serve,
+    deploy: threads, connections) end the ordinary way."""
+    if last_command != "build":
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = make_parser().parse_args(argv)
+    global last_command
+    last_command = args.command
     if args.command == "new":
         from .scaffold import create_site
 

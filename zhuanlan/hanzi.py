@@ -4,11 +4,28 @@ OpenCC is imported on first use: most builds never convert anything. `t2s` conve
 (OpenCC's phrase rules included, as import --simplified wants); `t2s_chars` and `s2t_chars`
 convert characters one at a time, for tables that must treat a character the same wherever it
 stands (search's folding, the mixed-script rule).
+
+A table is worked out from OpenCC once and then kept (`keep_tables_in`, the site's cache folder),
+keyed by the characters asked for, OpenCC's installed files and this code: search's table of every
+CJK character took 0.1–0.2 s of OpenCC, paid by every rebuild that indexed one edited story.
 """
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
+
+_KEPT_TABLES = 8  # a site uses two or three (search's t2s; the mixed-script rule's two)
+_tables_file: Path | None = None
+
+
+def keep_tables_in(path: Path | None) -> None:
+    """Keep tables in this file from now on (None: work each out from OpenCC every time)."""
+    global _tables_file
+    _tables_file = path
 
 
 @lru_cache(maxsize=None)
@@ -35,7 +52,55 @@ def s2t_chars(chars: Iterable[str]) -> dict[str, str]:
 
 
 def _char_table(config: str, chars: Iterable[str]) -> dict[str, str]:
-    chars = list(chars)
+    if not isinstance(chars, str):  # a string of many characters is taken as it is (its own key)
+        chars = list(chars)
+    path = _tables_file
+    if path is None or not chars:
+        return _converted(config, chars)
+    from .stamps import engine_key, text_digest
+
+    key = text_digest(engine_key(), config, _opencc_files(), "".join(chars))
+    kept = _read_tables(path)
+    table = kept.get(key)
+    if not isinstance(table, dict):
+        table = _converted(config, chars)
+        kept = {k: v for k, v in kept.items() if k != key}
+        kept = dict(list(kept.items())[-(_KEPT_TABLES - 1):] + [(key, table)])
+        temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # parse workers may write at once
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_text(json.dumps(kept, ensure_ascii=False), "utf-8")
+            os.replace(temp, path)
+        except OSError:  # only a lost speed-up
+            temp.unlink(missing_ok=True)
+    return table
+
+
+def _read_tables(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@lru_cache(maxsize=1)
+def _opencc_files() -> str:
+    """OpenCC's installed files (its library and dictionaries), each by path, size and time."""
+    spec = importlib.util.find_spec("opencc")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    parts = []
+    for top in spec.submodule_search_locations:
+        for folder, subfolders, files in os.walk(top):
+            subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+            for name in sorted(files):
+                info = os.stat(os.path.join(folder, name))
+                parts.append(f"{os.path.relpath(os.path.join(folder, name), top)}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def _converted(config: str, chars: list[str] | str) -> dict[str, str]:
     converter = _converter(config)
     # One character per line, so that no phrase rule applies across characters: one call for all.
     converted = converter.convert("\n".join(chars)).split("\n")

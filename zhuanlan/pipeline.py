@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Callable
 # Only what the scan and the nothing-changed check need is imported here; each stage imports its
 # modules where it runs (Markdown, Jinja, numpy, Pillow… take far longer to import than a build
 # with nothing to do takes to run: start-up counts).
-from . import cachepaths, fonts, schedule, urls
+from . import cachepaths, fonts, hanzi, schedule, urls
 from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_commit, output_lock, output_refusal
 from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
 from .sources import DEFAULT_THEME, Scanned, Sources, scan_site, static_files
@@ -72,6 +72,7 @@ class BuildResult:
     stats: WriteStats = field(default_factory=WriteStats)
     pages: int = 0  # pages the site has
     rendered: int = 0  # pages rendered in this build
+    fingerprinted: int = 0  # pages whose data was made and fingerprinted (the rest kept the last plan's)
     parsed: int = 0  # content files parsed in this build
     stories: int = 0
     seconds: float = 0.0
@@ -118,6 +119,7 @@ class Plan:
     todo: list[PageJob] = field(default_factory=list)  # pages to render
     kept: list[Staged] = field(default_factory=list)  # unchanged pages whose files are still there
     fingerprints: dict[str, str] = field(default_factory=dict)  # URL → page fingerprint
+    fingerprinted: int = 0  # pages fingerprinted again (rebuild.PagePlan kept the others')
 
 
 # -- parallel stages --------------------------------------------------------------------------
@@ -225,6 +227,7 @@ class Builder:
                 return self._build(out)
             finally:
                 gc.unfreeze()  # see validate: what this build held may now be collected
+                hanzi.keep_tables_in(None)
 
     def output_refusal(self, out: Path) -> str | None:
         """Why `out` cannot be this site's output folder (it holds or lies in its sources), or None."""
@@ -328,6 +331,7 @@ class Builder:
             stager.discard(staged)
             raise
         return BuildResult(problems, stats, pages=len(plan.jobs), rendered=len(plan.todo), parsed=checked.parsed,
+                           fingerprinted=plan.fingerprinted,
                            stories=len(site.stories), seconds=clock.total, site=site, timings=clock.stages,
                            images=checked.gallery.stats)
 
@@ -368,6 +372,7 @@ class Builder:
         clock = clock or _Clock()
         found = found or scan_site(self.options.site_dir, self.options.drafts, problems)
         config, options = found.config, self.options
+        hanzi.keep_tables_in(cachepaths.hanzi_tables(config.root))
         records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
                                       found.scanned_ns)
         gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
@@ -389,29 +394,50 @@ class Builder:
         return Checked(found, site, gallery, renderer, parsed)
 
     def _plan(self, checked: Checked, manifest: Manifest, out_dir: Path) -> Plan:
-        """Which pages to render: those whose fingerprint changed, or whose file is gone."""
+        """Which pages to render: those whose fingerprint changed, or whose file is gone. A page
+        none of whose inputs can have changed keeps the last plan's fingerprint (rebuild.PagePlan)."""
         from . import qr, searchindex
-        from .rebuild import Fingerprinter, TemplateReferences, template_digests
+        from .rebuild import Fingerprinter, PagePlan, TemplateReferences, site_digest, template_digests
 
-        renderer, options = checked.renderer, self.options
+        renderer, options, site = checked.renderer, self.options, checked.site
         jobs = renderer.jobs()
-        references = TemplateReferences(None if options.clean else cachepaths.template_references(checked.site.config.root))
-        fingerprinter = Fingerprinter(
-            text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
-                        renderer.global_state(), qr.OPTIONS),
-            template_digests(renderer.env, {job.template for job in jobs}, references))
+        root = site.config.root
+        references = TemplateReferences(None if options.clean else cachepaths.template_references(root))
+        global_digest = text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
+                                    renderer.global_state(), qr.OPTIONS)
+        templates = template_digests(renderer.env, {job.template for job in jobs}, references)
         references.save()
+        fingerprinter = Fingerprinter(global_digest, templates)
+        posters = renderer.posters
+        key = text_digest(global_digest, repr(sorted(templates.items())), site_digest(site),
+                          checked.gallery.fingerprint(),
+                          repr(sorted((k, p.url) for k, p in posters.items.items())) if posters else "")
+        records = {entry.rel: fingerprinter.record(entry) for entry in [*site.entries(), *site.scheduled]}
+        memory = PagePlan(cachepaths.page_plan(manifest.path))
+        changed = None if options.clean else memory.changed(key, records)
+        kept_pages, pages = memory.pages, {}
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
-        plan = Plan(jobs, stages={"search": searchindex.index_digest(checked.site)})
+        plan = Plan(jobs, stages={"search": searchindex.index_digest(site)})
         out = str(out_dir)  # joined as text: a Path per page cost more than its check
         for job in jobs:
-            fingerprint = plan.fingerprints[job.url] = fingerprinter.page(job.template, job.data())
+            known = kept_pages.get(job.url) if changed is not None else None
+            if known is None or not changed.isdisjoint(known[1]):
+                fingerprint = fingerprinter.page(job.template, job.data())
+                # a record no change is looked for in (none today) would make the page's kept fingerprint unsafe
+                known = (fingerprint, memory.number(fingerprinter.met)) \
+                    if all(rel in records for rel in fingerprinter.met) else (fingerprint, None)
+                plan.fingerprinted += 1
+            fingerprint = plan.fingerprints[job.url] = known[0]
+            if known[1] is not None:
+                pages[job.url] = known
             rel = urls.output_file(job.url)
             if old_pages.get(job.url) == fingerprint and rel in old_files and os.path.isfile(os.path.join(out, rel)):
                 plan.kept.append(Staged(rel, old_files[rel], None))
             else:
                 plan.todo.append(job)
+        if memory.key != key or memory.records != records or memory.pages != pages:
+            memory.save(key, records, pages)
         return plan
 
     def _render(self, checked: Checked, plan: Plan, stager: Stager) -> list[Staged]:

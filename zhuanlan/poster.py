@@ -22,7 +22,6 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,7 +32,7 @@ from . import cachepaths, colors, qr, urls
 from .fonts import FontFile, find_font
 from .images import Gallery, Pictures, svg_size
 from .problems import Problems
-from .stamps import digest
+from .stamps import digest, installed_version
 from .workers import fork_pool
 
 DRAW_VERSION = "1"  # bump when the same inputs would be drawn differently
@@ -44,10 +43,7 @@ DEFAULT_COLOR = "#b3121b"  # the theme's red, for a brand without a colour
 MAX_FIGURES = 6
 LOGO_SIZE = 240
 QR_SIZE = 300
-try:
-    RESVG = version("resvg-py")
-except PackageNotFoundError:  # not installed: SVG logos are left off (see _logo)
-    RESVG = ""
+RESVG = installed_version("resvg_py", "resvg-py") or ""  # not installed: SVG logos are left off (see _logo)
 
 
 @dataclass(frozen=True)

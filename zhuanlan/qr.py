@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import zxingcpp
 from markupsafe import Markup, escape
 
-from .stamps import engine_key, text_digest
+from .stamps import engine_key, installed_version, text_digest
 
 # Medium error correction: still reads with a smudge or a glare on a screen; 4 modules of quiet
 # zone, as the standard asks, inside the SVG so no stylesheet can take it away.
 ERROR = "M"
 BORDER = 4
-OPTIONS = f"zxing-cpp {version('zxing-cpp')}; error {ERROR}; border {BORDER}; svg 2"
+OPTIONS = f"zxing-cpp {installed_version('zxingcpp', 'zxing-cpp')}; error {ERROR}; border {BORDER}; svg 2"
 OPTIONS_KEY = text_digest(OPTIONS, engine_key(), size=8)  # codes drawn by other code are not reused
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS codes (key TEXT PRIMARY KEY, url TEXT, svg TEXT)"

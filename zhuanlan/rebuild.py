@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import io
 import json
+import marshal
 import os
 import pickle
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import jinja2.meta
 
 from .content import HEAVY_FIELDS, Brand, Column, Entry, Page, Story
 from .stamps import digest, engine_key, text_digest
+
+if TYPE_CHECKING:
+    from .site import Site
 
 
 def entry_fingerprint(entry: Entry) -> str:
@@ -43,22 +48,120 @@ class Fingerprinter:
     def __init__(self, global_digest: str, template_digests: dict[str, str]):
         self.global_digest = global_digest
         self.template_digests = template_digests
-        entries: dict[int, str] = {}
+        self.entries: dict[int, str] = {}  # id(record) → its fingerprint
+        self.met: list[str] = []  # the records (rel) the last page's data holds
+        entries, met = self.entries, self.met
 
         def entry(value: Entry):
             found = entries.get(id(value))
             if found is None:
                 found = entries[id(value)] = entry_fingerprint(value)
+            met.append(value.rel)
             return str, (found,)
 
         self._dispatch = {kind: entry for kind in (Story, Brand, Column, Page)}
 
+    def record(self, entry: Entry) -> str:
+        found = self.entries.get(id(entry))
+        if found is None:
+            found = self.entries[id(entry)] = entry_fingerprint(entry)
+        return found
+
     def page(self, template: str, context: dict) -> str:
+        """The page's fingerprint; `met` then names the records its data holds."""
+        self.met.clear()
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = self._dispatch
         pickler.dump((self.global_digest, self.template_digests[template], context))
         return digest(buffer.getvalue())
+
+
+# Site fields no page is made from: the clock the build ran at, and the schedule's window
+# (stories it publishes or holds back are in `stories` and `scheduled`), and the linker (a function of config).
+_NOT_PAGE_DATA = ("now", "window", "linker")
+
+
+def site_digest(site: Site) -> str:
+    """Everything the site stage made that page data is made from (lists, order, relations, tags,
+    counts, config), but with each record standing for itself by its file, not its contents: while
+    this digest holds, a page's data can change only through the records it holds (see PagePlan).
+    Pickled whole but for the fields named above, so that a new field is covered without a word here."""
+    state = {name: value for name, value in vars(site).items() if name not in _NOT_PAGE_DATA}
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {kind: _by_file for kind in (Story, Brand, Column, Page)}
+    pickler.dump(state)
+    return digest(buffer.getvalue())
+
+
+def _by_file(entry: Entry):
+    return str, (entry.rel,)
+
+
+class PagePlan:
+    """The last plan stage's page fingerprints, and for each page the records its data held,
+    kept beside the output folder's manifest (cachepaths.page_plan) so that a one-story edit does
+    not fingerprint every page again.
+
+    A page's data is made from the records it holds and from what `site_digest`, the theme's
+    templates and the site-wide state (config, menu, pictures, posters) cover: the plan's `key`.
+    While the key is the same, a page none of whose records changed (by `entry_fingerprint`)
+    has the same data, so the same fingerprint as last time, without its data being made.
+    Any other change (a story added, moved in a list, a tag, a template, a picture) changes the
+    key, and every page is fingerprinted again, as before this file existed.
+    """
+
+    VERSION = 1
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.key = ""
+        self.records: dict[str, str] = {}  # rel → record fingerprint
+        self.rels: list[str] = []  # the records pages hold, numbered
+        self.pages: dict[str, tuple[str, tuple[int, ...]]] = {}  # URL → (fingerprint, records held by number)
+        data = None
+        if path is not None:
+            try:
+                data = marshal.loads(path.read_bytes())
+            except (OSError, ValueError, EOFError, TypeError):
+                data = None
+        if isinstance(data, tuple) and len(data) == 5 and data[0] == (self.VERSION, engine_key()) \
+                and [type(part) for part in data[1:]] == [str, dict, list, dict]:
+            _, self.key, self.records, self.rels, self.pages = data
+        self._numbers = {rel: number for number, rel in enumerate(self.rels)}
+
+    def changed(self, key: str, records: dict[str, str]) -> set[int] | None:
+        """The records (by number) changed since the plan kept here, or None when none of its
+        pages can be trusted (another key): then numbering starts afresh."""
+        if key != self.key or not self.pages:
+            self.rels, self.pages, self._numbers = [], {}, {}
+            return None
+        old, numbers = self.records, self._numbers
+        gone = old.keys() - records.keys()
+        return {numbers[rel] for rel in [*(rel for rel, fp in records.items() if old.get(rel) != fp), *gone]
+                if rel in numbers}
+
+    def number(self, rels: list[str]) -> tuple[int, ...]:
+        numbers = self._numbers
+        for rel in rels:
+            if rel not in numbers:
+                numbers[rel] = len(self.rels)
+                self.rels.append(rel)
+        return tuple(dict.fromkeys(numbers[rel] for rel in rels))
+
+    def save(self, key: str, records: dict[str, str], pages: dict[str, tuple[str, tuple[int, ...]]]) -> None:
+        """Keep this build's plan (fingerprints are facts about inputs: kept even if the build fails later)."""
+        self.key, self.records, self.pages = key, records, pages
+        if self.path is None:
+            return
+        temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(marshal.dumps(((self.VERSION, engine_key()), key, records, self.rels, pages)))
+            os.replace(temp, self.path)
+        except OSError:  # only a lost speed-up
+            temp.unlink(missing_ok=True)
 
 
 class TemplateReferences:

@@ -49,7 +49,7 @@ def t2s_table() -> dict[str, str]:
     Characters are converted one at a time (see hanzi.t2s_chars), because search must fold a
     character the same way wherever it stands.
     """
-    return hanzi.t2s_chars(chr(cp) for low, high in _T2S_RANGES for cp in range(low, high + 1))
+    return hanzi.t2s_chars("".join("".join(map(chr, range(low, high + 1))) for low, high in _T2S_RANGES))
 
 
 @lru_cache(maxsize=1)
