@@ -305,6 +305,20 @@ def test_unchanged_files_are_not_parsed_again_and_touching_is_not_a_change(make_
     assert third.parsed == 0 and third.rendered == 0 and third.stats.written == 0
 
 
+def test_a_deploy_target_or_a_comment_in_site_yaml_re_renders_no_page_but_a_setting_does(make_site, tmp_path):
+    site = make_site()
+    first = build(BuildOptions(site_dir=site, workers=1))
+    config = site / "site.yaml"
+    config.write_text(config.read_text("utf-8") + f"# 发布到U盘\n发布:\n  - {{名称: U盘, 类型: folder, 路径: {tmp_path}}}\n",
+                      "utf-8")
+    second = build(BuildOptions(site_dir=site, workers=1))
+    assert not second.nothing_changed and second.rendered == 0 and second.stats.written == 0
+    config.write_text(config.read_text("utf-8").replace("测试站", "改名的站"), "utf-8")
+    third = build(BuildOptions(site_dir=site, workers=1))
+    assert third.rendered == first.pages
+    assert "改名的站" in (site / "output/stories/first/index.html").read_text("utf-8")
+
+
 def test_editing_one_story_renders_only_the_pages_that_show_it(make_site):
     # "other" shares no column, brand, tag or year with "first", so no page shows both.
     site = make_site({"content/stories/other.md": "---\ntitle: 另一篇\ndate: 2021-01-01\n---\n别的。\n"})

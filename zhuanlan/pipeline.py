@@ -403,7 +403,7 @@ class Builder:
         jobs = renderer.jobs()
         root = site.config.root
         references = TemplateReferences(None if options.clean else cachepaths.template_references(root))
-        global_digest = text_digest(engine_key(), checked.scanned.config_digest, str(options.drafts),
+        global_digest = text_digest(engine_key(), site.config.pages_digest, str(options.drafts),
                                     renderer.global_state(), qr.OPTIONS)
         templates = template_digests(renderer.env, {job.template for job in jobs}, references)
         references.save()

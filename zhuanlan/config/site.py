@@ -27,6 +27,7 @@ from ..frontmatter import SourceError, controls_message, decode, load_yaml, stri
 from ..problems import Problems
 from .. import colors
 from ..sanitize import HtmlPolicy, normal_host
+from ..stamps import text_digest
 from ..urls import is_external
 from .options import (URL, Choice, Color, Flag, Integer, IntegerList, ListOf, Mapping, Reading, Section,
                       SubConfig, Text, TextList, Written, locate, read_section)
@@ -207,6 +208,7 @@ class Config(Section):
 
     root: Path
     lines: dict[str, int] = field(default_factory=dict)
+    pages_digest: str = ""  # of what site.yaml says that pages can show: see load_config
 
     title = Text("网站名称", "标题", "名称", required=True, doc="网站名称，显示在每页页头和浏览器标题中")
     subtitle = Text("副标题", doc="显示在网站名称下方")
@@ -290,4 +292,15 @@ def load_config(root: Path, problems: Problems, schema: type[Config] = Config) -
         problems.error(path, exc.line, exc.message)
         return None
     reading = Reading(path, problems, text=text.split("\n"), schema=schema)
-    return read_section(schema, raw, locate(text), reading, root=root, lines=reading.lines)
+    return read_section(schema, raw, locate(text), reading, root=root, lines=reading.lines,
+                        pages_digest=_pages_digest(raw, schema))
+
+
+def _pages_digest(raw, schema: type[Config]) -> str:
+    """The settings as written, but for where the site is published (发布/deploy) and comments:
+    every page's fingerprint holds this, so a new deploy target or a comment re-renders nothing."""
+    if not isinstance(raw, dict):
+        return text_digest(repr(raw))
+    deploy = schema.options["deploy"]
+    published = {deploy.name, *deploy.aliases}
+    return text_digest(repr([(key, value) for key, value in raw.items() if str(key).strip() not in published]))
