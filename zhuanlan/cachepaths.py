@@ -6,6 +6,8 @@ nothing of it is uploaded. Deleting the folder costs one slow build, nothing els
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 
 CACHE_DIR = ".cache"
@@ -86,3 +88,27 @@ def legacy_manifest(root: Path, out_dir: Path) -> Path:
 def deploy_journal(root: Path, key: str) -> Path:
     """What a deploy to one target has finished so far, so that a deploy run again resumes (deploy.remote)."""
     return folder(root) / f"deploy-{key}.journal"
+
+
+def read_json(path: Path | None):
+    """A cache file's data, or None when it is missing or cannot be read: a cache is only a
+    speed-up, and its reader checks the shape of what it gets."""
+    if path is None:
+        return None
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, data, sort_keys: bool = False) -> None:
+    """A cache file written whole or not at all: under a temporary name of this process's own
+    (forked workers may write the same file at once), then renamed. Raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=sort_keys), "utf-8")
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise

@@ -9,7 +9,6 @@ Simplified Chinese face is taken, so that 门 and 骨 have their mainland shapes
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import cachepaths
 from .problems import Problems
 from .stamps import engine_key
 
@@ -167,22 +167,15 @@ class _StoredFaces:
     def __init__(self, path: Path | None):
         self.path = path
         self.read: dict = {}
-        if path is not None:
-            try:
-                data = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError):
-                data = None
-            if isinstance(data, dict) and data.get("engine") == engine_key() and isinstance(data.get("faces"), dict):
-                self.read = data["faces"]
+        data = cachepaths.read_json(path)
+        if isinstance(data, dict) and data.get("engine") == engine_key() and isinstance(data.get("faces"), dict):
+            self.read = data["faces"]
         _STORED.clear()
         _STORED.update(self.read)
 
     def save(self) -> None:
         if self.path is not None and _STORED != self.read:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temp.write_text(json.dumps({"engine": engine_key(), "faces": _STORED}, ensure_ascii=False), "utf-8")
-            os.replace(temp, self.path)
+            cachepaths.write_json(self.path, {"engine": engine_key(), "faces": _STORED})
 
 
 @lru_cache(maxsize=32)

@@ -12,11 +12,12 @@ CJK character took 0.1–0.2 s of OpenCC, paid by every rebuild that indexed one
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+
+from . import cachepaths
 
 _KEPT_TABLES = 8  # a site uses two or three (search's t2s; the mixed-script rule's two)
 _tables_file: Path | None = None
@@ -60,28 +61,18 @@ def _char_table(config: str, chars: Iterable[str]) -> dict[str, str]:
     from .stamps import engine_key, text_digest
 
     key = text_digest(engine_key(), config, _opencc_files(), "".join(chars))
-    kept = _read_tables(path)
+    kept = cachepaths.read_json(path)
+    kept = kept if isinstance(kept, dict) else {}
     table = kept.get(key)
     if not isinstance(table, dict):
         table = _converted(config, chars)
         kept = {k: v for k, v in kept.items() if k != key}
         kept = dict(list(kept.items())[-(_KEPT_TABLES - 1):] + [(key, table)])
-        temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # parse workers may write at once
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_text(json.dumps(kept, ensure_ascii=False), "utf-8")
-            os.replace(temp, path)
+            cachepaths.write_json(path, kept)
         except OSError:  # only a lost speed-up
-            temp.unlink(missing_ok=True)
+            pass
     return table
-
-
-def _read_tables(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cachepaths
 from .stamps import RACY_MARGIN_NS, digest, stamp_of
 
 TEMP_SUFFIX = ".zhuanlan-tmp"
@@ -132,10 +133,7 @@ _SHAPE = {"files": dict, "pages": dict, "inputs": str, "warnings": list, "storie
 
 def _read_json(path: Path) -> dict | None:
     """A manifest (or journal) file's data, or None when it is missing, damaged or of another shape."""
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = cachepaths.read_json(path)
     if not isinstance(data, dict) or not all(isinstance(data.get(key), kind) for key, kind in _SHAPE.items()):
         return None
     if not all(isinstance(k, str) and isinstance(v, str) for name in ("files", "pages", "stages")

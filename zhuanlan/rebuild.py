@@ -12,7 +12,6 @@ count, never with its list of thousands of stories.)
 from __future__ import annotations
 
 import io
-import json
 import marshal
 import os
 import pickle
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 import jinja2
 import jinja2.meta
 
+from . import cachepaths
 from .content import HEAVY_FIELDS, Brand, Column, Entry, Page, Story
 from .stamps import digest, engine_key, text_digest
 
@@ -173,13 +173,9 @@ class TemplateReferences:
         self.path = path
         self.known: dict[str, list[str | None]] = {}
         self.used: dict[str, list[str | None]] = {}
-        if path is not None:
-            try:
-                data = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError):
-                data = None
-            if isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
-                self.known = data
+        data = cachepaths.read_json(path)
+        if isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
+            self.known = data
 
     def of(self, env: jinja2.Environment, source: str) -> set[str | None]:
         """The names `source` references (None among them: a computed name, could be any template)."""
@@ -196,12 +192,8 @@ class TemplateReferences:
 
     def save(self) -> None:
         """Keep what this build used (and only that), when it differs from what was read."""
-        if self.path is None or self.used == self.known:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(".tmp")
-        temp.write_text(json.dumps(self.used, ensure_ascii=False, sort_keys=True), "utf-8")
-        os.replace(temp, self.path)
+        if self.path is not None and self.used != self.known:
+            cachepaths.write_json(self.path, self.used, sort_keys=True)
 
 
 def template_digests(env: jinja2.Environment, names: set[str],

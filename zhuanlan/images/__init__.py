@@ -11,7 +11,6 @@ Pillow work is in process.py; the data both hand on (Gallery, ImageInfo, Variant
 """
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import xml.etree.ElementTree as ET
@@ -173,10 +172,7 @@ class _SourceIndex:
 
     def __init__(self, path: Path, content_dir: Path):
         self.path, self.content_dir = path, content_dir
-        try:
-            rows = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            rows = {}
+        rows = cachepaths.read_json(path)
         # rows of another shape (damaged, or written by other code) are only lost speed-ups
         self.rows: dict[str, list] = {rel: row for rel, row in rows.items() if _is_row(row)} \
             if isinstance(rows, dict) else {}
@@ -209,9 +205,7 @@ class _SourceIndex:
         if rows == self.saved:
             return  # a warm build writes nothing into the cache
         self.rows = rows
-        temp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_text(json.dumps(self.rows, ensure_ascii=False, sort_keys=True), "utf-8")
-        os.replace(temp, self.path)
+        cachepaths.write_json(self.path, self.rows, sort_keys=True)
 
 
 def _is_row(row) -> bool:
