@@ -78,8 +78,10 @@ class Fingerprinter:
 
 
 # Site fields no page is made from: the clock the build ran at, and the schedule's window
-# (stories it publishes or holds back are in `stories` and `scheduled`), and the linker (a function of config).
-_NOT_PAGE_DATA = ("now", "window", "linker")
+# (stories it publishes or holds back are in `stories` and `scheduled`), and the linker (a function of
+# config); config itself is in the plan's key as Config.pages_digest, which leaves out where the site
+# is published (a new 发布 target changes no page).
+_NOT_PAGE_DATA = ("now", "window", "linker", "config")
 
 
 def site_digest(site: Site) -> str:
