@@ -27,6 +27,7 @@ from .qr import QrCodes
 from .site import Site
 from .sources import DEFAULT_THEME
 
+
 @dataclass
 class PageJob:
     url: str  # site-relative URL; the file written is urls.output_file(url)
@@ -323,7 +324,7 @@ class Renderer:
             "meta": self._meta(page["url"], _paged_title(brand.name, page), brand.slogan or brand.summary),
             "brand": brand,
             "parent": parent,
-            "children": [(child, len(site.brand_stories[child.id])) for child in site.brand_children[brand.id]],
+            "children": self._children(brand),
             "page": page,
             "showcase": show,
             # the brand colour as it is for decoration, and darkened where needed for text (≥ 4.5:1)
@@ -333,6 +334,11 @@ class Renderer:
             "poster_url": self.posters.url(brand.id) if self.posters else "",
         }
 
+    def _children(self, brand) -> list[tuple]:
+        """The brand's sub-brands, each with its number of stories (its own sub-brands' included)."""
+        site = self.site
+        return [(child, len(site.brand_stories[child.id])) for child in site.brand_children[brand.id]]
+
     def _deck(self, brand) -> dict:
         """The brand's 展评 deck (deck.py): everything it shows is inside the one file."""
         address = self.linker.absolute(brand.url)
@@ -341,9 +347,7 @@ class Renderer:
             "meta": self._meta(urls.deck(brand.id), f"{brand.name}（展示模式）", brand.slogan or brand.summary),
             "brand": brand,
             "brand_colors": {"decor": color, "text": colors.text_color(color)} if color else None,
-            "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures,
-                                  [(child, len(self.site.brand_stories[child.id]))
-                                   for child in self.site.brand_children[brand.id]]),
+            "slides": deck.slides(brand, self.site.brand_stories[brand.id], self.pictures, self._children(brand)),
             "address": address,
             "save_name": re.sub(r'[\\/:*?"<>|\s]+', "-", brand.name) + "-展评.html",  # a name Windows accepts
         }

@@ -153,7 +153,7 @@ class _ContentWalk:
             info = entry.stat()
             loop = next((a for a in above if os.path.samestat(a, info)), None)
             if loop is not None:
-                self.problems.warning(entry.path, 0, f"这个文件夹链接指向它自己的上级文件夹（{real}），形成循环，已跳过："
+                self.problems.warning(entry.path, 0, f"这个文件夹链接指向它自己的上级文件夹（{real or os.path.realpath(entry.path)}），形成循环，已跳过："
                                                      f"请删除这个链接")
                 return
             if real and _inside(real, self.content):

@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 from contextlib import contextmanager
+from functools import lru_cache
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64  # files handed to a worker at a time
@@ -38,6 +39,7 @@ def fork_pool(processes: int):
         gc.unfreeze()
 
 
+@lru_cache(maxsize=1)
 def _glibc():
     """The C library when it is glibc (it has malloc_trim and mallopt), else None (musl, macOS)."""
     if not sys.platform.startswith("linux"):
