@@ -15,7 +15,6 @@ inside the output folder.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -268,15 +267,45 @@ def output_lock(out_dir: Path):
     key = hashlib.sha1(str(out_dir).encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"zhuanlan-{key}.lock"
     with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _lock(handle, wait=False):
             print(f"另一个生成正在写入 {out_dir}，等待它完成……", file=sys.stderr, flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            _lock(handle, wait=True)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            _unlock(handle)
+
+
+if os.name == "nt":  # Windows has no flock: msvcrt locks the file's first byte instead
+    import msvcrt
+    import time
+
+    def _lock(handle, wait: bool) -> bool:
+        while True:
+            handle.seek(0)
+            try:
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+                return True
+            except OSError:
+                if not wait:
+                    return False
+                time.sleep(0.2)
+
+    def _unlock(handle) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock(handle, wait: bool) -> bool:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(handle) -> None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
