@@ -60,7 +60,7 @@ def _char_table(config: str, chars: Iterable[str]) -> dict[str, str]:
         return _converted(config, chars)
     from .stamps import engine_key, text_digest
 
-    key = text_digest(engine_key(), config, _opencc_files(), "".join(chars))
+    key = text_digest(engine_key(), config, _opencc_files(), chars if isinstance(chars, str) else "".join(chars))
     kept = cachepaths.read_json(path)
     kept = kept if isinstance(kept, dict) else {}
     table = kept.get(key)

@@ -29,7 +29,8 @@ def _bmp_units(points: np.ndarray) -> np.ndarray:
     mapped = _UNITS[points]
     unseen = mapped == _UNSEEN
     if unseen.any():
-        for cp in np.unique(points[unseen]).tolist():
+        # a set, not np.unique: that imports numpy.ma (15 ms), a tenth of what an edit's search costs
+        for cp in sorted(set(points[unseen].tolist())):
             out = fold_point(cp)
             _UNITS[cp] = _DROPPED if not out else ord(out) if len(out) == 1 and ord(out) < 0x10000 else _COMPLEX
         mapped = _UNITS[points]
@@ -218,7 +219,7 @@ def _folds(points: np.ndarray) -> dict[str, str]:
     any_astral = bool(astral.any())
     bmp = points[~astral] if any_astral else points
     marked = _source_table()[bmp]
-    found = {chr(cp) for cp in np.unique(bmp[marked]).tolist()} if marked.any() else set()  # most texts have none
+    found = {chr(cp) for cp in bmp[marked].tolist()} if marked.any() else set()  # most texts have none
     if any_astral:
         sources = t2s_sources()
         found.update(c for c in map(chr, points[astral].tolist()) if c in sources)
