@@ -21,7 +21,8 @@ from zhuanlan.stamps import installed_version
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "PIL", "jinja2", "markdown_it", "nh3", "opencc", "pypinyin", "lxml", "zxingcpp", "resvg_py",
          "multiprocessing", "boto3", "paramiko", "zhuanlan.render", "zhuanlan.content", "zhuanlan.site",
-         "importlib.metadata")
+         "importlib.metadata", "zhuanlan.textrules.mojibake", "zhuanlan.textrules.pinyin",
+         "zhuanlan.textrules.punctuation", "zhuanlan.textrules.mixedscript")
 
 # A build in a fresh process, reporting its exit status and which of HEAVY it imported.
 PROBE = """
@@ -62,6 +63,10 @@ def test_one_edit_does_not_load_pypinyin_for_the_tags_the_site_has(tmp_path):
     assert "pypinyin" not in imported
     assert "importlib.metadata" not in imported  # versions in cache keys are read without it (stamps.installed_version)
     assert "opencc" not in imported  # search's traditional → simplified table is kept (hanzi.keep_tables_in)
+    assert "numpy.ma" not in imported  # np.unique imports it (15 ms); the grams do without
+    # the build runs only the error-level text rules; the warning families are imported by check
+    assert not {"zhuanlan.textrules.mojibake", "zhuanlan.textrules.pinyin", "zhuanlan.textrules.punctuation",
+                "zhuanlan.textrules.mixedscript"} & set(imported)
 
 
 def test_installed_versions_are_those_importlib_metadata_reads():
@@ -81,3 +86,12 @@ def test_feeds_escape_text_as_the_standard_library_does(text):
     kept = feeds._NOT_XML.sub("", text)
     assert feeds.escape(text) == saxutils.escape(kept)
     assert feeds.quoteattr(text) == saxutils.quoteattr(kept)
+
+
+def test_the_text_rules_package_names_the_rules_its_families_name():
+    """textrules names the warning families' rules without importing them (a build runs none)."""
+    from zhuanlan import textrules
+    from zhuanlan.textrules import mixedscript, mojibake, pinyin, punctuation
+
+    assert (textrules.MOJIBAKE, textrules.PINYIN, textrules.MIXED_SCRIPT, textrules.PUNCTUATION) == \
+        (mojibake.MOJIBAKE, pinyin.PINYIN, mixedscript.MIXED_SCRIPT, punctuation.PUNCTUATION)

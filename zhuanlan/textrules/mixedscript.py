@@ -9,7 +9,7 @@ from .. import hanzi
 from ..problems import WARNING
 from .prose import Finding, Positions, encodable
 
-MIXED_SCRIPT = "mixed-script"
+MIXED_SCRIPT = "mixed-script"  # the package says it too (textrules.MIXED_SCRIPT), without importing this module
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ import re
 from ..problems import WARNING
 from .prose import HAN_CHARS, Finding, Positions
 
-PINYIN = "pinyin"
+PINYIN = "pinyin"  # the package says it too (textrules.PINYIN), without importing this module
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _SYLLABLE = f"[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*|[a-zü]+[1-5]"

@@ -7,7 +7,7 @@ import re
 from ..problems import WARNING
 from .prose import HAN, HAN_CHARS, Finding, Positions
 
-PUNCTUATION = "punctuation"
+PUNCTUATION = "punctuation"  # the package says it too (textrules.PUNCTUATION), without importing this module
 
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）", ".": "。"}
 _ASCII_MARK = re.compile(r"\.{3,}|[,;:?.]|!(?!\[)")  # "![" begins an image
