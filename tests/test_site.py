@@ -101,6 +101,37 @@ def test_related_prefers_most_shared_tags_then_newest():
     assert site.related["d"] == []
 
 
+def _linked(files, related_file):
+    root = Path("/site")
+    items = [parse_file(root / "content" / rel, rel, dedent(text).encode()).item for rel, text in files]
+    config = Config(root=root, title="站", base_url="https://a.gov.cn/dj/")
+    return build_site(config, items, {}, Problems(), related_file=related_file)
+
+
+def test_related_lists_are_kept_and_worked_out_again_when_what_they_come_from_changes(tmp_path):
+    """Kept related lists (site._relate) are what working them out gives: reused while the stories,
+    their order, tags and brands are the same, never after one of them changed."""
+    kept = tmp_path / "related.json"
+    files = [story("a", 1, tags="[甲, 乙]"), story("b", 2, tags="[甲]"), story("c", 3, tags="[甲, 乙]"),
+             story("d", 4, tags="[丙]"), story("e", 5, tags="[甲]")]
+
+    def related(site):
+        return {slug: [s.slug for s in others] for slug, others in site.related.items()}
+
+    first = related(_linked(files, kept))
+    assert first == related(make(files)[0]) and kept.exists()
+    again = _linked(files, kept)  # read back: the lists name this build's own records
+    assert related(again) == first and all(s in again.stories for others in again.related.values() for s in others)
+    for changed in ([*files[:3], story("d", 4, tags="[甲]"), files[4]],  # a tag
+                    [*files[:4], story("e", 0, tags="[甲]")],  # a date: the order
+                    files[1:],  # a story gone
+                    [*files, story("f", 6, tags="[乙]")]):  # a story added
+        assert related(_linked(changed, kept)) == related(make(changed)[0])
+    _linked(files, kept)
+    kept.write_text(kept.read_text("utf-8").replace('"related": [[', '"related": [[99, '), "utf-8")
+    assert related(_linked(files, kept)) == first  # a damaged file is not believed
+
+
 def test_related_stays_cheap_for_a_tag_on_thousands_of_stories():
     files = [story(f"s{i}", 1 + i % 28, tags="[党建]") for i in range(3000)]
     site, _ = make(files)

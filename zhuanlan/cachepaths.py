@@ -52,6 +52,11 @@ def hanzi_tables(root: Path) -> Path:
     return folder(root) / "hanzi.json"
 
 
+def related(root: Path) -> Path:
+    """Each story's related stories, by what they are worked out from (site._relate)."""
+    return folder(root) / "related.json"
+
+
 def font_faces(root: Path) -> Path:
     """What the font files hold (fonts.find_font), by path and stamp."""
     return folder(root) / "fonts.json"

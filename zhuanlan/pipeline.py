@@ -378,7 +378,8 @@ class Builder:
         gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
         clock.lap("parse")  # need not look through them again and again (a fifth of a one-story rebuild)
         site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
-                          refused=found.sources.refusal, now=now or options.now)
+                          refused=found.sources.refusal, now=now or options.now,
+                          related_file=None if options.clean else cachepaths.related(config.root))
         gc.freeze()  # and the site graph
         clock.lap("link")
         gallery = images.prepare(site, worker_count(options.workers), problems)  # derivatives; cached

@@ -10,13 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import schedule, urls
+from . import cachepaths, schedule, urls
 from .config import Config
 from .content import Brand, Column, Entry, Page, Story
 from .dates import format_minute
 from .frontmatter import suggest
 from .markdown import Ref
 from .problems import Problems
+from .stamps import engine_key, text_digest
 
 REF_LABELS = {"image": "图片", "link": "链接", "cover": "封面", "logo": "标志", "attachment": "附件",
               "milestone": "大事记的文章"}
@@ -125,10 +126,10 @@ def _unknown(label: str, value: str, records: dict) -> str:
 
 def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path], problems: Problems,
                drafts: bool = False, now: datetime | None = None,
-               refused: Callable[[str], str | None] | None = None) -> Site:
+               refused: Callable[[str], str | None] | None = None, related_file: Path | None = None) -> Site:
     """Link parsed records into a site as it is at `now` (default: the clock); every cross-file
     problem is added to `problems`. `refused` says why a content path is not published (a link
-    out of the site folder).
+    out of the site folder). `related_file`: where the related stories are kept between builds.
 
     Without drafts, stories dated after `now` are held back (定时发布); they are checked all the
     same, as the site will be when each is published, so that the build at that moment (often run
@@ -170,7 +171,7 @@ def build_site(config: Config, items: list[Entry], asset_files: dict[str, Path],
     )
     for brand in brands.values():
         site.brand_children[brand.id] = [b for b in brands.values() if b.parent == brand.id]
-    _group_stories(site)
+    _group_stories(site, related_file)
     _resolve_refs(site, asset_files, draft_rels, held, problems, refused or (lambda rel: None))
     return site
 
@@ -298,7 +299,7 @@ def _collect_years(stories: list[Story]) -> list[Year]:
     return sorted(years.values(), key=lambda y: -y.year)
 
 
-def _group_stories(site: Site) -> None:
+def _group_stories(site: Site, related_file: Path | None = None) -> None:
     own: dict[str, list[Story]] = defaultdict(list)
     by_column: dict[str, list[Story]] = defaultdict(list)
     for story in site.stories:
@@ -328,17 +329,28 @@ def _group_stories(site: Site) -> None:
             older = sequence[index - 1] if index > 0 else None
             newer = sequence[index + 1] if index + 1 < len(sequence) else None
             site.prev_next[story.slug] = (older, newer)
-    _relate(site)
+    _relate(site, related_file)
 
 
-def _relate(site: Site) -> None:
+def _relate(site: Site, kept: Path | None = None) -> None:
     """Related stories: most shared tags (a shared brand counts as one), ties newest first.
 
     Candidates are only the stories near each one in every shared tag's and brand's date-sorted
     list, so the cost stays linear in the number of stories even for a tag on thousands.
     Stories are handled by their position in the newest-first list, which is also the tie-break.
+
+    The lists (as positions) are kept in `kept` by a digest of all they are made from: the
+    stories in order with their slugs, brands and tags, and the limit. An edit that changes none
+    of these (most do not) finds them there: working them out took a tenth of a one-story rebuild.
     """
     stories = site.stories
+    limit = site.config.related_limit
+    key = text_digest(engine_key(), repr([limit, RELATED_WINDOW, *((s.rel, s.slug, s.brand, s.tags) for s in stories)]))
+    known = cachepaths.read_json(kept)
+    if isinstance(known, dict) and known.get("key") == key and _positions_fit(known.get("related"), len(stories)):
+        for story, others in zip(stories, known["related"]):
+            site.related[story.slug] = [stories[other] for other in others]
+        return
     position = {id(story): index for index, story in enumerate(stories)}
     groups: list[list[int]] = [[position[id(s)] for s in tag.stories] for tag in site.tags.values()]
     by_brand: dict[str, list[int]] = defaultdict(list)
@@ -350,13 +362,26 @@ def _relate(site: Site) -> None:
     for group in groups:
         for at, index in enumerate(group):
             neighbours[index] += group[max(0, at - RELATED_WINDOW): at + RELATED_WINDOW + 1]
-    limit = site.config.related_limit
+    related = []
     for index, story in enumerate(stories):
         # Counting runs in C; counting a sorted list makes ties come out newest first, because
         # most_common keeps insertion order among equal counts.
         counts = Counter(sorted(neighbours[index]))
         counts.pop(index, None)
-        site.related[story.slug] = [stories[other] for other, _ in counts.most_common(limit)]
+        related.append([other for other, _ in counts.most_common(limit)])
+        site.related[story.slug] = [stories[other] for other in related[-1]]
+    if kept is not None:
+        try:
+            cachepaths.write_json(kept, {"key": key, "related": related})
+        except OSError:  # only a lost speed-up
+            pass
+
+
+def _positions_fit(related, count: int) -> bool:
+    """Whether kept related lists are positions in a list of `count` stories, one list a story."""
+    return isinstance(related, list) and len(related) == count and all(
+        isinstance(others, list) and all(type(other) is int and 0 <= other < count for other in others)
+        for others in related)
 
 
 @dataclass
