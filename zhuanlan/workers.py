@@ -91,3 +91,61 @@ class Inherited:
             yield
         finally:
             self.value = self.empty
+
+
+class Aside:
+    """Work done in a forked process while this one goes on with its own, for a stage whose
+    output is files (staged by the worker) and a small result sent back pickled: with two cores, a
+    one-story rebuild's search index and feeds are made while its pages are planned and rendered.
+
+    `result()` is the work's value, or None when the worker could not do it (the caller then does
+    it itself, and reports what went wrong the ordinary way). `stop()` ends the worker if it is
+    still running (the build failed or was interrupted). Only where forking is safe: on a system
+    with fork, and with no other thread running (serve's server threads hold locks a fork would copy).
+    """
+
+    def __init__(self, work):
+        import pickle
+        import threading
+
+        self.pid = 0
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            self._value = None
+            return
+        gc.freeze()  # see the module docstring
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            os.close(read)
+            code = 1
+            try:
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self._read, self._value = pid, read, None
+
+    def result(self):
+        import pickle
+
+        if not self.pid:
+            return None
+        with os.fdopen(self._read, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if not data or os.waitstatus_to_exitcode(status) != 0:
+            return None
+        return pickle.loads(data)
+
+    def stop(self) -> None:
+        import signal
+
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            os.close(self._read)
+            self.pid = 0
