@@ -175,59 +175,6 @@ def test_incremental_output_equals_a_clean_build(tmp_path_factory, ops):
             assert contents(out) == contents(root / f"clean-out{step}"), f"step {step}: {op}"
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(operation, min_size=1, max_size=5))
-def test_incremental_output_with_search_and_feeds_made_aside_equals_a_clean_build(tmp_path_factory, ops):
-    """As above, with the builds after an edit free to make the search index and feeds in a forked
-    worker while the pages are planned and rendered (pipeline.Builder._aside; not with workers=1)."""
-    root = tmp_path_factory.mktemp("aside")
-    site = fresh_site(root / "site")
-    out = root / "out"
-    try_build(site, out)
-    for step, op in enumerate(ops):
-        apply(site, op)
-        try:
-            incremental = build(BuildOptions(site_dir=site, output_dir=out, workers=2))
-        except BuildFailed:
-            incremental = None
-        clean_site = root / f"clean{step}"
-        shutil.copytree(site, clean_site, ignore=shutil.ignore_patterns(".cache"))
-        clean = try_build(clean_site, root / f"clean-out{step}", clean=True)
-        assert (incremental is None) == (clean is None), f"step {step}: {op}"
-        if clean is not None:
-            assert contents(out) == contents(root / f"clean-out{step}"), f"step {step}: {op}"
-
-
-def test_after_an_edit_search_and_feeds_are_made_aside_as_a_build_in_one_process_makes_them(tmp_path):
-    """An edited story's build makes the index and feeds in a forked worker (their stage has no
-    time of its own then: the wait for them is the search stage's); what it writes is what a
-    build in one process writes."""
-    sites = {}
-    for workers in (1, 2):
-        site = fresh_site(tmp_path / f"site{workers}")
-        apply(site, ("write", "alpha", story_text("五单工作法", 3, ["党建"], ["news"], "wucai", "群众满意。", False, None)))
-        build(BuildOptions(site_dir=site, workers=workers))
-        apply(site, ("write", "alpha", story_text("五单工作法", 3, ["党建"], ["news"], "wucai", "党员带头，效果明显。",
-                                                False, None)))
-        result = build(BuildOptions(site_dir=site, workers=workers))
-        assert result.parsed == 1 and ("feeds" in result.timings) == (workers == 1)
-        sites[workers] = contents(site / "output")
-    assert "效果明显" in sites[2]["feed.xml"].decode("utf-8")
-    assert sites[1] == sites[2]
-
-
-def test_work_aside_hands_back_its_value_or_none_and_can_be_stopped():
-    from zhuanlan.workers import Aside
-
-    said, pid = Aside(lambda: ["在另一个进程中", os.getpid()]).result()
-    assert said == "在另一个进程中" and pid != os.getpid()
-    assert Aside(lambda: 1 / 0).result() is None  # the caller then does the work itself
-    sleeping = Aside(lambda: time.sleep(60))
-    started = time.monotonic()
-    sleeping.stop()
-    assert time.monotonic() - started < 5 and sleeping.result() is None
-
-
 class Settled:
     """Gives every file of the site an old time, a new one each step it changes, so that the build may
     trust the stamps at once and take its nothing-changed shortcut whenever nothing did change."""

@@ -36,7 +36,7 @@ from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_com
 from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
 from .sources import DEFAULT_THEME, Scanned, Sources, scan_site, static_files
 from .stamps import RACY_MARGIN_NS, digest, engine_key, text_digest
-from .workers import CHUNK, PARALLEL_MIN_FILES, Aside, Inherited, count as worker_count, fork_pool, give_back, one_heap
+from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool, give_back, one_heap
 
 if TYPE_CHECKING:
     from . import images
@@ -307,26 +307,20 @@ class Builder:
         site = checked.site
         if site.scheduled:
             problems.notice("", 0, schedule.summary(site.scheduled, shown=self.options.drafts))
+        plan = self._plan(checked, manifest, out_dir)
+        clock.lap("plan")
         stager = Stager(out_dir, manifest, force=self.options.clean)
         staged: list[Staged] = []
-        aside = self._aside(checked, stager, out_dir)
         try:
-            plan = self._plan(checked, manifest, out_dir)
-            clock.lap("plan")
             staged += self._render(checked, plan, stager)
             staged += plan.kept
             clock.lap("render")
             staged += self._posters(checked, stager, problems)  # before search: drawn while this process is small
             clock.lap("posters")
-            made = aside.result() if aside is not None else None
-            if made is None:
-                staged += self._search(site, plan, stager, out_dir)
-                clock.lap("search")
-                staged += self._feeds(site, plan, stager)
-                clock.lap("feeds")
-            else:
-                staged += made
-                clock.lap("search")  # and feeds: the wait for them, if any
+            staged += self._search(site, plan, stager, out_dir)
+            clock.lap("search")
+            staged += self._feeds(site, plan, stager)
+            clock.lap("feeds")
             staged += self._static(found.dirs, found.config.root, stager)
             clock.lap("static")
             staged += self._files(site, checked.gallery, stager)
@@ -334,8 +328,6 @@ class Builder:
             stats = self._commit(checked, plan, stager, staged, problems)
             clock.lap("write")
         except BaseException:
-            if aside is not None:
-                aside.stop()
             stager.discard(staged)
             raise
         return BuildResult(problems, stats, pages=len(plan.jobs), rendered=len(plan.todo), parsed=checked.parsed,
@@ -448,20 +440,6 @@ class Builder:
         if memory.key != key or memory.records != records or memory.pages != pages:
             memory.save(key, records, pages)
         return plan
-
-    def _aside(self, checked: Checked, stager: Stager, out_dir: Path) -> Aside | None:
-        """After an edit of a few files, search (an update) and feeds made by a forked worker meanwhile."""
-        from . import searchindex
-
-        site, workers = checked.site, worker_count(self.options.workers)
-        if self.options.clean or not 0 < checked.parsed <= searchindex.UPDATE_MIN or workers < 2:
-            return None
-
-        def search_and_feeds() -> list[Staged]:
-            plan = Plan(checked.renderer.jobs(), stages={"search": searchindex.index_digest(site)})  # as _plan's
-            return self._search(site, plan, stager, out_dir) + self._feeds(site, plan, stager)
-
-        return Aside(search_and_feeds)
 
     def _render(self, checked: Checked, plan: Plan, stager: Stager) -> list[Staged]:
         renderer = checked.renderer

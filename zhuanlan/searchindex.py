@@ -354,8 +354,7 @@ class IndexBuilder:
         lights = self.lights = [self._light_record(s) for s in docs]
         sources = [s.digest for s in docs]
         # what each record is made of, by repr (as exact as its JSON, and a JSON encoding each took 10 ms)
-        records = [digest(f"{light!r}\x1f{s.digest}".encode("utf-8", "surrogatepass"))
-                   for light, s in zip(lights, docs)]
+        records = [digest(f"{light!r}\x1f{s.digest}".encode("utf-8", "surrogatepass")) for light, s in zip(lights, docs)]
         state = None if self.clean else State.load(self.manifest)
         if state is not None:
             try:
