@@ -95,3 +95,25 @@ def test_the_text_rules_package_names_the_rules_its_families_name():
 
     assert (textrules.MOJIBAKE, textrules.PINYIN, textrules.MIXED_SCRIPT, textrules.PUNCTUATION) == \
         (mojibake.MOJIBAKE, pinyin.PINYIN, mixedscript.MIXED_SCRIPT, punctuation.PUNCTUATION)
+
+
+GC_PROBE = """
+import gc, json, sys
+gc.disable()  # as build.py starts
+sys.path.insert(0, {repo!r})
+from zhuanlan.cli import main
+code = main({argv!r})
+print(json.dumps([code, gc.isenabled()]))
+"""
+
+
+def test_the_collector_held_off_while_starting_is_on_again_after_parsing_and_for_other_commands(tmp_path):
+    """build.py starts with the garbage collector off (start-up makes no garbage worth looking for);
+    a build that parses turns it back on, and so does every other command (serve runs for hours)."""
+    site = write_site(tmp_path / "site", MINIMAL_SITE)
+    for argv in (["build", "--site", str(site)], ["check", "--site", str(site)]):
+        probe = GC_PROBE.format(repo=str(REPO), argv=argv)
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=site, check=True)
+        code, enabled = json.loads(done.stdout.strip().splitlines()[-1])
+        assert code in (0, 1) and enabled, argv
+    assert "gc.disable()" in (REPO / "build.py").read_text("utf-8")

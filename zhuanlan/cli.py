@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from pathlib import Path
@@ -166,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     global last_command
     last_command = args.command
+    if args.command != "build":
+        gc.enable()  # build.py holds it off while the program starts (a build turns it on itself)
     if args.command == "new":
         from .scaffold import create_site
 

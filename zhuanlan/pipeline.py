@@ -376,7 +376,8 @@ class Builder:
         records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
                                       found.scanned_ns)
         gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
-        clock.lap("parse")  # need not look through them again and again (a fifth of a one-story rebuild)
+        gc.enable()  # need not look through them again and again (a fifth of a one-story rebuild); build.py
+        clock.lap("parse")  # holds it off until here
         site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
                           refused=found.sources.refusal, now=now or options.now,
                           related_file=None if options.clean else cachepaths.related(config.root))

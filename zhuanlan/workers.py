@@ -33,7 +33,8 @@ def fork_pool(processes: int):
     gc.collect()
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        # workers collect as usual, also when forked while the parent holds the collector off (build.py)
+        with multiprocessing.get_context("fork").Pool(processes, initializer=gc.enable) as pool:
             yield pool
     finally:
         gc.unfreeze()
