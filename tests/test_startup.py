@@ -64,6 +64,7 @@ def test_one_edit_does_not_load_pypinyin_for_the_tags_the_site_has(tmp_path):
     assert "importlib.metadata" not in imported  # versions in cache keys are read without it (stamps.installed_version)
     assert "opencc" not in imported  # search's traditional → simplified table is kept (hanzi.keep_tables_in)
     assert "numpy.ma" not in imported  # np.unique imports it (15 ms); the grams do without
+    assert "PIL" not in imported and "zxingcpp" not in imported  # no picture, poster or new QR code to make
     # the build runs only the error-level text rules; the warning families are imported by check
     assert not {"zhuanlan.textrules.mojibake", "zhuanlan.textrules.pinyin", "zhuanlan.textrules.punctuation",
                 "zhuanlan.textrules.mixedscript"} & set(imported)

@@ -23,10 +23,10 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from . import cachepaths, colors, qr, urls
 from .fonts import FontFile, find_font
@@ -34,6 +34,9 @@ from .images import Gallery, Pictures, svg_size
 from .problems import Problems
 from .stamps import digest, installed_version
 from .workers import fork_pool
+
+if TYPE_CHECKING:  # Pillow is imported where a poster is drawn: most builds draw none (15 ms)
+    from PIL import Image, ImageDraw
 
 DRAW_VERSION = "1"  # bump when the same inputs would be drawn differently
 WIDTH = 1080  # a phone shows it full width at 3x; WeChat asks for at least 750
@@ -155,6 +158,8 @@ def _drawn(job: tuple[Poster, FontFile]) -> tuple[bytes, list[tuple[str, int, st
 # -- the logo ---------------------------------------------------------------------------------------
 
 def _logo(poster: Poster, font: FontFile, warnings: list) -> Image.Image | None:
+    from PIL import Image
+
     if poster.logo_path is None:
         return None
     path, line = poster.where
@@ -178,6 +183,7 @@ def rasterise_svg(data: bytes, size: int, font: FontFile | None = None) -> Image
     """The SVG drawn `size` pixels on its longer side, with nothing from outside it (an <image> of
     a file, a <use> of another document, a stylesheet's @import) — only data: and #id references."""
     import resvg_py
+    from PIL import Image
 
     root = ET.fromstring(data)
     for parent in list(root.iter()):
@@ -259,6 +265,8 @@ class _Pen:
 
 
 def draw(text: PosterText, font: FontFile, logo: Image.Image | None) -> Image.Image:
+    from PIL import Image, ImageDraw
+
     band = colors.parse(colors.text_color(text.color))  # dark enough for white text on it
     accent = band
     inner = WIDTH - 2 * MARGIN
@@ -356,6 +364,8 @@ def _figure(pen: _Pen, canvas, x: int, y: int, width: int, number: str, unit: st
 
 def qr_image(url: str, size: int) -> Image.Image:
     """The code of `url`, black on white with its quiet zone, at most `size` pixels, whole pixels a module."""
+    from PIL import Image
+
     dark = qr.modules(url)
     padded = np.pad(dark, qr.BORDER)
     scale = max(1, size // padded.shape[0])

@@ -18,7 +18,6 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
-import zxingcpp
 from markupsafe import Markup, escape
 
 from .stamps import engine_key, installed_version, text_digest
@@ -35,6 +34,8 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS codes (key TEXT PRIMARY KEY, url TEXT, svg 
 
 def modules(url: str) -> np.ndarray:
     """The code's modules, True for dark, without the quiet zone."""
+    import zxingcpp  # here: a build that finds every code it needs in the cache does not load it
+
     code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR)
     return np.asarray(code.to_image(scale=1, add_quiet_zones=False)) < 128
 

@@ -16,10 +16,12 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from ..stamps import digest, text_digest
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 VERSION = "1"  # bump when derivatives would come out different for the same source and options
 MAX_SIDE = 20_000  # pixels on either side
@@ -35,14 +37,16 @@ RASTER_SUFFIXES = frozenset(".jpg .jpeg .jpe .jfif .png .webp .heic .heif .hif .
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 MIME = {"webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "svg": "image/svg+xml"}
 EXTENSION = {"webp": "webp", "jpeg": "jpg", "png": "png", "gif": "gif", "svg": "svg"}
+# EXIF orientation → Pillow's Image.Transpose member. Pillow is imported where pixels are handled:
+# a build with no picture to make (a one-story rebuild, mostly) need not import it (15 ms).
 _TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
 }
 _ORIENTATION_TAG = 0x0112
 
@@ -238,6 +242,8 @@ def heif_available() -> bool:
 
 
 def load_plugins() -> None:
+    from PIL import Image
+
     Image.init()
     heif_available()
 
@@ -250,6 +256,8 @@ def looks_like_heif(data: bytes) -> bool:
 def _own_size_limits():
     """Pillow's decompression-bomb guard off while opening: we check the size ourselves, before
     any pixel is decoded, so that the message can name the size."""
+    from PIL import Image
+
     saved = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None
     try:
@@ -268,6 +276,8 @@ def check_size(width: int, height: int, nbytes: int) -> None:
 
 
 def open_image(data: bytes) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError
+
     if looks_like_heif(data) and not heif_available():
         raise ImageProblem("heic_unsupported")
     heif_available()  # a HEIC file saved under another name is still read by its content
@@ -292,6 +302,8 @@ def orientation_of(image: Image.Image) -> int:
 
 def _decode(image: Image.Image, upright_size: tuple[int, int], needed_width: int, orientation: int) -> Image.Image:
     """Load the pixels, letting libjpeg decode at 1/2, 1/4 or 1/8 when that is still big enough."""
+    from PIL import Image
+
     if image.format == "JPEG" and needed_width < upright_size[0]:
         scale = needed_width / upright_size[0]
         stored = (image.width, image.height)
@@ -302,12 +314,14 @@ def _decode(image: Image.Image, upright_size: tuple[int, int], needed_width: int
         text = str(exc)
         raise ImageProblem("truncated" if "truncated" in text else "corrupt", detail=text) from None
     if orientation in _TRANSPOSE:
-        image = image.transpose(_TRANSPOSE[orientation])
+        image = image.transpose(Image.Transpose[_TRANSPOSE[orientation]])
     return image
 
 
 def to_srgb(image: Image.Image, icc: bytes | None, warnings: list[str]) -> Image.Image:
     """Convert to 8-bit RGB or RGBA in sRGB, using the embedded ICC profile when there is one."""
+    from PIL import ImageCms
+
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         image = image.point(lambda v: v / 256).convert("L")  # 16-bit grey: scale, not clip
     elif image.mode == "F":
@@ -335,6 +349,8 @@ def drop_opaque_alpha(image: Image.Image) -> Image.Image:
 # -- encoding ----------------------------------------------------------------------------------
 
 def _flatten(image: Image.Image) -> Image.Image:
+    from PIL import Image
+
     if image.mode == "RGB":
         return image
     if image.mode != "RGBA":
@@ -345,6 +361,8 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 
 def render(base: Image.Image, spec: Spec) -> Image.Image:
+    from PIL import Image, ImageOps
+
     size = (spec.width, spec.height)
     if spec.kind == "crop":
         return ImageOps.fit(base, size, Image.Resampling.LANCZOS)
@@ -471,6 +489,8 @@ def icon_ico(source: str | Image.Image | None, tile: str, mark: str, shape: list
     """favicon.ico at 16, 32 and 48 px: the (small, already made) image at `source`, or an image
     already drawn, fitted into a transparent square; without one, a rounded `tile` square with the
     polygon `shape` (in a 64 × 64 box) in `mark`, drawn 4× larger and scaled down for smooth edges."""
+    from PIL import Image, ImageOps
+
     if source:
         with (Image.open(source) if isinstance(source, str) else source) as image:
             image = ImageOps.exif_transpose(image).convert("RGBA")

@@ -4,6 +4,7 @@ positions kept), offsets → line and column, the finding a rule reports, and th
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ class WordList:
     wording: tuple[tuple[str, str], ...] = ()  # (wrong, right)
     allow: frozenset[str] = field(default_factory=frozenset)  # digits of public numbers, e.g. a hotline
 
-    @property
+    @functools.cached_property  # asked for every cached file of every build
     def key(self) -> str:
         """A short fingerprint, so that cached results can be keyed by (file hash, word list)."""
         text = repr((self.forbidden, self.wording, sorted(self.allow)))
