@@ -136,3 +136,15 @@ def test_random_front_matter_reads_as_yaml_reads_it():
             want = yaml.load(fm, Loader=_Loader)
             assert got == want and [type(v) for v in got.values()] == [type(v) for v in want.values()], fm
     assert fast > 200  # enough of them took the fast reading
+
+
+def test_the_characters_sent_to_yaml_are_all_but_those_it_reads_as_plain_text():
+    """frontmatter._YAML_SPECIAL names what it matches (cheap to compile); it matches exactly every
+    character outside \\n, printable ASCII, \\xa0-\\ud7ff, \\ue000-\\ufefe, \\uff00-\\ufffd and the astral
+    planes, and \\u2028 and \\u2029 (YAML's line breaks and its reader's non-printable characters)."""
+    import re
+
+    from zhuanlan.frontmatter import _YAML_SPECIAL
+
+    spec = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+    assert [cp for cp in range(0x110000) if bool(spec.match(chr(cp))) != bool(_YAML_SPECIAL.match(chr(cp)))] == []

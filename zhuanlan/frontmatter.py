@@ -38,8 +38,11 @@ _Loader.yaml_implicit_resolvers = {
 _SIMPLE_LINE = re.compile(r"([A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff-]{0,40}):(?: +(.*))?")
 _PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^#'\"\[\]{}\t:]|:(?! |$))*")
 _FLOW_ITEM = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s][^#'\"\[\]{}\t:,]*")
-# What YAML reads as a line break or refuses (its reader's non-printable characters) besides \n.
-_YAML_SPECIAL = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+# What YAML reads as a line break or refuses (its reader's non-printable characters) besides \n:
+# everything but \n, \x20-\x7e, \xa0-\ud7ff, \ue000-\ufefe, \uff00-\ufffd and the astral planes, and
+# \u2028 and \u2029. Written as what it matches: the class of what it does not took 3 ms to compile,
+# paid by every build (re's compiler visits each character of a range).
+_YAML_SPECIAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
 def _text_scalar(value: str) -> bool:
