@@ -452,3 +452,20 @@ def test_two_builds_at_once_take_turns(make_site, capsys):
     worker.join(10)
     assert finished.is_set() and (out / "index.html").is_file()
     assert "等待" in capsys.readouterr().err
+
+
+def test_records_pickle_as_their_field_values_and_come_back_equal(make_site):
+    """content.Entry pickles its fields' values without their names (every rebuild unpickles every
+    record); a record that came to hold something else besides its fields still pickles whole."""
+    import pickle
+
+    from zhuanlan.content import Story, parse_file
+
+    site = make_site({})
+    path = site / "content/stories/first.md"
+    story = parse_file(path, "stories/first.md", path.read_bytes()).item
+    assert isinstance(story, Story) and isinstance(story.__getstate__(), tuple)
+    again = pickle.loads(pickle.dumps(story))
+    assert type(again) is Story and vars(again) == vars(story) and again == story
+    story.extra = "另外的"
+    assert vars(pickle.loads(pickle.dumps(story))) == vars(story)

@@ -6,8 +6,9 @@ dead links) belong to the site stage.
 """
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -120,10 +121,24 @@ class Entry:
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.fm_line)
 
+    # Pickled as the values of its fields in order, without their names: every rebuild unpickles
+    # every record of the site from the parse cache, and the names were half of each pickle.
+    def __getstate__(self):
+        state = self.__dict__
+        return tuple(state.values()) if tuple(state) == _field_names(type(self)) else state
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(zip(_field_names(type(self)), state) if isinstance(state, tuple) else state)
+
     def ref_url(self, index: int | None) -> str:
         if index is None or index >= len(self.ref_urls):
             return ""
         return self.ref_urls[index]
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 @dataclass
