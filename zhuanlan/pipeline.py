@@ -120,6 +120,31 @@ class Plan:
     kept: list[Staged] = field(default_factory=list)  # unchanged pages whose files are still there
     fingerprints: dict[str, str] = field(default_factory=dict)  # URL → page fingerprint
     fingerprinted: int = 0  # pages fingerprinted again (rebuild.PagePlan kept the others')
+    # When no page can be kept (a first or clean build), pages are fingerprinted where they are
+    # rendered, on all cores, rather than all of them here first: this is what does it.
+    deferred: PlanCompletion | None = None
+
+
+class PlanCompletion:
+    """The plan stage's page fingerprints, made by the render stage (Plan.deferred): each page's
+    fingerprint is taken just before it is rendered (`fingerprint`, in the workers), and the
+    parent puts them in the plan and keeps the PagePlan (`finish`), as the plan stage would have."""
+
+    def __init__(self, fingerprinter, memory, key: str, records: dict[str, str]):
+        self.fingerprinter, self.memory, self.key, self.records = fingerprinter, memory, key, records
+
+    def fingerprint(self, job: PageJob) -> tuple[str, tuple[str, ...]]:
+        """The page's fingerprint and the records its data holds."""
+        return self.fingerprinter.page(job.template, job.data()), tuple(self.fingerprinter.met)
+
+    def finish(self, plan: Plan, prints: list[tuple[str, tuple[str, ...]]]) -> None:
+        memory, records, pages = self.memory, self.records, {}
+        for job, (fingerprint, met) in zip(plan.todo, prints):
+            plan.fingerprints[job.url] = fingerprint
+            if all(rel in records for rel in met):  # see Builder._plan
+                pages[job.url] = (fingerprint, memory.number(met))
+        plan.fingerprinted += len(prints)
+        memory.save(self.key, records, pages)
 
 
 # -- parallel stages --------------------------------------------------------------------------
@@ -151,37 +176,41 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
 
-_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked) for the render workers
+_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked, completion) for the render workers
 
 
-def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
-    """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
+def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str], list] | TemplateProblem:
+    """Render some pages; also hand back the QR codes drawn for them, for the parent to cache,
+    and their fingerprints when the plan left them to this stage."""
     from .render import TemplateProblem
 
-    renderer, jobs, stager, cache, forked = _RENDER_STATE.value
+    renderer, jobs, stager, cache, forked, completion = _RENDER_STATE.value
     chunk = jobs[bounds[0]: bounds[1]]
     entries = [job.entry for job in chunk if job.entry is not None]
     if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
         cache.fill(entries, "body")
-    staged = []
+    staged, prints = [], []
     try:
         for job in chunk:
+            if completion is not None:  # before rendering, as the plan stage would have
+                prints.append(completion.fingerprint(job))
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
     if cache is not None and forked:  # a worker: no later page needs these bodies
         cache.let_go(entries, "body")
-    return staged, renderer.qr.take_new()
+    return staged, renderer.qr.take_new(), prints
 
 
-def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
+def render_all(renderer: Renderer, plan: Plan, stager: Stager, workers: int,
                progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
     from .render import TemplateProblem
 
+    jobs = plan.todo
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     results: list = []
     forked = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
-    with _RENDER_STATE.holding((renderer, jobs, stager, cache, forked)):
+    with _RENDER_STATE.holding((renderer, jobs, stager, cache, forked, plan.deferred)):
         if forked:
             with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
@@ -192,6 +221,7 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
             results = [_render_range(b) for b in bounds]
     staged: list[Staged] = []
     codes: dict[str, str] = {}
+    prints: list = []
     for result in results:
         if isinstance(result, TemplateProblem):
             problems = Problems()
@@ -199,7 +229,10 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
             raise BuildFailed(problems)
         staged.extend(result[0])
         codes.update(result[1])
+        prints.extend(result[2])
     renderer.qr.new.update(codes)
+    if plan.deferred is not None:
+        plan.deferred.finish(plan, prints)
     return staged
 
 
@@ -395,7 +428,8 @@ class Builder:
 
     def _plan(self, checked: Checked, manifest: Manifest, out_dir: Path) -> Plan:
         """Which pages to render: those whose fingerprint changed, or whose file is gone. A page
-        none of whose inputs can have changed keeps the last plan's fingerprint (rebuild.PagePlan)."""
+        none of whose inputs can have changed keeps the last plan's fingerprint (rebuild.PagePlan).
+        When there is no page to keep, every page is rendered and fingerprinted there (Plan.deferred)."""
         from . import qr, searchindex
         from .rebuild import Fingerprinter, PagePlan, TemplateReferences, site_digest, template_digests
 
@@ -419,6 +453,11 @@ class Builder:
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
         plan = Plan(jobs, stages={"search": searchindex.index_digest(site)})
+        if not old_pages:  # a first or clean build keeps no page: no fingerprint decides anything here
+            memory.restart()
+            plan.todo = list(jobs)
+            plan.deferred = PlanCompletion(fingerprinter, memory, key, records)
+            return plan
         out = str(out_dir)  # joined as text: a Path per page cost more than its check
         for job in jobs:
             known = kept_pages.get(job.url) if changed is not None else None
@@ -442,7 +481,7 @@ class Builder:
 
     def _render(self, checked: Checked, plan: Plan, stager: Stager) -> list[Staged]:
         renderer = checked.renderer
-        staged = render_all(renderer, plan.todo, stager, worker_count(self.options.workers), self.options.progress,
+        staged = render_all(renderer, plan, stager, worker_count(self.options.workers), self.options.progress,
                             self.cache)
         renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in plan.jobs})
         return staged

@@ -137,12 +137,16 @@ class PagePlan:
         """The records (by number) changed since the plan kept here, or None when none of its
         pages can be trusted (another key): then numbering starts afresh."""
         if key != self.key or not self.pages:
-            self.rels, self.pages, self._numbers = [], {}, {}
+            self.restart()
             return None
         old, numbers = self.records, self._numbers
         gone = old.keys() - records.keys()
         return {numbers[rel] for rel in [*(rel for rel, fp in records.items() if old.get(rel) != fp), *gone]
                 if rel in numbers}
+
+    def restart(self) -> None:
+        """Trust none of the kept pages; records are numbered afresh."""
+        self.rels, self.pages, self._numbers = [], {}, {}
 
     def number(self, rels: list[str]) -> tuple[int, ...]:
         numbers = self._numbers
