@@ -188,11 +188,13 @@ class TemplateReferences:
         key = text_digest(engine_key(), jinja2.__version__, source)
         found = self.known.get(key)
         if found is None or not all(name is None or isinstance(name, str) for name in found):
-            try:
-                found = sorted(jinja2.meta.find_referenced_templates(env.parse(source)),
-                               key=lambda name: (name is None, name or ""))
-            except jinja2.TemplateSyntaxError:
-                found = []
+            found = getattr(env, "references", {}).get(source)  # noted when it was compiled this build
+            if found is None:
+                try:
+                    found = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+                except jinja2.TemplateSyntaxError:
+                    found = []
+            found = sorted(found, key=lambda name: (name is None, name or ""))
         self.used[key] = found
         return set(found)
 
