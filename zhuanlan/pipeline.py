@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .cache import ParseCache, Row
     from .config import Config
     from .content import Entry
+    from .rebuild import PageFingerprints
     from .render import PageJob, Renderer, TemplateProblem
     from .sanitize import HtmlPolicy
     from .site import Site
@@ -122,29 +123,7 @@ class Plan:
     fingerprinted: int = 0  # pages fingerprinted again (rebuild.PagePlan kept the others')
     # When no page can be kept (a first or clean build), pages are fingerprinted where they are
     # rendered, on all cores, rather than all of them here first: this is what does it.
-    deferred: PlanCompletion | None = None
-
-
-class PlanCompletion:
-    """The plan stage's page fingerprints, made by the render stage (Plan.deferred): each page's
-    fingerprint is taken just before it is rendered (`fingerprint`, in the workers), and the
-    parent puts them in the plan and keeps the PagePlan (`finish`), as the plan stage would have."""
-
-    def __init__(self, fingerprinter, memory, key: str, records: dict[str, str]):
-        self.fingerprinter, self.memory, self.key, self.records = fingerprinter, memory, key, records
-
-    def fingerprint(self, job: PageJob) -> tuple[str, tuple[str, ...]]:
-        """The page's fingerprint and the records its data holds."""
-        return self.fingerprinter.page(job.template, job.data()), tuple(self.fingerprinter.met)
-
-    def finish(self, plan: Plan, prints: list[tuple[str, tuple[str, ...]]]) -> None:
-        memory, records, pages = self.memory, self.records, {}
-        for job, (fingerprint, met) in zip(plan.todo, prints):
-            plan.fingerprints[job.url] = fingerprint
-            if all(rel in records for rel in met):  # see Builder._plan
-                pages[job.url] = (fingerprint, memory.number(met))
-        plan.fingerprinted += len(prints)
-        memory.save(self.key, records, pages)
+    deferred: PageFingerprints | None = None
 
 
 # -- parallel stages --------------------------------------------------------------------------
@@ -176,7 +155,7 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
 
-_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked, completion) for the render workers
+_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked, page fingerprints) for the render workers
 
 
 def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str], list] | TemplateProblem:
@@ -184,7 +163,7 @@ def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]
     and their fingerprints when the plan left them to this stage."""
     from .render import TemplateProblem
 
-    renderer, jobs, stager, cache, forked, completion = _RENDER_STATE.value
+    renderer, jobs, stager, cache, forked, fingerprints = _RENDER_STATE.value
     chunk = jobs[bounds[0]: bounds[1]]
     entries = [job.entry for job in chunk if job.entry is not None]
     if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
@@ -192,8 +171,8 @@ def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]
     staged, prints = [], []
     try:
         for job in chunk:
-            if completion is not None:  # before rendering, as the plan stage would have
-                prints.append(completion.fingerprint(job))
+            if fingerprints is not None:  # taken before rendering, as the plan stage would have
+                prints.append(fingerprints.page(job))
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
@@ -232,7 +211,8 @@ def render_all(renderer: Renderer, plan: Plan, stager: Stager, workers: int,
         prints.extend(result[2])
     renderer.qr.new.update(codes)
     if plan.deferred is not None:
-        plan.deferred.finish(plan, prints)
+        plan.fingerprints.update(plan.deferred.finish(jobs, prints))
+        plan.fingerprinted += len(prints)
     return staged
 
 
@@ -431,7 +411,7 @@ class Builder:
         none of whose inputs can have changed keeps the last plan's fingerprint (rebuild.PagePlan).
         When there is no page to keep, every page is rendered and fingerprinted there (Plan.deferred)."""
         from . import qr, searchindex
-        from .rebuild import Fingerprinter, PagePlan, TemplateReferences, site_digest, template_digests
+        from .rebuild import Fingerprinter, PageFingerprints, PagePlan, TemplateReferences, site_digest, template_digests
 
         renderer, options, site = checked.renderer, self.options, checked.site
         jobs = renderer.jobs()
@@ -456,7 +436,7 @@ class Builder:
         if not old_pages:  # a first or clean build keeps no page: no fingerprint decides anything here
             memory.restart()
             plan.todo = list(jobs)
-            plan.deferred = PlanCompletion(fingerprinter, memory, key, records)
+            plan.deferred = PageFingerprints(fingerprinter, memory, key, records)
             return plan
         out = str(out_dir)  # joined as text: a Path per page cost more than its check
         for job in jobs:

@@ -170,6 +170,30 @@ class PagePlan:
             temp.unlink(missing_ok=True)
 
 
+class PageFingerprints:
+    """Page fingerprints made by the render stage, when the plan stage leaves them to it (a first or
+    clean build keeps no page, so no fingerprint decides anything before rendering): each page's is
+    taken just before it is rendered (`page`, in the render workers, on all cores), and the parent
+    keeps the PagePlan with them (`finish`) as the plan stage would have."""
+
+    def __init__(self, fingerprinter: Fingerprinter, memory: PagePlan, key: str, records: dict[str, str]):
+        self.fingerprinter, self.memory, self.key, self.records = fingerprinter, memory, key, records
+
+    def page(self, job) -> tuple[str, tuple[str, ...]]:
+        """The page's fingerprint and the records its data holds."""
+        return self.fingerprinter.page(job.template, job.data()), tuple(self.fingerprinter.met)
+
+    def finish(self, jobs: list, prints: list[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+        """URL → fingerprint of the rendered `jobs`, whose `page` results are `prints`; the PagePlan saved."""
+        memory, records, pages, fingerprints = self.memory, self.records, {}, {}
+        for job, (fingerprint, met) in zip(jobs, prints):
+            fingerprints[job.url] = fingerprint
+            if all(rel in records for rel in met):  # as in the plan stage (Builder._plan)
+                pages[job.url] = (fingerprint, memory.number(met))
+        memory.save(self.key, records, pages)
+        return fingerprints
+
+
 class TemplateReferences:
     """Which templates each template source pulls in ({% extends/include/import %}), kept in
     `.cache/templates/references.json` by the source's digest: finding out means parsing the
