@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -124,19 +125,26 @@ class Plan:
 
 # -- parallel stages --------------------------------------------------------------------------
 
-def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None):
-    """Parsed rows in batches, as they come, so that the caller can store them and let go."""
-    from .cache import parse_to_rows, prepare_workers, release_workers
+def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None,
+               slugger=None):
+    """Parsed rows in batches, as they come, so that the caller can store them and let go.
+    `slugger`: a text.slug_maker already started, for a parse on many cores."""
+    from .cache import parse_to_rows, parse_with_slugs, prepare_workers, texts_to_slug
+    from .text import remember_slugs, slug_maker, slugs_of
 
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        prepare_workers()
-        # The first chunk parsed here: what a parse sets up on first use (the Markdown parser, tables
-        # filled as characters turn up…) is then shared by the workers, not made by each (6 MB a worker).
-        batch = parse_to_rows(chunks[0])
-        done = len(batch)
-        with fork_pool(workers) as pool:
-            for rows in pool.imap(parse_to_rows, chunks[1:]):
+        with ExitStack() as stack:
+            slugger = slugger or stack.enter_context(slug_maker())
+            prepare_workers()
+            pool = stack.enter_context(fork_pool(workers))
+            texts = set().union(*pool.imap_unordered(texts_to_slug, chunks))  # while the slugger loads
+            slugs = slugger.apply(slugs_of, (sorted(texts),))
+            slugger.terminate()  # the dictionaries are not needed any more
+            remember_slugs(slugs)
+            batch: list = []
+            done = 0
+            for rows in pool.imap(parse_with_slugs, [(chunk, slugs) for chunk in chunks]):
                 batch += rows
                 done += len(rows)
                 if len(batch) >= 4 * CHUNK:
@@ -146,7 +154,7 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
                         progress("parse", done, len(todo))
         if batch:
             yield batch
-        release_workers()
+        give_back()
     elif todo:
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
@@ -510,43 +518,13 @@ class Builder:
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
                scanned_ns: int) -> tuple[list[Entry], int]:
         """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
-        from .cache import ParseCache
-        from .content import Story
-        from .text import remember_slugs
-
         path = cachepaths.parse_cache(config.root)
-        html = config.html.policy  # parsed bodies depend on it: another policy, another cache
-        if self.cache is None or self.cache.path != path or self.cache.version != f"{engine_key()}/{html.key}":
-            self.close()
-            self.cache = ParseCache(path, config.content_dir, html.key)
+        cold = workers > 1 and len(sources.documents) >= PARALLEL_MIN_FILES and (self.options.clean or not path.exists())
+        from .text import slug_maker
+
+        with slug_maker() if cold else nullcontext() as slugger:  # it loads while this process imports the parser
+            loaded, todo = self._parse_changed(config, sources, workers, path, slugger)
         cache = self.cache
-        if self.options.clean:
-            cache.store([], list(cache.rows))
-        words = config.check.words  # the site's word list, for the text rules a build enforces
-        todo: list[tuple[Path, str, str, WordList, HtmlPolicy]] = []
-        loaded: dict[str, tuple] = {}
-        for path, rel, stamp in sources.documents:
-            if cache.fresh(rel, stamp) is None:
-                row = cache.rows.get(rel)
-                if row is not None and _same_bytes(path, row.digest):
-                    cache.restamp(rel, stamp)  # touched, not changed
-                else:
-                    todo.append((path, rel, stamp, words, html))
-                    continue
-            found = cache.record(rel)
-            if found is None:  # a row this code cannot read: parse the file again
-                todo.append((path, rel, stamp, words, html))
-                continue
-            loaded[rel] = found
-            if cache.rows[rel].words != words.key:
-                cache.recheck(rel, path, words)
-                loaded[rel] = cache.record(rel)
-        if todo:  # an edited story mostly keeps its tags, or takes ones the site has: their slugs are known
-            earlier = [cache.record(rel) for _, rel, *_ in todo if rel in cache.rows]
-            remember_slugs((tag, slug) for parsed, _ in [*loaded.values(), *filter(None, earlier)]
-                           if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
-        for batch in parse_rows(todo, workers, self.options.progress):
-            cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
         present = {rel for _, rel, _ in sources.documents}
         cache.store([], [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)
@@ -559,6 +537,46 @@ class Builder:
                 if not (getattr(parsed.item, "draft", False) and not self.options.drafts):
                     problems.extend(text_problems)  # drafts are checked when they are built
         return records, len(todo)
+
+    def _parse_changed(self, config: Config, sources: Sources, workers: int, path: Path, slugger) -> tuple[dict, list]:
+        """The records of unchanged files, as read from the cache; the others parsed into it."""
+        from .cache import ParseCache
+        from .content import Story
+        from .text import remember_slugs
+
+        html = config.html.policy  # parsed bodies depend on it: another policy, another cache
+        if self.cache is None or self.cache.path != path or self.cache.version != f"{engine_key()}/{html.key}":
+            self.close()
+            self.cache = ParseCache(path, config.content_dir, html.key)
+        cache = self.cache
+        if self.options.clean:
+            cache.store([], list(cache.rows))
+        words = config.check.words  # the site's word list, for the text rules a build enforces
+        todo: list[tuple[Path, str, str, WordList, HtmlPolicy]] = []
+        loaded: dict[str, tuple] = {}
+        for source, rel, stamp in sources.documents:
+            if cache.fresh(rel, stamp) is None:
+                row = cache.rows.get(rel)
+                if row is not None and _same_bytes(source, row.digest):
+                    cache.restamp(rel, stamp)  # touched, not changed
+                else:
+                    todo.append((source, rel, stamp, words, html))
+                    continue
+            found = cache.record(rel)
+            if found is None:  # a row this code cannot read: parse the file again
+                todo.append((source, rel, stamp, words, html))
+                continue
+            loaded[rel] = found
+            if cache.rows[rel].words != words.key:
+                cache.recheck(rel, source, words)
+                loaded[rel] = cache.record(rel)
+        if todo:  # an edited story mostly keeps its tags, or takes ones the site has: their slugs are known
+            earlier = [cache.record(rel) for _, rel, *_ in todo if rel in cache.rows]
+            remember_slugs((tag, slug) for parsed, _ in [*loaded.values(), *filter(None, earlier)]
+                           if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
+        for batch in parse_rows(todo, workers, self.options.progress, slugger):
+            cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
+        return loaded, todo
 
 
 def _same_bytes(path: Path, known: str) -> bool:
