@@ -539,7 +539,8 @@ class Builder:
         return records, len(todo)
 
     def _parse_changed(self, config: Config, sources: Sources, workers: int, path: Path, slugger) -> tuple[dict, list]:
-        """The records of unchanged files, as read from the cache; the others parsed into it."""
+        """Every file's record (and text problems): read from the cache where the file is unchanged,
+        else parsed into the cache and read back."""
         from .cache import ParseCache
         from .content import Story
         from .text import remember_slugs
@@ -576,6 +577,8 @@ class Builder:
                            if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
         for batch in parse_rows(todo, workers, self.options.progress, slugger):
             cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
+            for row in batch:  # read back while the workers parse on, not after them
+                loaded[row.rel] = cache.record(row.rel)
         return loaded, todo
 
 
