@@ -125,10 +125,17 @@ class Plan:
 
 # -- parallel stages --------------------------------------------------------------------------
 
+def cold_parse(config: Config, sources: Sources, workers: int, clean: bool) -> bool:
+    """Whether the parse will be of many files on many cores (no parse cache yet, or --clean): its
+    slugs' process (text.slug_maker) is then started before this process imports the parser."""
+    return workers > 1 and len(sources.documents) >= PARALLEL_MIN_FILES and (
+        clean or not cachepaths.parse_cache(config.root).exists())
+
+
 def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None,
                slugger=None):
     """Parsed rows in batches, as they come, so that the caller can store them and let go.
-    `slugger`: a text.slug_maker already started, for a parse on many cores."""
+    `slugger`: a text.slug_maker already started (see cold_parse), for a parse on many cores."""
     from .cache import parse_to_rows, parse_with_slugs, prepare_workers, texts_to_slug
     from .text import remember_slugs, slug_maker, slugs_of
 
@@ -376,13 +383,15 @@ class Builder:
         from . import images, poster, qr
         from .render import Renderer
         from .site import build_site
+        from .text import slug_maker
 
         clock = clock or _Clock()
         found = found or scan_site(self.options.site_dir, self.options.drafts, problems)
         config, options = found.config, self.options
         hanzi.keep_tables_in(cachepaths.hanzi_tables(config.root))
-        records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
-                                      found.scanned_ns)
+        workers = worker_count(options.workers)
+        with slug_maker() if cold_parse(config, found.sources, workers, options.clean) else nullcontext() as slugger:
+            records, parsed = self._parse(config, found.sources, workers, problems, found.scanned_ns, slugger)
         gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
         clock.lap("parse")  # need not look through them again and again (a fifth of a one-story rebuild)
         site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
@@ -453,6 +462,8 @@ class Builder:
         staged = render_all(renderer, plan.todo, stager, worker_count(self.options.workers), self.options.progress,
                             self.cache)
         renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in plan.jobs})
+        for job in plan.jobs:  # rendered: some 5 MB (2,000 stories) the search stage's peak need not hold
+            job.forget_data()
         return staged
 
     def _search(self, site: Site, plan: Plan, stager: Stager, out_dir: Path) -> list[Staged]:
@@ -516,15 +527,48 @@ class Builder:
         return stats
 
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
-               scanned_ns: int) -> tuple[list[Entry], int]:
-        """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
-        path = cachepaths.parse_cache(config.root)
-        cold = workers > 1 and len(sources.documents) >= PARALLEL_MIN_FILES and (self.options.clean or not path.exists())
-        from .text import slug_maker
+               scanned_ns: int, slugger=None) -> tuple[list[Entry], int]:
+        """Records for every document: from the cache where the file is unchanged, parsed otherwise.
+        `slugger`: see parse_rows."""
+        from .cache import ParseCache
+        from .content import Story
+        from .text import remember_slugs
 
-        with slug_maker() if cold else nullcontext() as slugger:  # it loads while this process imports the parser
-            loaded, todo = self._parse_changed(config, sources, workers, path, slugger)
+        path = cachepaths.parse_cache(config.root)
+        html = config.html.policy  # parsed bodies depend on it: another policy, another cache
+        if self.cache is None or self.cache.path != path or self.cache.version != f"{engine_key()}/{html.key}":
+            self.close()
+            self.cache = ParseCache(path, config.content_dir, html.key)
         cache = self.cache
+        if self.options.clean:
+            cache.store([], list(cache.rows))
+        words = config.check.words  # the site's word list, for the text rules a build enforces
+        todo: list[tuple[Path, str, str, WordList, HtmlPolicy]] = []
+        loaded: dict[str, tuple] = {}
+        for path, rel, stamp in sources.documents:
+            if cache.fresh(rel, stamp) is None:
+                row = cache.rows.get(rel)
+                if row is not None and _same_bytes(path, row.digest):
+                    cache.restamp(rel, stamp)  # touched, not changed
+                else:
+                    todo.append((path, rel, stamp, words, html))
+                    continue
+            found = cache.record(rel)
+            if found is None:  # a row this code cannot read: parse the file again
+                todo.append((path, rel, stamp, words, html))
+                continue
+            loaded[rel] = found
+            if cache.rows[rel].words != words.key:
+                cache.recheck(rel, path, words)
+                loaded[rel] = cache.record(rel)
+        if todo:  # an edited story mostly keeps its tags, or takes ones the site has: their slugs are known
+            earlier = [cache.record(rel) for _, rel, *_ in todo if rel in cache.rows]
+            remember_slugs((tag, slug) for parsed, _ in [*loaded.values(), *filter(None, earlier)]
+                           if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
+        for batch in parse_rows(todo, workers, self.options.progress, slugger):
+            cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
+            for row in batch:  # read back while the workers parse on, not after them
+                loaded[row.rel] = cache.record(row.rel)
         present = {rel for _, rel, _ in sources.documents}
         cache.store([], [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)
@@ -537,49 +581,6 @@ class Builder:
                 if not (getattr(parsed.item, "draft", False) and not self.options.drafts):
                     problems.extend(text_problems)  # drafts are checked when they are built
         return records, len(todo)
-
-    def _parse_changed(self, config: Config, sources: Sources, workers: int, path: Path, slugger) -> tuple[dict, list]:
-        """Every file's record (and text problems): read from the cache where the file is unchanged,
-        else parsed into the cache and read back."""
-        from .cache import ParseCache
-        from .content import Story
-        from .text import remember_slugs
-
-        html = config.html.policy  # parsed bodies depend on it: another policy, another cache
-        if self.cache is None or self.cache.path != path or self.cache.version != f"{engine_key()}/{html.key}":
-            self.close()
-            self.cache = ParseCache(path, config.content_dir, html.key)
-        cache = self.cache
-        if self.options.clean:
-            cache.store([], list(cache.rows))
-        words = config.check.words  # the site's word list, for the text rules a build enforces
-        todo: list[tuple[Path, str, str, WordList, HtmlPolicy]] = []
-        loaded: dict[str, tuple] = {}
-        for source, rel, stamp in sources.documents:
-            if cache.fresh(rel, stamp) is None:
-                row = cache.rows.get(rel)
-                if row is not None and _same_bytes(source, row.digest):
-                    cache.restamp(rel, stamp)  # touched, not changed
-                else:
-                    todo.append((source, rel, stamp, words, html))
-                    continue
-            found = cache.record(rel)
-            if found is None:  # a row this code cannot read: parse the file again
-                todo.append((source, rel, stamp, words, html))
-                continue
-            loaded[rel] = found
-            if cache.rows[rel].words != words.key:
-                cache.recheck(rel, source, words)
-                loaded[rel] = cache.record(rel)
-        if todo:  # an edited story mostly keeps its tags, or takes ones the site has: their slugs are known
-            earlier = [cache.record(rel) for _, rel, *_ in todo if rel in cache.rows]
-            remember_slugs((tag, slug) for parsed, _ in [*loaded.values(), *filter(None, earlier)]
-                           if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
-        for batch in parse_rows(todo, workers, self.options.progress, slugger):
-            cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
-            for row in batch:  # read back while the workers parse on, not after them
-                loaded[row.rel] = cache.record(row.rel)
-        return loaded, todo
 
 
 def _same_bytes(path: Path, known: str) -> bool:
