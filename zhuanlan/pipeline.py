@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -128,19 +129,33 @@ class Plan:
 
 # -- parallel stages --------------------------------------------------------------------------
 
-def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None):
-    """Parsed rows in batches, as they come, so that the caller can store them and let go."""
-    from .cache import parse_to_rows, prepare_workers, release_workers
+def cold_parse(config: Config, sources: Sources, workers: int, clean: bool) -> bool:
+    """Whether the parse will be of many files on many cores (no parse cache yet, or --clean): its
+    slugs' process (text.slug_maker) is then started before this process imports the parser."""
+    return workers > 1 and len(sources.documents) >= PARALLEL_MIN_FILES and (
+        clean or not cachepaths.parse_cache(config.root).exists())
+
+
+def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None,
+               slugger=None):
+    """Parsed rows in batches, as they come, so that the caller can store them and let go.
+    `slugger`: a text.slug_maker already started (see cold_parse), for a parse on many cores."""
+    from .cache import parse_to_rows, parse_with_slugs, prepare_workers, texts_to_slug
+    from .text import remember_slugs, slug_maker, slugs_of
 
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        prepare_workers()
-        # The first chunk parsed here: what a parse sets up on first use (the Markdown parser, tables
-        # filled as characters turn up…) is then shared by the workers, not made by each (6 MB a worker).
-        batch = parse_to_rows(chunks[0])
-        done = len(batch)
-        with fork_pool(workers) as pool:
-            for rows in pool.imap(parse_to_rows, chunks[1:]):
+        with ExitStack() as stack:
+            slugger = slugger or stack.enter_context(slug_maker())
+            prepare_workers()
+            pool = stack.enter_context(fork_pool(workers))
+            texts = set().union(*pool.imap_unordered(texts_to_slug, chunks))  # while the slugger loads
+            slugs = slugger.apply(slugs_of, (sorted(texts),))
+            slugger.terminate()  # the dictionaries are not needed any more
+            remember_slugs(slugs)
+            batch: list = []
+            done = 0
+            for rows in pool.imap(parse_with_slugs, [(chunk, slugs) for chunk in chunks]):
                 batch += rows
                 done += len(rows)
                 if len(batch) >= 4 * CHUNK:
@@ -150,7 +165,7 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
                         progress("parse", done, len(todo))
         if batch:
             yield batch
-        release_workers()
+        give_back()
     elif todo:
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
@@ -381,13 +396,15 @@ class Builder:
         from . import images, poster, qr
         from .render import Renderer
         from .site import build_site
+        from .text import slug_maker
 
         clock = clock or _Clock()
         found = found or scan_site(self.options.site_dir, self.options.drafts, problems)
         config, options = found.config, self.options
         hanzi.keep_tables_in(cachepaths.hanzi_tables(config.root))
-        records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
-                                      found.scanned_ns)
+        workers = worker_count(options.workers)
+        with slug_maker() if cold_parse(config, found.sources, workers, options.clean) else nullcontext() as slugger:
+            records, parsed = self._parse(config, found.sources, workers, problems, found.scanned_ns, slugger)
         gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
         clock.lap("parse")  # need not look through them again and again (a fifth of a one-story rebuild)
         site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
@@ -464,6 +481,8 @@ class Builder:
         staged = render_all(renderer, plan, stager, worker_count(self.options.workers), self.options.progress,
                             self.cache)
         renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in plan.jobs})
+        for job in plan.jobs:  # rendered: some 5 MB (2,000 stories) the search stage's peak need not hold
+            job.forget_data()
         return staged
 
     def _search(self, site: Site, plan: Plan, stager: Stager, out_dir: Path) -> list[Staged]:
@@ -527,8 +546,9 @@ class Builder:
         return stats
 
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
-               scanned_ns: int) -> tuple[list[Entry], int]:
-        """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
+               scanned_ns: int, slugger=None) -> tuple[list[Entry], int]:
+        """Records for every document: from the cache where the file is unchanged, parsed otherwise.
+        `slugger`: see parse_rows."""
         from .cache import ParseCache
         from .content import Story
         from .text import remember_slugs
@@ -564,8 +584,10 @@ class Builder:
             earlier = [cache.record(rel) for _, rel, *_ in todo if rel in cache.rows]
             remember_slugs((tag, slug) for parsed, _ in [*loaded.values(), *filter(None, earlier)]
                            if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
-        for batch in parse_rows(todo, workers, self.options.progress):
+        for batch in parse_rows(todo, workers, self.options.progress, slugger):
             cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
+            for row in batch:  # read back while the workers parse on, not after them
+                loaded[row.rel] = cache.record(row.rel)
         present = {rel for _, rel, _ in sources.documents}
         cache.store([], [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)

@@ -43,6 +43,10 @@ class PageJob:
             self._data = self.context()
         return self._data
 
+    def forget_data(self) -> None:
+        """Let go of the page's data (made for its fingerprint, inherited by the render workers)."""
+        self._data = None
+
 
 class TemplateProblem(Exception):
     def __init__(self, path: str, line: int, message: str):
