@@ -179,6 +179,16 @@ def test_word_list_is_not_reported_against_itself_and_config_mistakes_are_precis
     assert "site.yaml:9: 警告: 未知的设置 \"check.未知项\"" in out
 
 
+def test_yaml_syntax_in_site_yaml_is_not_taken_for_chinese_punctuation(make_site):
+    """Flow lists and mappings (“- {名称: U盘, 类型: folder}”) are YAML's own commas and colons;
+    a half-width mark inside a value written as a sentence is still the officer's."""
+    site = make_site({"site.yaml": site_yaml() + "发布:\n  - {名称: U盘, 类型: folder, 路径: /media/网站}\n"
+                      "  - {名称: 政务云, 类型: sftp}\nmenu: [{名称: 首页, 链接: /}, {名称: 品牌, 链接: /brands/}]\n"
+                      "description: 群众说,这样好\n"})
+    found = [(p.line, p.message) for p in check(site).problems.items if p.path.endswith("site.yaml") and p.rule]
+    assert found == [(17, "中文句子里用了半角标点“,”，应为全角“，”")], found
+
+
 def test_example_site_has_no_errors(capsys):
     assert run_cli("check", "--site", str(REPO)) == 0
     out = capsys.readouterr().out

@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
@@ -367,6 +368,37 @@ def test_a_new_title_reaches_every_page_that_shows_the_story_without_fingerprint
     assert {"stories/s05/index.html", "stories/s04/index.html", "stories/s06/index.html",
             "columns/news/page/2/index.html", "archive/2023/index.html"} <= showing
     assert result.rendered == len(showing)  # no page that does not show it was rendered
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_first_build_fingerprints_its_pages_as_the_plan_stage_does(tmp_path, monkeypatch, workers):
+    """A first build has no page to keep, so its pages are fingerprinted where they are rendered
+    (on all cores), not by the plan stage. A later build that has lost the page plan fingerprints
+    every page in the plan stage: it must find each one the first build wrote, and render none."""
+    from zhuanlan import pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 2)  # so that two workers render a small site
+    monkeypatch.setattr(pipeline, "CHUNK", 3)
+    files = {"site.yaml": "title: 测试站\nbase_url: https://a.gov.cn/x/\nper_page: 3\n",
+             "content/columns/news.md": "---\ntitle: 工作动态\n---\n介绍。\n",
+             "content/brands/wucai.md": "---\nname: 五彩\n---\n品牌。\n"}
+    for day in range(1, 9):
+        files[f"content/stories/s{day:02d}.md"] = (
+            f"---\ntitle: 第{day}篇\ndate: 2023-05-{day:02d} 09:00\ncolumns: [news]\ntags: [网格连心]\n"
+            f"{'brand: wucai' if day > 4 else ''}\n---\n正文{day}。\n")
+    site = write_site(tmp_path / "site", files)
+    out = tmp_path / "out"
+    first = build(BuildOptions(site_dir=site, output_dir=out, workers=workers))
+    assert first.fingerprinted == first.rendered == first.pages
+    for plan_file in (site / ".cache").glob("output-*.pages.bin"):
+        plan_file.unlink()
+    story = site / "content/stories/s03.md"
+    os.utime(story, ns=(story.stat().st_mtime_ns + 10**9,) * 2)  # touched: the build goes past its scan
+    again = build(BuildOptions(site_dir=site, output_dir=out, workers=workers))
+    assert again.fingerprinted == first.pages
+    assert again.rendered == 0
+    third = build(BuildOptions(site_dir=site, output_dir=out, workers=workers))
+    assert third.rendered == 0
 
 
 def test_a_template_change_renders_exactly_the_pages_that_use_it(make_site):

@@ -118,3 +118,68 @@ def test_the_collector_held_off_while_starting_is_on_again_after_parsing_and_for
         code, enabled = json.loads(done.stdout.strip().splitlines()[-1])
         assert code in (0, 1) and enabled, argv
     assert "gc.disable()" in (REPO / "build.py").read_text("utf-8")
+
+
+# A cold build on two cores, noting in a file which processes that parse files hold pypinyin.
+PARSE_PROBE = """
+import os, sys
+sys.path.insert(0, {repo!r})
+from zhuanlan import cache
+from zhuanlan.cli import main
+
+parse_to_rows = cache.parse_to_rows
+def noted(items):
+    with open({note!r}, "a") as note:
+        note.write(f"{{os.getpid()}} {{'pypinyin' in sys.modules}}\\n")
+    return parse_to_rows(items)
+cache.parse_to_rows = noted
+code = main(["build", "--site", {site!r}, "--jobs", {jobs!r}, "--output", {output!r}, "--clean"])
+print(os.getpid(), code, "pypinyin" in sys.modules)
+"""
+
+TAG_FORMS = ["tags: [志愿服务, 党建]", "标签: 乡村振兴、为民服务", "Tags:\n  - 共同富裕\n  - 党建", "tag: 主题教育",
+             "tags: [\"红色, 引擎\", 2024]", "tags: [Ａ组, abc]"]
+
+
+def test_a_cold_build_on_many_cores_makes_slugs_in_a_process_of_its_own(tmp_path):
+    from zhuanlan.workers import PARALLEL_MIN_FILES
+
+    files = dict(MINIMAL_SITE)
+    for i in range(PARALLEL_MIN_FILES):
+        name = f"content/stories/{'支部活动' if i % 3 else 'story'}{i}.md"
+        files[name] = f"---\ntitle: 第{i}篇\ndate: 2024-01-{1 + i % 28:02d}\n{TAG_FORMS[i % len(TAG_FORMS)]}\n---\n正文。\n"
+    site = write_site(tmp_path / "site", files)
+    outputs = {}
+    for jobs in ("2", "1"):
+        note = tmp_path / f"parsed-{jobs}.txt"
+        probe = PARSE_PROBE.format(repo=str(REPO), site=str(site), jobs=jobs, note=str(note),
+                                   output=str(tmp_path / f"out-{jobs}"))
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=site, check=True)
+        parent, code, parent_has_pinyin = done.stdout.split()[-3:]
+        assert code == "0"
+        parsers = dict(line.split() for line in note.read_text().splitlines())
+        outputs[jobs] = {p.relative_to(tmp_path / f"out-{jobs}"): p.read_bytes()
+                         for p in (tmp_path / f"out-{jobs}").rglob("*") if p.is_file()}
+        if jobs == "2":
+            assert parent_has_pinyin == "False" and parent not in parsers and parsers
+            assert set(parsers.values()) == {"False"}  # neither worker loaded the dictionaries
+        else:  # one process: it makes its slugs itself
+            assert parent_has_pinyin == "True"
+    assert outputs["2"] == outputs["1"]  # the same site, byte for byte
+    tags = {p.parts[1] for p in outputs["2"] if p.parts[0] == "tags" and len(p.parts) > 2}
+    assert {"zhi-yuan-fu-wu", "dang-jian", "xiang-cun-zhen-xing", "gong-tong-fu-yu", "zhu-ti-jiao-yu", "a-zu"} <= tags
+    assert any(p.parts[:2] == ("stories", "zhi-bu-huo-dong-1") for p in outputs["2"])
+
+
+def test_the_texts_found_to_slug_are_those_a_parse_slugs(monkeypatch):
+    from zhuanlan import content
+
+    slugged: list[str] = []
+    slugify = content.slugify
+    monkeypatch.setattr(content, "slugify", lambda text: slugged.append(text) or slugify(text))
+    for i, form in enumerate(TAG_FORMS + ["标签:\n- 党建\n- 三会一课", "title: 无标签"]):
+        for rel in (f"stories/支部{i}.md", f"brands/品牌{i}.md", f"columns/news{i}.md"):
+            data = f"---\ntitle: 甲\ndate: 2024-01-01\nname: 乙\n{form}\n---\n正文\n\n---\n\n更多正文\n".encode()
+            slugged.clear()
+            content.parse_file(Path(rel), rel, data)
+            assert sorted(content.slug_texts(rel, data)) == sorted(t for t in slugged if not t.isascii()), (rel, form)

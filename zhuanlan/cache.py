@@ -15,7 +15,6 @@ messages name its own files.
 from __future__ import annotations
 
 import copy
-import gc
 import os
 import pickle
 import sqlite3
@@ -23,14 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import textrules
-from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, Story, parse_file
+from .content import HEAVY_FIELDS, HEAVY_PARTS, Entry, Parsed, Story, parse_file, slug_texts
 from .problems import Problem
 from .sanitize import HtmlPolicy
 from .search.grams import analyse_many
 from .stamps import RACY_MARGIN_NS, digest, engine_key, stamp_mtime
-from .text import load_pinyin, unload_pinyin
+from .text import remember_slugs
 from .textrules import WordList
-from .workers import give_back
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -89,20 +87,28 @@ def split_record(item: Entry | None) -> tuple[bytes, dict[str, bytes]]:
 def prepare_workers() -> None:
     """Load, before the parse workers are forked, what every worker's first story would otherwise
     load for itself: forked, the workers share the parent's copy. The traditional → simplified
-    tables of the search grams (0.3 s and 20 MB a worker; the index stage needs them anyway), and
-    pypinyin's dictionaries for tag slugs (0.3 s and 51 MB a worker), which the parent lets go of
-    when the workers are done (release_workers)."""
+    tables of the search grams (0.3 s and 20 MB a worker; the index stage needs them anyway)."""
     from .search.grams import _source_table
 
     _source_table()
-    load_pinyin()
 
 
-def release_workers() -> None:
-    """What prepare_workers loaded that the rest of the build does not need, let go of."""
-    unload_pinyin()
-    gc.collect()  # modules are held in cycles (a function's globals are its module's)
-    give_back()
+def texts_to_slug(items: list[tuple[Path, str, str, WordList, HtmlPolicy]]) -> set[str]:
+    """What the parse of these files will make slugs of (a parse worker's first task)."""
+    texts: set[str] = set()
+    for path, rel, *_ in items:
+        try:
+            texts.update(slug_texts(rel, path.read_bytes()))
+        except OSError:
+            pass
+    return texts
+
+
+def parse_with_slugs(job: tuple[list, list[tuple[str, str]]]) -> list[Row]:
+    """parse_to_rows in a worker that is handed the slugs its files need (text.slugs_of)."""
+    items, slugs = job
+    remember_slugs(slugs)
+    return parse_to_rows(items)
 
 
 def parse_to_rows(items: list[tuple[Path, str, str, WordList, HtmlPolicy]]) -> list[Row]:

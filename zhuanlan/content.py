@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import markdown, sanitize, showcase
 from .dates import DateError, format_day, parse_datetime
-from .frontmatter import Document, SourceError, canonicalize, controls_message, read_document
+from .frontmatter import Document, SourceError, canonicalize, controls_message, load_yaml, read_document
 from .markdown import Ref
 from .problems import WARNING, Problem, Problems
 from .sanitize import HtmlPolicy
@@ -230,6 +230,45 @@ def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool =
     return Parsed(item, problems.items)
 
 
+# A story's tags in its front matter: the key (any of STORY_KEYS' names for it) and its value's lines.
+_TAGS = re.compile(r"^[ \t]*(?:tags|tag|标签)[ \t]*:.*(?:\n(?:[ \t]+|-).*)*", re.MULTILINE | re.IGNORECASE)
+
+
+def slug_texts(rel: str, data: bytes) -> list[str]:
+    """The non-ASCII texts a parse of this file makes URL slugs of (the file name, a story's tags),
+    found cheaply: a cold build has them made in one process of its own (pypinyin's dictionaries
+    take 51 MB) and hands the slugs to its parse workers (text.remember_slugs). A text missed here
+    is only slower: the worker's slugify then loads the dictionaries itself."""
+    texts = [Path(rel).stem]
+    end = data.find(b"\n---", 3)  # most likely the front matter's end: the body is not needed
+    if kind_of(rel) == "story" and end > 0:
+        for block in _TAGS.findall(data[:end].decode("utf-8", "replace")):
+            try:
+                values = load_yaml(block, 1)
+            except SourceError:
+                continue
+            texts += _text_items(next(iter(values.values()), None)) or []
+    return [text for text in texts if not text.isascii()]
+
+
+def _text_items(value) -> list[str] | None:
+    """The items of a list field's value, each once and in order; None when it is not a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = _LIST_SPLIT.split(value.strip())
+    elif isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                         for v in value):
+        items = [str(v).strip() for v in value]
+    else:
+        return None
+    seen: list[str] = []
+    for item in items:
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
 class _Fields:
     """Typed access to canonical front matter values, reporting mistakes at the key's line."""
 
@@ -251,22 +290,11 @@ class _Fields:
         return str(value).strip()
 
     def text_list(self, key: str, label: str) -> list[str]:
-        value = self.values.get(key)
-        if value is None:
-            return []
-        if isinstance(value, str):
-            items = _LIST_SPLIT.split(value.strip())
-        elif isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                                             for v in value):
-            items = [str(v).strip() for v in value]
-        else:
+        items = _text_items(self.values.get(key))
+        if items is None:
             self.error(key, f"{label}应是列表，例如 {key}: [甲, 乙]，或每行一项“- 甲”")
             return []
-        seen: list[str] = []
-        for item in items:
-            if item and item not in seen:
-                seen.append(item)
-        return seen
+        return items
 
     def flag(self, key: str, label: str) -> bool:
         value = self.values.get(key)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from .cache import ParseCache, Row
     from .config import Config
     from .content import Entry
+    from .rebuild import PageFingerprints
     from .render import PageJob, Renderer, TemplateProblem
     from .sanitize import HtmlPolicy
     from .site import Site
@@ -120,23 +122,40 @@ class Plan:
     kept: list[Staged] = field(default_factory=list)  # unchanged pages whose files are still there
     fingerprints: dict[str, str] = field(default_factory=dict)  # URL → page fingerprint
     fingerprinted: int = 0  # pages fingerprinted again (rebuild.PagePlan kept the others')
+    # When no page can be kept (a first or clean build), pages are fingerprinted where they are
+    # rendered, on all cores, rather than all of them here first: this is what does it.
+    deferred: PageFingerprints | None = None
 
 
 # -- parallel stages --------------------------------------------------------------------------
 
-def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None):
-    """Parsed rows in batches, as they come, so that the caller can store them and let go."""
-    from .cache import parse_to_rows, prepare_workers, release_workers
+def cold_parse(config: Config, sources: Sources, workers: int, clean: bool) -> bool:
+    """Whether the parse will be of many files on many cores (no parse cache yet, or --clean): its
+    slugs' process (text.slug_maker) is then started before this process imports the parser."""
+    return workers > 1 and len(sources.documents) >= PARALLEL_MIN_FILES and (
+        clean or not cachepaths.parse_cache(config.root).exists())
+
+
+def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None,
+               slugger=None):
+    """Parsed rows in batches, as they come, so that the caller can store them and let go.
+    `slugger`: a text.slug_maker already started (see cold_parse), for a parse on many cores."""
+    from .cache import parse_to_rows, parse_with_slugs, prepare_workers, texts_to_slug
+    from .text import remember_slugs, slug_maker, slugs_of
 
     chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        prepare_workers()
-        # The first chunk parsed here: what a parse sets up on first use (the Markdown parser, tables
-        # filled as characters turn up…) is then shared by the workers, not made by each (6 MB a worker).
-        batch = parse_to_rows(chunks[0])
-        done = len(batch)
-        with fork_pool(workers) as pool:
-            for rows in pool.imap(parse_to_rows, chunks[1:]):
+        with ExitStack() as stack:
+            slugger = slugger or stack.enter_context(slug_maker())
+            prepare_workers()
+            pool = stack.enter_context(fork_pool(workers))
+            texts = set().union(*pool.imap_unordered(texts_to_slug, chunks))  # while the slugger loads
+            slugs = slugger.apply(slugs_of, (sorted(texts),))
+            slugger.terminate()  # the dictionaries are not needed any more
+            remember_slugs(slugs)
+            batch: list = []
+            done = 0
+            for rows in pool.imap(parse_with_slugs, [(chunk, slugs) for chunk in chunks]):
                 batch += rows
                 done += len(rows)
                 if len(batch) >= 4 * CHUNK:
@@ -146,42 +165,46 @@ def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers:
                         progress("parse", done, len(todo))
         if batch:
             yield batch
-        release_workers()
+        give_back()
     elif todo:
         yield [row for chunk in chunks for row in parse_to_rows(chunk)]
 
 
-_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked) for the render workers
+_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked, page fingerprints) for the render workers
 
 
-def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str]] | TemplateProblem:
-    """Render some pages; also hand back the QR codes drawn for them, for the parent to cache."""
+def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str], list] | TemplateProblem:
+    """Render some pages; also hand back the QR codes drawn for them, for the parent to cache,
+    and their fingerprints when the plan left them to this stage."""
     from .render import TemplateProblem
 
-    renderer, jobs, stager, cache, forked = _RENDER_STATE.value
+    renderer, jobs, stager, cache, forked, fingerprints = _RENDER_STATE.value
     chunk = jobs[bounds[0]: bounds[1]]
     entries = [job.entry for job in chunk if job.entry is not None]
     if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
         cache.fill(entries, "body")
-    staged = []
+    staged, prints = [], []
     try:
         for job in chunk:
+            if fingerprints is not None:  # taken before rendering, as the plan stage would have
+                prints.append(fingerprints.page(job))
             staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
     except TemplateProblem as problem:
         return problem
     if cache is not None and forked:  # a worker: no later page needs these bodies
         cache.let_go(entries, "body")
-    return staged, renderer.qr.take_new()
+    return staged, renderer.qr.take_new(), prints
 
 
-def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers: int,
+def render_all(renderer: Renderer, plan: Plan, stager: Stager, workers: int,
                progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
     from .render import TemplateProblem
 
+    jobs = plan.todo
     bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     results: list = []
     forked = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
-    with _RENDER_STATE.holding((renderer, jobs, stager, cache, forked)):
+    with _RENDER_STATE.holding((renderer, jobs, stager, cache, forked, plan.deferred)):
         if forked:
             with fork_pool(workers) as pool:
                 for result in pool.imap(_render_range, bounds, chunksize=1):
@@ -192,6 +215,7 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
             results = [_render_range(b) for b in bounds]
     staged: list[Staged] = []
     codes: dict[str, str] = {}
+    prints: list = []
     for result in results:
         if isinstance(result, TemplateProblem):
             problems = Problems()
@@ -199,7 +223,11 @@ def render_all(renderer: Renderer, jobs: list[PageJob], stager: Stager, workers:
             raise BuildFailed(problems)
         staged.extend(result[0])
         codes.update(result[1])
+        prints.extend(result[2])
     renderer.qr.new.update(codes)
+    if plan.deferred is not None:
+        plan.fingerprints.update(plan.deferred.finish(jobs, prints))
+        plan.fingerprinted += len(prints)
     return staged
 
 
@@ -368,16 +396,18 @@ class Builder:
         from . import images, poster, qr
         from .render import Renderer
         from .site import build_site
+        from .text import slug_maker
 
         clock = clock or _Clock()
         found = found or scan_site(self.options.site_dir, self.options.drafts, problems)
         config, options = found.config, self.options
         hanzi.keep_tables_in(cachepaths.hanzi_tables(config.root))
-        records, parsed = self._parse(config, found.sources, worker_count(options.workers), problems,
-                                      found.scanned_ns)
+        workers = worker_count(options.workers)
+        with slug_maker() if cold_parse(config, found.sources, workers, options.clean) else nullcontext() as slugger:
+            records, parsed = self._parse(config, found.sources, workers, problems, found.scanned_ns, slugger)
         gc.freeze()  # the records (and the modules imported so far) live as long as the build: the collector
-        gc.enable()  # need not look through them again and again (a fifth of a one-story rebuild); build.py
-        clock.lap("parse")  # holds it off until here
+        clock.lap("parse")  # need not look through them again and again (a fifth of a one-story rebuild)
+        gc.enable()  # build.py held it off until now
         site = build_site(config, records, found.sources.assets, problems, drafts=options.drafts,
                           refused=found.sources.refusal, now=now or options.now,
                           related_file=None if options.clean else cachepaths.related(config.root))
@@ -397,9 +427,10 @@ class Builder:
 
     def _plan(self, checked: Checked, manifest: Manifest, out_dir: Path) -> Plan:
         """Which pages to render: those whose fingerprint changed, or whose file is gone. A page
-        none of whose inputs can have changed keeps the last plan's fingerprint (rebuild.PagePlan)."""
+        none of whose inputs can have changed keeps the last plan's fingerprint (rebuild.PagePlan).
+        When there is no page to keep, every page is rendered and fingerprinted there (Plan.deferred)."""
         from . import qr, searchindex
-        from .rebuild import Fingerprinter, PagePlan, TemplateReferences, site_digest, template_digests
+        from .rebuild import Fingerprinter, PageFingerprints, PagePlan, TemplateReferences, site_digest, template_digests
 
         renderer, options, site = checked.renderer, self.options, checked.site
         jobs = renderer.jobs()
@@ -421,6 +452,11 @@ class Builder:
         old_pages = {} if options.clean else manifest.pages
         old_files = {} if options.clean else manifest.entries
         plan = Plan(jobs, stages={"search": searchindex.index_digest(site)})
+        if not old_pages:  # a first or clean build keeps no page: no fingerprint decides anything here
+            memory.restart()
+            plan.todo = list(jobs)
+            plan.deferred = PageFingerprints(fingerprinter, memory, key, records)
+            return plan
         out = str(out_dir)  # joined as text: a Path per page cost more than its check
         for job in jobs:
             known = kept_pages.get(job.url) if changed is not None else None
@@ -444,9 +480,11 @@ class Builder:
 
     def _render(self, checked: Checked, plan: Plan, stager: Stager) -> list[Staged]:
         renderer = checked.renderer
-        staged = render_all(renderer, plan.todo, stager, worker_count(self.options.workers), self.options.progress,
+        staged = render_all(renderer, plan, stager, worker_count(self.options.workers), self.options.progress,
                             self.cache)
         renderer.qr.save(renderer.qr.take_new(), {renderer.linker.absolute(job.url) for job in plan.jobs})
+        for job in plan.jobs:  # rendered: some 5 MB (2,000 stories) the search stage's peak need not hold
+            job.forget_data()
         return staged
 
     def _search(self, site: Site, plan: Plan, stager: Stager, out_dir: Path) -> list[Staged]:
@@ -510,8 +548,9 @@ class Builder:
         return stats
 
     def _parse(self, config: Config, sources: Sources, workers: int, problems: Problems,
-               scanned_ns: int) -> tuple[list[Entry], int]:
-        """Records for every document: from the cache where the file is unchanged, parsed otherwise."""
+               scanned_ns: int, slugger=None) -> tuple[list[Entry], int]:
+        """Records for every document: from the cache where the file is unchanged, parsed otherwise.
+        `slugger`: see parse_rows."""
         from .cache import ParseCache
         from .content import Story
         from .text import remember_slugs
@@ -547,8 +586,10 @@ class Builder:
             earlier = [cache.record(rel) for _, rel, *_ in todo if rel in cache.rows]
             remember_slugs((tag, slug) for parsed, _ in [*loaded.values(), *filter(None, earlier)]
                            if isinstance(parsed.item, Story) for tag, slug in zip(parsed.item.tags, parsed.item.tag_slugs))
-        for batch in parse_rows(todo, workers, self.options.progress):
+        for batch in parse_rows(todo, workers, self.options.progress, slugger):
             cache.store(batch, [])  # stored as they come: a cold build never holds every body at once
+            for row in batch:  # read back while the workers parse on, not after them
+                loaded[row.rel] = cache.record(row.rel)
         present = {rel for _, rel, _ in sources.documents}
         cache.store([], [rel for rel in cache.rows if rel not in present])
         cache.mark_scanned(scanned_ns)

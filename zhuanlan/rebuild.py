@@ -137,12 +137,16 @@ class PagePlan:
         """The records (by number) changed since the plan kept here, or None when none of its
         pages can be trusted (another key): then numbering starts afresh."""
         if key != self.key or not self.pages:
-            self.rels, self.pages, self._numbers = [], {}, {}
+            self.restart()
             return None
         old, numbers = self.records, self._numbers
         gone = old.keys() - records.keys()
         return {numbers[rel] for rel in [*(rel for rel, fp in records.items() if old.get(rel) != fp), *gone]
                 if rel in numbers}
+
+    def restart(self) -> None:
+        """Trust none of the kept pages; records are numbered afresh."""
+        self.rels, self.pages, self._numbers = [], {}, {}
 
     def number(self, rels: list[str]) -> tuple[int, ...]:
         numbers = self._numbers
@@ -166,6 +170,30 @@ class PagePlan:
             temp.unlink(missing_ok=True)
 
 
+class PageFingerprints:
+    """Page fingerprints made by the render stage, when the plan stage leaves them to it (a first or
+    clean build keeps no page, so no fingerprint decides anything before rendering): each page's is
+    taken just before it is rendered (`page`, in the render workers, on all cores), and the parent
+    keeps the PagePlan with them (`finish`) as the plan stage would have."""
+
+    def __init__(self, fingerprinter: Fingerprinter, memory: PagePlan, key: str, records: dict[str, str]):
+        self.fingerprinter, self.memory, self.key, self.records = fingerprinter, memory, key, records
+
+    def page(self, job) -> tuple[str, tuple[str, ...]]:
+        """The page's fingerprint and the records its data holds."""
+        return self.fingerprinter.page(job.template, job.data()), tuple(self.fingerprinter.met)
+
+    def finish(self, jobs: list, prints: list[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+        """URL → fingerprint of the rendered `jobs`, whose `page` results are `prints`; the PagePlan saved."""
+        memory, records, pages, fingerprints = self.memory, self.records, {}, {}
+        for job, (fingerprint, met) in zip(jobs, prints):
+            fingerprints[job.url] = fingerprint
+            if all(rel in records for rel in met):  # as in the plan stage (Builder._plan)
+                pages[job.url] = (fingerprint, memory.number(met))
+        memory.save(self.key, records, pages)
+        return fingerprints
+
+
 class TemplateReferences:
     """Which templates each template source pulls in ({% extends/include/import %}), kept in
     `.cache/templates/references.json` by the source's digest: finding out means parsing the
@@ -184,11 +212,13 @@ class TemplateReferences:
         key = text_digest(engine_key(), jinja2.__version__, source)
         found = self.known.get(key)
         if found is None or not all(name is None or isinstance(name, str) for name in found):
-            try:
-                found = sorted(jinja2.meta.find_referenced_templates(env.parse(source)),
-                               key=lambda name: (name is None, name or ""))
-            except jinja2.TemplateSyntaxError:
-                found = []
+            found = getattr(env, "references", {}).get(source)  # noted when it was compiled this build
+            if found is None:
+                try:
+                    found = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+                except jinja2.TemplateSyntaxError:
+                    found = []
+            found = sorted(found, key=lambda name: (name is None, name or ""))
         self.used[key] = found
         return set(found)
 

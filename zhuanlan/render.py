@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
 from . import cachepaths, colors, deck, favicon, urls
@@ -42,6 +43,10 @@ class PageJob:
             self._data = self.context()
         return self._data
 
+    def forget_data(self) -> None:
+        """Let go of the page's data (made for its fingerprint, inherited by the render workers)."""
+        self._data = None
+
 
 class TemplateProblem(Exception):
     def __init__(self, path: str, line: int, message: str):
@@ -64,8 +69,20 @@ class _Globals(ChainMap):
 
 
 class _Environment(jinja2.Environment):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The templates each source pulls in, noted while it is compiled: the plan stage needs
+        # them (rebuild.TemplateReferences) and would otherwise parse every template again.
+        self.references: dict[str, list[str | None]] = {}
+
     def make_globals(self, d):
         return _Globals({} if d is None else d, self.globals)
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if isinstance(source, str):
+            text, source = source, self.parse(source, name, filename)
+            self.references[text] = list(jinja2.meta.find_referenced_templates(source))
+        return super().compile(source, name, filename, raw, defer_init)
 
 
 def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import unicodedata
+from contextlib import contextmanager
 from functools import lru_cache
 
 # Sentence ends: Chinese and Western full stops, question and exclamation marks,
@@ -40,19 +40,28 @@ def slugify(text: str) -> str:
     return _SLUG_CLEAN.sub("-", text).strip("-")
 
 
-def load_pinyin() -> None:
-    """Load pypinyin's dictionaries now: workers forked after this share the one copy (51 MB)
-    instead of each loading its own on its first Chinese tag."""
+@contextmanager
+def slug_maker():
+    """A process of its own that loads pypinyin's dictionaries (0.2 s, 51 MB) at once, to make the
+    slugs of a parse on many cores (slugs_of): neither this process nor the parse workers then
+    hold the dictionaries. Started as early as a cold build can tell, the loading overlaps this
+    process's own start of the parse."""
+    from .workers import fork_pool
+
+    with fork_pool(1) as slugger:
+        slugger.apply_async(_load_pinyin)
+        yield slugger
+
+
+def _load_pinyin() -> None:
     from pypinyin import lazy_pinyin
 
     lazy_pinyin("中")
 
 
-def unload_pinyin() -> None:
-    """Let go of pypinyin's dictionaries (load_pinyin's, once the workers are done): the rest of a
-    build seldom makes a slug, and slugify imports them again when it does."""
-    for name in [name for name in sys.modules if name == "pypinyin" or name.startswith("pypinyin.")]:
-        del sys.modules[name]
+def slugs_of(texts: list[str]) -> list[tuple[str, str]]:
+    """(text, slug) pairs, for remember_slugs."""
+    return [(text, slugify(text)) for text in texts]
 
 
 def summarize(text: str, target: int = 80, limit: int = 150) -> str:

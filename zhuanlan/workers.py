@@ -30,6 +30,7 @@ def count(requested: int) -> int:
 def fork_pool(processes: int):
     import multiprocessing  # here: a build with little to do starts no pool and need not import it
 
+    frozen = gc.get_freeze_count()  # a build freezes what it holds after the link stage (pipeline.validate)
     gc.collect()
     gc.freeze()
     try:
@@ -37,7 +38,8 @@ def fork_pool(processes: int):
         with multiprocessing.get_context("fork").Pool(processes, initializer=gc.enable) as pool:
             yield pool
     finally:
-        gc.unfreeze()
+        if not frozen:  # else left so: unfrozen, the next pool's collection went through it all again
+            gc.unfreeze()
 
 
 @lru_cache(maxsize=1)

@@ -46,6 +46,7 @@ NO_WORDS = WordList()
 
 _FENCE = re.compile(r"^[ \t]*---[ \t]*$")
 _FM_KEY = re.compile(r"^([ \t]*(?:-[ \t]+)?)((?:\"[^\"\n]*\"|'[^'\n]*'|[^:#\n\"'][^:\n]*?)[ \t]*:(?:[ \t]|$))")
+_FLOW_ITEM = re.compile(r"[ \t]*-[ \t]+[\[{]")  # a list item written as a flow mapping or list: "- {名称: U盘}"
 _FM_QUOTED = re.compile(r"""^([ \t]*)(["'])(.*)\2([ \t]*(?:#.*)?)$""")
 _CODE_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 # Markup to blank out, each with a substring that must be present for the pattern to be worth running.
@@ -114,7 +115,7 @@ def prose_view(source: str, front_matter: bool = True, yaml: bool = False) -> st
         if _FENCE.match(line) or re.match(r"^(?:---|\.\.\.)[ \t]*$", line) or line.lstrip().startswith("#"):
             lines[index] = " " * len(line)
             continue
-        key = _FM_KEY.match(line)
+        key = None if _FLOW_ITEM.match(line) else _FM_KEY.match(line)
         head = ""
         if key:
             head, line = " " * key.end(), line[key.end():]
@@ -122,7 +123,8 @@ def prose_view(source: str, front_matter: bool = True, yaml: bool = False) -> st
             cut = line.index("- ") + 2
             head, line = " " * cut, line[cut:]
         if line.strip()[:1] in ("[", "{") and line.strip()[-1:] in ("]", "}"):
-            line = re.sub(r"[\[\]{},]", " ", line)  # a YAML flow list: brackets and commas are syntax
+            # a YAML flow list or mapping: brackets, commas and the colons after keys are syntax
+            line = re.sub(r"[\[\]{},]|:(?=[ \t])", " ", line)
         quoted = _FM_QUOTED.match(line)
         if quoted:  # YAML quotes around a value are syntax, not Chinese punctuation
             line = quoted.group(1) + " " + quoted.group(3) + " " + " " * len(quoted.group(4))
