@@ -375,10 +375,10 @@ def test_a_first_build_fingerprints_its_pages_as_the_plan_stage_does(tmp_path, m
     """A first build has no page to keep, so its pages are fingerprinted where they are rendered
     (on all cores), not by the plan stage. A later build that has lost the page plan fingerprints
     every page in the plan stage: it must find each one the first build wrote, and render none."""
-    from zhuanlan import pipeline
+    from zhuanlan import parallel
 
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 2)  # so that two workers render a small site
-    monkeypatch.setattr(pipeline, "CHUNK", 3)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 2)  # so that two workers render a small site
+    monkeypatch.setattr(parallel, "CHUNK", 3)
     files = {"site.yaml": "title: 测试站\nbase_url: https://a.gov.cn/x/\nper_page: 3\n",
              "content/columns/news.md": "---\ntitle: 工作动态\n---\n介绍。\n",
              "content/brands/wucai.md": "---\nname: 五彩\n---\n品牌。\n"}

@@ -363,7 +363,7 @@ def test_a_failure_while_the_index_is_built_leaves_the_last_output_as_it_was(tmp
 def test_worker_processes_make_the_same_site_as_one_process(tmp_path, monkeypatch):
     """Parse workers take the files in chunks and make a chunk's search grams at once; render
     workers take ranges of pages. The output must not depend on how the work was split."""
-    from zhuanlan import pipeline
+    from zhuanlan import parallel
 
     stories = _stories(23)
     stories["t1"] = story("黨建網格😀", "後來，幹部們與群眾連心。５Ｇ党建 ﬁ ㍿", 3)
@@ -371,15 +371,15 @@ def test_worker_processes_make_the_same_site_as_one_process(tmp_path, monkeypatc
     one = site_with(tmp_path / "one", stories)
     two = site_with(tmp_path / "two", stories)
     build(BuildOptions(one, one / "output", workers=1))
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(pipeline, "CHUNK", 4)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 4)
     forked = []
-    real = pipeline.fork_pool
+    real = parallel.fork_pool
 
     def counting_pool(workers):
         forked.append(workers)
         return real(workers)
-    monkeypatch.setattr(pipeline, "fork_pool", counting_pool)
+    monkeypatch.setattr(parallel, "fork_pool", counting_pool)
     build(BuildOptions(two, two / "output", workers=2))
     assert forked, "the build did not start worker processes"
     assert _all_files(one / "output") == _all_files(two / "output")

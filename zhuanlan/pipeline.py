@@ -23,34 +23,33 @@ from __future__ import annotations
 import gc
 import os
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 # Only what the scan and the nothing-changed check need is imported here; each stage imports its
 # modules where it runs (Markdown, Jinja, numpy, Pillow… take far longer to import than a build
 # with nothing to do takes to run: start-up counts).
 from . import cachepaths, fonts, hanzi, schedule, urls
 from .output import Manifest, Stager, Staged, WriteStats, finish_interrupted_commit, output_lock, output_refusal
+from .parallel import Progress, cold_parse, parse_rows, render_all
 from .problems import ERROR, BuildFailed, Problems, portable_row, problem_from_row
 from .sources import DEFAULT_THEME, Scanned, Sources, scan_site, static_files
 from .stamps import RACY_MARGIN_NS, digest, engine_key, text_digest
-from .workers import CHUNK, PARALLEL_MIN_FILES, Inherited, count as worker_count, fork_pool, give_back, one_heap
+from .workers import count as worker_count, give_back, one_heap
 
 if TYPE_CHECKING:
     from . import images
-    from .cache import ParseCache, Row
+    from .cache import ParseCache
     from .config import Config
     from .content import Entry
     from .rebuild import PageFingerprints
-    from .render import PageJob, Renderer, TemplateProblem
+    from .render import PageJob, Renderer
     from .sanitize import HtmlPolicy
     from .site import Site
     from .textrules import WordList
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
@@ -125,110 +124,6 @@ class Plan:
     # When no page can be kept (a first or clean build), pages are fingerprinted where they are
     # rendered, on all cores, rather than all of them here first: this is what does it.
     deferred: PageFingerprints | None = None
-
-
-# -- parallel stages --------------------------------------------------------------------------
-
-def cold_parse(config: Config, sources: Sources, workers: int, clean: bool) -> bool:
-    """Whether the parse will be of many files on many cores (no parse cache yet, or --clean): its
-    slugs' process (text.slug_maker) is then started before this process imports the parser."""
-    return workers > 1 and len(sources.documents) >= PARALLEL_MIN_FILES and (
-        clean or not cachepaths.parse_cache(config.root).exists())
-
-
-def parse_rows(todo: list[tuple[Path, str, str, WordList, HtmlPolicy]], workers: int, progress: Progress | None = None,
-               slugger=None):
-    """Parsed rows in batches, as they come, so that the caller can store them and let go.
-    `slugger`: a text.slug_maker already started (see cold_parse), for a parse on many cores."""
-    from .cache import parse_to_rows, parse_with_slugs, prepare_workers, texts_to_slug
-    from .text import remember_slugs, slug_maker, slugs_of
-
-    chunks = [todo[start:start + CHUNK] for start in range(0, len(todo), CHUNK)]
-    if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        with ExitStack() as stack:
-            slugger = slugger or stack.enter_context(slug_maker())
-            prepare_workers()
-            pool = stack.enter_context(fork_pool(workers))
-            texts = set().union(*pool.imap_unordered(texts_to_slug, chunks))  # while the slugger loads
-            slugs = slugger.apply(slugs_of, (sorted(texts),))
-            slugger.terminate()  # the dictionaries are not needed any more
-            remember_slugs(slugs)
-            batch: list = []
-            done = 0
-            for rows in pool.imap(parse_with_slugs, [(chunk, slugs) for chunk in chunks]):
-                batch += rows
-                done += len(rows)
-                if len(batch) >= 4 * CHUNK:
-                    yield batch
-                    batch = []
-                    if progress:
-                        progress("parse", done, len(todo))
-        if batch:
-            yield batch
-        give_back()
-    elif todo:
-        yield [row for chunk in chunks for row in parse_to_rows(chunk)]
-
-
-_RENDER_STATE = Inherited()  # (renderer, jobs, stager, parse cache, forked, page fingerprints) for the render workers
-
-
-def _render_range(bounds: tuple[int, int]) -> tuple[list[Staged], dict[str, str], list] | TemplateProblem:
-    """Render some pages; also hand back the QR codes drawn for them, for the parent to cache,
-    and their fingerprints when the plan left them to this stage."""
-    from .render import TemplateProblem
-
-    renderer, jobs, stager, cache, forked, fingerprints = _RENDER_STATE.value
-    chunk = jobs[bounds[0]: bounds[1]]
-    entries = [job.entry for job in chunk if job.entry is not None]
-    if cache is not None:  # bodies are read here, chunk by chunk, not all held by the parent
-        cache.fill(entries, "body")
-    staged, prints = [], []
-    try:
-        for job in chunk:
-            if fingerprints is not None:  # taken before rendering, as the plan stage would have
-                prints.append(fingerprints.page(job))
-            staged.append(stager.stage_bytes(urls.output_file(job.url), renderer.render(job).encode("utf-8")))
-    except TemplateProblem as problem:
-        return problem
-    if cache is not None and forked:  # a worker: no later page needs these bodies
-        cache.let_go(entries, "body")
-    return staged, renderer.qr.take_new(), prints
-
-
-def render_all(renderer: Renderer, plan: Plan, stager: Stager, workers: int,
-               progress: Progress | None = None, cache: ParseCache | None = None) -> list[Staged]:
-    from .render import TemplateProblem
-
-    jobs = plan.todo
-    bounds = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
-    results: list = []
-    forked = workers > 1 and len(jobs) >= PARALLEL_MIN_FILES
-    with _RENDER_STATE.holding((renderer, jobs, stager, cache, forked, plan.deferred)):
-        if forked:
-            with fork_pool(workers) as pool:
-                for result in pool.imap(_render_range, bounds, chunksize=1):
-                    results.append(result)
-                    if progress:
-                        progress("render", min(len(results) * CHUNK, len(jobs)), len(jobs))
-        else:
-            results = [_render_range(b) for b in bounds]
-    staged: list[Staged] = []
-    codes: dict[str, str] = {}
-    prints: list = []
-    for result in results:
-        if isinstance(result, TemplateProblem):
-            problems = Problems()
-            problems.error(result.path, result.line, result.message)
-            raise BuildFailed(problems)
-        staged.extend(result[0])
-        codes.update(result[1])
-        prints.extend(result[2])
-    renderer.qr.new.update(codes)
-    if plan.deferred is not None:
-        plan.fingerprints.update(plan.deferred.finish(jobs, prints))
-        plan.fingerprinted += len(prints)
-    return staged
 
 
 # -- the build --------------------------------------------------------------------------------
