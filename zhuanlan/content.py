@@ -231,7 +231,8 @@ def parse_file(path: Path, rel: str, data: bytes | None = None, tokenise: bool =
 
 
 # A story's tags in its front matter: the key (any of STORY_KEYS' names for it) and its value's lines.
-_TAGS = re.compile(r"^[ \t]*(?:tags|tag|标签)[ \t]*:.*(?:\n(?:[ \t]+|-).*)*", re.MULTILINE | re.IGNORECASE)
+_TAGS = re.compile(rf"^[ \t]*(?:{'|'.join(map(re.escape, ('tags', *STORY_KEYS['tags'])))})[ \t]*:.*(?:\n(?:[ \t]+|-).*)*",
+                   re.MULTILINE | re.IGNORECASE)
 
 
 def slug_texts(rel: str, data: bytes) -> list[str]:
