@@ -357,9 +357,7 @@ class Builder:
             known = kept_pages.get(job.url) if changed is not None else None
             if known is None or not changed.isdisjoint(known[1]):
                 fingerprint = fingerprinter.page(job.template, job.data())
-                # a record no change is looked for in (none today) would make the page's kept fingerprint unsafe
-                known = (fingerprint, memory.number(fingerprinter.met)) \
-                    if all(rel in records for rel in fingerprinter.met) else (fingerprint, None)
+                known = (fingerprint, memory.held(fingerprinter.met, records))
                 plan.fingerprinted += 1
             fingerprint = plan.fingerprints[job.url] = known[0]
             if known[1] is not None:

@@ -50,14 +50,11 @@ class Fingerprinter:
         self.template_digests = template_digests
         self.entries: dict[int, str] = {}  # id(record) → its fingerprint
         self.met: list[str] = []  # the records (rel) the last page's data holds
-        entries, met = self.entries, self.met
+        met, record = self.met, self.record
 
         def entry(value: Entry):
-            found = entries.get(id(value))
-            if found is None:
-                found = entries[id(value)] = entry_fingerprint(value)
             met.append(value.rel)
-            return str, (found,)
+            return str, (record(value),)
 
         self._dispatch = {kind: entry for kind in (Story, Brand, Column, Page)}
 
@@ -148,7 +145,12 @@ class PagePlan:
         """Trust none of the kept pages; records are numbered afresh."""
         self.rels, self.pages, self._numbers = [], {}, {}
 
-    def number(self, rels: list[str]) -> tuple[int, ...]:
+    def held(self, met: list[str] | tuple[str, ...], records: dict[str, str]) -> tuple[int, ...] | None:
+        """The records a page's data holds (`met`), by number; None when one of them is not among
+        `records` (no change would be looked for in it, so the page's fingerprint cannot be kept)."""
+        return self.number(met) if all(rel in records for rel in met) else None
+
+    def number(self, rels: list[str] | tuple[str, ...]) -> tuple[int, ...]:
         numbers = self._numbers
         for rel in rels:
             if rel not in numbers:
@@ -188,8 +190,9 @@ class PageFingerprints:
         memory, records, pages, fingerprints = self.memory, self.records, {}, {}
         for job, (fingerprint, met) in zip(jobs, prints):
             fingerprints[job.url] = fingerprint
-            if all(rel in records for rel in met):  # as in the plan stage (Builder._plan)
-                pages[job.url] = (fingerprint, memory.number(met))
+            held = memory.held(met, records)
+            if held is not None:
+                pages[job.url] = (fingerprint, held)
         memory.save(self.key, records, pages)
         return fingerprints
 
