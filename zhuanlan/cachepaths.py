@@ -107,12 +107,17 @@ def read_json(path: Path | None):
 
 
 def write_json(path: Path, data, sort_keys: bool = False) -> None:
+    """A cache file of JSON, written as write_bytes writes. Raises OSError."""
+    write_bytes(path, json.dumps(data, ensure_ascii=False, sort_keys=sort_keys).encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
     """A cache file written whole or not at all: under a temporary name of this process's own
     (forked workers may write the same file at once), then renamed. Raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=sort_keys), "utf-8")
+        temp.write_bytes(data)
         os.replace(temp, path)
     except OSError:
         temp.unlink(missing_ok=True)

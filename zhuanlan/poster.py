@@ -104,10 +104,7 @@ class Posters:
         for (poster, _), (data, warnings) in zip(todo, drawn):
             for path, line, message in warnings:
                 problems.warning(path, line, message)
-            target = self.cached(poster)
-            temp = target.with_suffix(f".{os.getpid()}.tmp")
-            temp.write_bytes(data)
-            os.replace(temp, target)
+            cachepaths.write_bytes(self.cached(poster), data)
         self.drawn += len(todo)
         live = {self.cached(p).name for p in self.items.values()}
         for entry in os.scandir(self.cache_dir):  # posters of brands since changed or gone

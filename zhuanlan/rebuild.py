@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import marshal
-import os
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -163,13 +162,10 @@ class PagePlan:
         self.key, self.records, self.pages = key, records, pages
         if self.path is None:
             return
-        temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(marshal.dumps(((self.VERSION, engine_key()), key, records, self.rels, pages)))
-            os.replace(temp, self.path)
+            cachepaths.write_bytes(self.path, marshal.dumps(((self.VERSION, engine_key()), key, records, self.rels, pages)))
         except OSError:  # only a lost speed-up
-            temp.unlink(missing_ok=True)
+            pass
 
 
 class PageFingerprints:
