@@ -21,7 +21,7 @@ from .personal import BANK_CARD, ID_NUMBER, MOBILE, find_personal_data, has_long
 from .prose import NO_WORDS, Finding, Positions, WordList, body_offset, prose_view
 from .wordlist import FORBIDDEN, WORDING, alternation, find_words
 
-# The warning-level families' rule names (each module says its own too); their modules are imported
+# The warning-level families' rule names (their modules take them from here); the modules are imported
 # by the scan that runs them: a build runs only the error rules (personal data, the word list), and
 # importing the rest (compiling their patterns) took 15 ms of every rebuild.
 MOJIBAKE, PINYIN, MIXED_SCRIPT, PUNCTUATION = "mojibake", "pinyin", "mixed-script", "punctuation"

@@ -7,9 +7,8 @@ from functools import lru_cache
 
 from .. import hanzi
 from ..problems import WARNING
+from . import MIXED_SCRIPT  # the rule's name is the package's (a build names it without importing this module)
 from .prose import Finding, Positions, encodable
-
-MIXED_SCRIPT = "mixed-script"  # the package says it too (textrules.MIXED_SCRIPT), without importing this module
 
 
 @lru_cache(maxsize=1)

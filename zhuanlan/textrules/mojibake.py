@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..problems import WARNING
-from . import misread
+from . import MOJIBAKE, misread  # the rule's name is the package's (a build names it without importing this)
 from .misread import REPLACEMENT, WILDCARDS, tier
 from .mixedscript import script_tables
 from .prose import HAN, Finding, Positions, encodable
-
-MOJIBAKE = "mojibake"  # the package says it too (textrules.MOJIBAKE), without importing this module
 
 _KNOWN_GARBAGE = re.compile(r"(?:锟斤拷)+|烫{3,}|屯{3,}")  # what U+FFFD and uninitialised memory look like in GBK
 _ODD = re.compile("[\ue000-\uf8ff\u3040-\u30ff\uac00-\ud7af\u3400-\u4dbf\u2500-\u257f\u0080-\u009f"

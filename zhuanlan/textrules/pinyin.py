@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from ..problems import WARNING
+from . import PINYIN  # the rule's name is the package's (a build names it without importing this module)
 from .prose import HAN_CHARS, Finding, Positions
-
-PINYIN = "pinyin"  # the package says it too (textrules.PINYIN), without importing this module
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _SYLLABLE = f"[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*|[a-zü]+[1-5]"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from ..problems import WARNING
+from . import PUNCTUATION  # the rule's name is the package's (a build names it without importing this module)
 from .prose import HAN, HAN_CHARS, Finding, Positions
-
-PUNCTUATION = "punctuation"  # the package says it too (textrules.PUNCTUATION), without importing this module
 
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）", ".": "。"}
 _ASCII_MARK = re.compile(r"\.{3,}|[,;:?.]|!(?!\[)")  # "![" begins an image
