@@ -161,3 +161,18 @@ def test_an_image_without_alt_text_is_a_warning_at_its_line(make_site, capsys):
     err = capsys.readouterr().err
     assert re.search(r"content/stories/pic\.md:7: 警告: 图片 \"\.\./images/a\.jpg\" 没有说明文字", err), err
     assert err.count("没有说明文字") == 1
+
+
+def test_chinese_text_that_indentation_makes_a_code_block_is_a_warning_at_its_line(make_site, capsys):
+    site = make_site({"content/stories/indent.md": (
+        "---\ntitle: 缩进\ndate: 2023-01-01\n---\n第一段。\n\n"
+        "    第二段前面有四个空格，像从别处粘贴来的。\n\n"  # line 7: a code block of Chinese text
+        "```\n代码里的中文注释\n```\n\n"  # fenced: written as code on purpose
+        "    print('hello')\n\n"  # indented code without Chinese: left alone
+        "- 列表项\n\n    列表项的第二段\n")})  # a list item's own paragraph, not code
+    assert run_cli("--site", str(site), "--jobs", "1") == 0  # a warning, not an error
+    err = capsys.readouterr().err
+    assert re.search(r"content/stories/indent\.md:7: 警告: 这段文字的行首有 4 个或更多空格，会显示成代码框", err), err
+    assert err.count("会显示成代码框") == 1
+    html = (site / "output/stories/indent/index.html").read_text("utf-8")
+    assert "<pre><code>第二段前面有四个空格" in html  # published as CommonMark says: the warning tells why

@@ -74,6 +74,7 @@ class Rendered:
     images: list[int] = field(default_factory=list)  # indexes into refs, in reading order
     unlabelled: list[Unlabelled] = field(default_factory=list)  # images without alt text
     too_deep: int = 0  # first line of text dropped because lists or quotes nest deeper than MAX_NESTING
+    indented: list[int] = field(default_factory=list)  # first lines of indented code blocks of Chinese text
     removed: list[tuple[int, Removal]] = field(default_factory=list)  # (line, what) the sanitiser took out
 
 
@@ -161,6 +162,7 @@ class _Collector:
         self.lead: list[str] = []
         self.unlabelled: list[Unlabelled] = []
         self.too_deep = 0
+        self.indented: list[int] = []
         self.has_raw_html = False
         self.removed: list[tuple[int, Removal]] = []
 
@@ -279,6 +281,10 @@ def _core_rule(state) -> None:
                         collector.images.append(len(collector.refs) - 1)
                 elif child.type == "html_inline":
                     child.content = collector.raw_html(child.content, token.map, inline=True)
+        elif kind == "code_block" and token.map and _CJK.search(token.content):
+            # Four spaces before a line make it code (CommonMark): Chinese in it is most likely a
+            # paragraph pasted with its indentation. Fenced code (```) is what code is written as.
+            collector.indented.append(collector.line_offset + token.map[0])
         elif kind == "html_block":
             token.content = collector.raw_html(token.content, token.map, inline=False)
             text = sanitize.html_text(token.content)
@@ -390,6 +396,7 @@ def render(body: str, doc_rel: str, body_line: int = 1, policy: HtmlPolicy = san
         images=collector.images,
         unlabelled=collector.unlabelled,
         too_deep=collector.too_deep,
+        indented=collector.indented,
         removed=collector.removed,
     )
 
