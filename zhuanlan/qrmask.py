@@ -63,16 +63,15 @@ def bitboards(symbols: np.ndarray) -> np.ndarray:
     return boards.view("<u8")[..., 0]
 
 
-def _ones(count: int) -> np.uint64:
-    return np.uint64((1 << count) - 1)
-
-
 @functools.cache
-def _balance(side: int) -> np.ndarray:
-    """Rule 4 by the number of dark modules: 10 for each whole 5% the dark share is away from 50%,
-    in Zint's floating-point arithmetic."""
+def _tables(side: int) -> tuple[np.uint64, list[int], np.ndarray]:
+    """For symbols `side` modules wide: the bits of a line but its last; where each group of bit
+    counts in penalties() begins; and rule 4 by the number of dark modules: 10 for each whole 5%
+    the dark share is away from 50%, in Zint's floating-point arithmetic."""
+    firsts = [0, 2 * side, 4 * side, 5 * side - 1, 7 * side - 1]
     percent = 100.0 * np.arange(side * side + 1) / (side * side)
-    return 10 * np.floor(np.abs(percent - 50.0) / 5.0).astype(np.int64)
+    balance = 10 * np.floor(np.abs(percent - 50.0) / 5.0).astype(np.int64)
+    return np.uint64((1 << (side - 1)) - 1), firsts, balance
 
 
 WEIGHTS = np.array([3, -2, 3, 40])  # of the bit counts below: rules 1 (two counts), 2 and 3
@@ -82,30 +81,29 @@ def penalties(boards: np.ndarray, side: int) -> np.ndarray:
     """The penalty of each symbol, given as bitboards, by the standard's four rules as Zint counts
     them (on the whole symbol with its format and version information, without quiet zone).
     Written for few numpy calls: on arrays this small each costs about a microsecond, whatever it does."""
+    all_but_last, firsts, balance = _tables(side)
     b = boards
     rows = b[:, :side]
     after = b >> 1
-    same = ~(b ^ after) & _ones(side - 1)  # bit i: module i has the colour of module i + 1
+    same = ~(b ^ after) & all_but_last  # bit i: module i has the colour of module i + 1
 
     # 1. a run of 5 or more modules of one colour: its length - 2. Count its 5-module windows: a run
     # of n ≥ 5 has n - 4 of them and n - 5 overlapping the one before, and 3(n-4) - 2(n-5) = n - 2.
     pairs = same & (same >> 1)
     five = pairs & (pairs >> 2)  # bit i: modules i to i + 4 of one colour
-    overlapping = five & (five << 1)
+    six = five & (five << 1)  # bit i: modules i - 1 to i + 4
 
     # 2. each 2×2 block of one colour (overlapping blocks each count): 3
     blocks = same[:, :side - 1] & same[:, 1:side] & ~(rows[:, :-1] ^ rows[:, 1:])
 
     # 3. each dark-light-dark-dark-dark-light-dark (1:1:3:1:1) with 4 light modules before or after it
     # (beyond the edge counts as light): 40, once even if light on both sides
-    dark = b & (b >> 2)
-    dark &= (dark >> 4) & (b >> 3)  # bit i: modules i, i + 2, i + 3, i + 4 and i + 6 dark
+    ends = b & ~after & (b >> 2)  # bit i: modules i to i + 2 dark, light, dark
+    finder = ends & (ends >> 4) & (b >> 3)
     last4 = b | (b << 1)
     last4 |= last4 << 2  # bit i: a dark module among i - 3 to i (none beyond the edge)
-    spoilt = after | (b >> 5) | ((last4 << 1) & (last4 >> 10))  # dark at i + 1 or i + 5, or on both sides
-    finders = dark & ~spoilt
+    finder &= ~((last4 << 1) & (last4 >> 10))
 
-    counts = np.bitwise_count(np.concatenate([five, overlapping, blocks, finders, rows], axis=1))
-    firsts = [0, 2 * side, 4 * side, 5 * side - 1, 7 * side - 1]  # where each of the five begins
+    counts = np.bitwise_count(np.concatenate([five, six, blocks, finder, rows], axis=1))
     sums = np.add.reduceat(counts, firsts, axis=1, dtype=np.int64)
-    return sums[:, :4] @ WEIGHTS + _balance(side)[sums[:, 4]]
+    return sums[:, :4] @ WEIGHTS + balance[sums[:, 4]]  # the last: dark modules, for rule 4
