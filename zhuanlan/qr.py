@@ -34,6 +34,9 @@ BORDER = 4
 OPTIONS = f"zxing-cpp {installed_version('zxingcpp', 'zxing-cpp')}; error {ERROR}; border {BORDER}; svg 2"
 OPTIONS_KEY = text_digest(OPTIONS, engine_key(), size=8)  # codes drawn by other code are not reused
 
+_LARGEST = 256  # beyond any move or run: the largest code is 177 modules wide
+_NUMBERS = np.array([str(number) for number in range(-_LARGEST, _LARGEST)], object)
+
 SCHEMA = "CREATE TABLE IF NOT EXISTS codes (key TEXT PRIMARY KEY, url TEXT, svg TEXT)"
 
 
@@ -53,13 +56,18 @@ def draw(url: str) -> str:
     rows, cols = np.nonzero(padded[:, 1:] != padded[:, :-1])  # row-major: each run's start, then its end
     starts, ends, run_rows = cols[::2], cols[1::2], rows[::2]
     # relative moves from the end of one run to the start of the next keep the path short; the
-    # numbers are formatted in one go (a string per run cost as much as making the code)
+    # numbers' text is looked up and joined in one go (a string per run cost as much as making the
+    # code, formatting them all with % half as much)
     moves = np.empty((len(starts), 3), np.int64)
     moves[0, :2] = starts[0] + BORDER, run_rows[0] + BORDER
     moves[1:, 0] = starts[1:] - ends[:-1]
     moves[1:, 1] = run_rows[1:] - run_rows[:-1]
     moves[:, 2] = ends - starts
-    path = ("M%d %d.5h%d" + "m%d %dh%d" * (len(starts) - 1)) % tuple(moves.ravel().tolist())
+    pieces = np.empty((len(starts), 6), object)  # per run: "m", x, " ", y, "h", length
+    pieces[:, 0::2] = "m", " ", "h"
+    pieces[0, 0::2] = "M", " ", ".5h"
+    pieces[:, 1::2] = _NUMBERS[moves + _LARGEST]
+    path = "".join(pieces.ravel().tolist())
     return (f'<svg viewBox="0 0 {side} {side}"><path fill="#fff" d="M0 0h{side}v{side}h-{side}z"/>'
             f'<path shape-rendering="crispEdges" stroke="#000" d="{path}"/></svg>')
 
