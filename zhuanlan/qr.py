@@ -29,8 +29,8 @@ from .stamps import engine_key, installed_version, text_digest
 # zone, as the standard asks, inside the SVG so no stylesheet can take it away.
 ERROR = "M"
 BORDER = 4
-# qrmask's codes are zxing-cpp's own, module for module (its choice of mask, made faster; tests/test_qr.py
-# compares thousands), so codes cached before it came are still right: the key need not change.
+# qrmask's codes are zxing-cpp's own, module for module (Zint's choice of mask, made faster;
+# tests/test_qr.py compares thousands), so OPTIONS need not name it.
 OPTIONS = f"zxing-cpp {installed_version('zxingcpp', 'zxing-cpp')}; error {ERROR}; border {BORDER}; svg 2"
 OPTIONS_KEY = text_digest(OPTIONS, engine_key(), size=8)  # codes drawn by other code are not reused
 
