@@ -75,6 +75,8 @@ def _tables(side: int) -> tuple[np.uint64, list[int], np.ndarray]:
 
 
 WEIGHTS = np.array([3, -2, 3, 40])  # of the bit counts below: rules 1 (two counts), 2 and 3
+# shifts by numpy integers: a Python int is converted on every operation, a third of its time
+S1, S2, S3, S4, S10 = (np.uint64(n) for n in (1, 2, 3, 4, 10))
 
 
 def penalties(boards: np.ndarray, side: int) -> np.ndarray:
@@ -84,25 +86,25 @@ def penalties(boards: np.ndarray, side: int) -> np.ndarray:
     all_but_last, firsts, balance = _tables(side)
     b = boards
     rows = b[:, :side]
-    after = b >> 1
+    after = b >> S1
     same = ~(b ^ after) & all_but_last  # bit i: module i has the colour of module i + 1
 
     # 1. a run of 5 or more modules of one colour: its length - 2. Count its 5-module windows: a run
     # of n ≥ 5 has n - 4 of them and n - 5 overlapping the one before, and 3(n-4) - 2(n-5) = n - 2.
-    pairs = same & (same >> 1)
-    five = pairs & (pairs >> 2)  # bit i: modules i to i + 4 of one colour
-    six = five & (five << 1)  # bit i: modules i - 1 to i + 4
+    pairs = same & (same >> S1)
+    five = pairs & (pairs >> S2)  # bit i: modules i to i + 4 of one colour
+    six = five & (five << S1)  # bit i: modules i - 1 to i + 4
 
     # 2. each 2×2 block of one colour (overlapping blocks each count): 3
     blocks = same[:, :side - 1] & same[:, 1:side] & ~(rows[:, :-1] ^ rows[:, 1:])
 
     # 3. each dark-light-dark-dark-dark-light-dark (1:1:3:1:1) with 4 light modules before or after it
     # (beyond the edge counts as light): 40, once even if light on both sides
-    ends = b & ~after & (b >> 2)  # bit i: modules i to i + 2 dark, light, dark
-    finder = ends & (ends >> 4) & (b >> 3)
-    last4 = b | (b << 1)
-    last4 |= last4 << 2  # bit i: a dark module among i - 3 to i (none beyond the edge)
-    finder &= ~((last4 << 1) & (last4 >> 10))
+    ends = b & ~after & (b >> S2)  # bit i: modules i to i + 2 dark, light, dark
+    finder = ends & (ends >> S4) & (b >> S3)
+    last4 = b | (b << S1)
+    last4 |= last4 << S2  # bit i: a dark module among i - 3 to i (none beyond the edge)
+    finder &= ~((last4 << S1) & (last4 >> S10))
 
     counts = np.bitwise_count(np.concatenate([five, six, blocks, finder, rows], axis=1))
     sums = np.add.reduceat(counts, firsts, axis=1, dtype=np.int64)
