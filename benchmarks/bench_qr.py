@@ -2,6 +2,7 @@
 
     python benchmarks/bench_qr.py                  # 10,000 stories, 3 runs each
     python benchmarks/bench_qr.py --size 1000 --runs 5
+    python benchmarks/bench_qr.py --code-only      # only the time to draw one code, no builds
 
 Two site folders share the corpus's content/ (a symlink) and differ only in their theme: "qr" is
 the default story page, "no qr" a site theme whose story.html drops the share_qr block. Builds:
@@ -79,7 +80,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--code-only", action="store_true", help="only the time to draw one code")
     args = parser.parse_args()
+    if args.code_only:
+        print(f"one code: {draw_time() * 1000:.3f} ms")
+        return
     site = corpus(args.size)
     folders = {name: variant(site, name) for name in STORY_TEMPLATE}
     phases = ("cold", "all stories again", "one edit")

@@ -1,8 +1,10 @@
 """QR codes of page URLs (扫码在手机上阅读), drawn at build time as inline SVG.
 
-zxing-cpp makes the code (its writer is Zint's, in C: the standard's eight masks are scored there,
-about 0.3 ms a code, where a pure-Python encoder took 7 ms and a cold build of 10,000 stories
-spent most of its render stage on it); the SVG path is drawn here from the module matrix.
+zxing-cpp makes the code (its writer is Zint's, in C; a pure-Python encoder took 7 ms a code and a
+cold build of 10,000 stories spent most of its render stage on it). Zint spent most of its 0.3 ms
+scoring the standard's eight masks one after the other; qrmask asks it for mask 0 only and picks
+the mask the way Zint does, all eight scored at once in numpy, so the code is still zxing-cpp's
+own. The SVG path is drawn here from the module matrix.
 Codes are still kept between builds in `.cache/qr.sqlite`, keyed by the URL and the drawing
 options, so a page rendered again looks its code up. Forked workers open their own read-only
 connection; the codes they draw are handed back to the parent (`take_new`), which alone writes
@@ -20,24 +22,27 @@ from pathlib import Path
 import numpy as np
 from markupsafe import Markup, escape
 
+from . import qrmask
 from .stamps import engine_key, installed_version, text_digest
 
 # Medium error correction: still reads with a smudge or a glare on a screen; 4 modules of quiet
 # zone, as the standard asks, inside the SVG so no stylesheet can take it away.
 ERROR = "M"
 BORDER = 4
+# qrmask's codes are zxing-cpp's own, module for module (Zint's choice of mask, made faster;
+# tests/test_qr.py compares thousands), so OPTIONS need not name it.
 OPTIONS = f"zxing-cpp {installed_version('zxingcpp', 'zxing-cpp')}; error {ERROR}; border {BORDER}; svg 2"
 OPTIONS_KEY = text_digest(OPTIONS, engine_key(), size=8)  # codes drawn by other code are not reused
+
+_LARGEST = 256  # beyond any move or run: the largest code is 177 modules wide
+_NUMBERS = np.array([str(number) for number in range(-_LARGEST, _LARGEST)], object)
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS codes (key TEXT PRIMARY KEY, url TEXT, svg TEXT)"
 
 
 def modules(url: str) -> np.ndarray:
     """The code's modules, True for dark, without the quiet zone."""
-    import zxingcpp  # here: a build that finds every code it needs in the cache does not load it
-
-    code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR)
-    return np.asarray(code.to_image(scale=1, add_quiet_zones=False)) < 128
+    return qrmask.modules(url, ERROR)  # zxing-cpp is imported there, only when a code is drawn
 
 
 def draw(url: str) -> str:
@@ -51,13 +56,18 @@ def draw(url: str) -> str:
     rows, cols = np.nonzero(padded[:, 1:] != padded[:, :-1])  # row-major: each run's start, then its end
     starts, ends, run_rows = cols[::2], cols[1::2], rows[::2]
     # relative moves from the end of one run to the start of the next keep the path short; the
-    # numbers are formatted in one go (a string per run cost as much as making the code)
+    # numbers' text is looked up and joined in one go (a string per run cost as much as making the
+    # code, formatting them all with % half as much)
     moves = np.empty((len(starts), 3), np.int64)
     moves[0, :2] = starts[0] + BORDER, run_rows[0] + BORDER
     moves[1:, 0] = starts[1:] - ends[:-1]
     moves[1:, 1] = run_rows[1:] - run_rows[:-1]
     moves[:, 2] = ends - starts
-    path = ("M%d %d.5h%d" + "m%d %dh%d" * (len(starts) - 1)) % tuple(moves.ravel().tolist())
+    pieces = np.empty((len(starts), 6), object)  # per run: "m", x, " ", y, "h", length
+    pieces[:, 0::2] = "m", " ", "h"
+    pieces[0, 0::2] = "M", " ", ".5h"
+    pieces[:, 1::2] = _NUMBERS[moves + _LARGEST]
+    path = "".join(pieces.ravel().tolist())
     return (f'<svg viewBox="0 0 {side} {side}"><path fill="#fff" d="M0 0h{side}v{side}h-{side}z"/>'
             f'<path shape-rendering="crispEdges" stroke="#000" d="{path}"/></svg>')
 
