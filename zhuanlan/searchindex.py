@@ -318,13 +318,18 @@ def _build_level(all_keys: np.ndarray, all_values: np.ndarray, sizes: np.ndarray
                 yield in_block[block_groups == group]
 
     def build_group(picked: np.ndarray) -> dict[int, bytes]:
-        """The shards of one group (entries picked in place, so they stay doc by doc)."""
+        """The shards of one group (entries picked in place, so they stay doc by doc). The arrays
+        are put in order one by one, each unordered one let go of at once, and doc numbers held
+        as the postings take them (int32): a group's work arrays are most of a level's peak."""
         keys, values, shards = all_keys[picked], all_values[picked], all_shards[picked]
         numbers = np.searchsorted(doc_starts, picked, side="right") - 1
         del picked
         bits.reshape(-1)[numbers * count + shards] = True  # groups own disjoint columns
+        numbers = numbers.astype(np.int32)
         order = _order_by_shard(keys, shards)
-        return indexformat.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
+        keys, values, shards, numbers = keys[order], values[order], shards[order], numbers[order]
+        del order
+        return indexformat.encode_shards(shards, keys, numbers, values, width)
 
     for built in _map_ahead(pool, build_group, picks(), THREADS + 1):
         write(built)
