@@ -180,8 +180,8 @@ def test_story_grams_survive_the_parse_cache_and_make_the_whole_record():
         whole = dict(head, x=display_text(text))
         if grams.folds:
             whole["f"] = grams.folds
-        assert story_record(head, again) == record_bytes(whole)
-        assert read_record(story_record(head, again)) == whole
+        assert story_record(head, again.record_tail) == record_bytes(whole)
+        assert read_record(story_record(head, again.record_tail)) == whole
 
 
 def _grams_by_hand(title: str, text: str) -> dict[int, list[tuple[int, int]]]:

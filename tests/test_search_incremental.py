@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from conftest import MINIMAL_SITE, with_texts, write_site
 from zhuanlan import searchindex
+from zhuanlan.content import parse_file
 from zhuanlan.search import indexformat
 from zhuanlan.search.normalization import normalize, searchable
 from zhuanlan.search.reader import IndexReader
 from zhuanlan.searchindex import doc_order
-from zhuanlan.pipeline import BuildOptions, build
+from zhuanlan.pipeline import Builder, BuildOptions, build
 
 # A small alphabet, so that stories share many grams (and so shards); traditional characters,
 # full-width forms and an emoji for the folding.
@@ -72,6 +73,12 @@ def search_files(out: Path) -> dict[str, bytes]:
     folder = out / "search"
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != "index.html"}
+
+
+def grams_of(story):
+    """The story's search grams as the build makes them, from its file as it is now: a build lets
+    go of the grams once its index has them (the parse cache keeps them)."""
+    return parse_file(Path(story.path), story.rel).item.search
 
 
 def clean_copy(site: Path, root: Path, name: str) -> tuple[dict[str, bytes], list]:
@@ -176,7 +183,7 @@ def test_adding_a_story_keeps_every_number_and_rewrites_only_its_shards(tmp_path
     for name, data in old_records.items():  # every other record is the same file, not rewritten
         assert (out / "search/d" / name).read_bytes() == data
         assert _mtimes(out)[f"search/d/{name}"] == old_times[f"search/d/{name}"]
-    new = doc_order(after.site.stories)[-1].search
+    new = grams_of(doc_order(after.site.stories)[-1])
     touched = {f"search/{folder}/{shard}.bin" for (folder, width, hashed), count in zip(indexformat.LEVELS, meta["shards"])
                for shard in (indexformat.hash_keys(new.level(width)[0], width, hashed) % count).tolist()}
     rewritten = {rel for rel, mtime in _mtimes(out).items() if old_times.get(rel) != mtime and "/d/" not in rel}
@@ -193,7 +200,7 @@ def test_editing_a_story_rewrites_its_record_and_the_shards_of_its_old_and_new_g
         first = build(BuildOptions(site, out, workers=1))
         docs = doc_order(first.site.stories)
         number = next(i for i, s in enumerate(docs) if s.rel == "stories/s07.md")
-        old = docs[number].search
+        old = grams_of(docs[number])
         old_times = _mtimes(out)
         meta = json.loads((out / "search/meta.json").read_text("utf-8"))
         path = site / "content/stories/s07.md"
@@ -203,7 +210,7 @@ def test_editing_a_story_rewrites_its_record_and_the_shards_of_its_old_and_new_g
     assert calls["updated"] == 1
     docs = doc_order(second.site.stories)
     assert docs[number].rel == "stories/s07.md"
-    new = docs[number].search
+    new = grams_of(docs[number])
     touched = {f"search/{folder}/{shard}.bin" for (folder, width, hashed), count in zip(indexformat.LEVELS, meta["shards"])
                for grams in (old, new) for shard in (indexformat.hash_keys(grams.level(width)[0], width, hashed) % count).tolist()}
     changed = {rel for rel, mtime in _mtimes(out).items() if old_times.get(rel) != mtime}
@@ -255,7 +262,7 @@ def test_an_edited_story_is_diffed_against_its_last_version_so_few_shards_are_re
         docs = doc_order(first.site.stories)
         number = next(i for i, s in enumerate(docs) if s.rel == "stories/s07.md")
         meta = json.loads((out / "search/meta.json").read_text("utf-8"))
-        old = docs[number].search
+        old = grams_of(docs[number])
         read = []
         real = indexformat.decode_shards
         monkeypatch.setattr(indexformat, "decode_shards", lambda blobs, width: read.append(len(blobs)) or real(blobs, width))
@@ -265,7 +272,7 @@ def test_an_edited_story_is_diffed_against_its_last_version_so_few_shards_are_re
         monkeypatch.undo()
         files, clean_docs = clean_copy(site, tmp_path, "clean")
     assert calls["updated"] == 1 and second.site is not None
-    new = next(st for st in second.site.stories if st.rel == "stories/s07.md").search
+    new = grams_of(next(st for st in second.site.stories if st.rel == "stories/s07.md"))
     expected = everywhere = 0
     for (_, width, hashed), count in zip(indexformat.LEVELS, meta["shards"]):
         before, after = (dict(zip(g.level(width)[0].tolist(), g.level(width)[1].tolist())) for g in (old, new))
@@ -285,7 +292,7 @@ def test_a_damaged_index_or_lost_state_is_built_whole_again(tmp_path, damage):
     with small_shards(200):
         first = build(BuildOptions(site, out, workers=1))
         if damage == "shard":  # a shard the update must read back, cut short by hand: its hash no longer matches
-            grams = next(s for s in first.site.stories if s.rel == "stories/s03.md").search
+            grams = grams_of(next(s for s in first.site.stories if s.rel == "stories/s03.md"))
             count = json.loads((out / "search/meta.json").read_text("utf-8"))["shards"][1]
             for number in set((indexformat.hash_keys(grams.keys2, 2, 2) % count).tolist()):
                 shard = out / "search/i2" / f"{number}.bin"
@@ -307,6 +314,33 @@ def test_a_damaged_index_or_lost_state_is_built_whole_again(tmp_path, damage):
         files, clean_docs = clean_copy(site, tmp_path, "clean")
         assert search_files(out) == files
     check_queries(out, clean_docs, ["又一句", "网格连心", "党建"])
+
+
+def test_a_whole_build_lets_go_of_the_grams_and_the_next_builds_load_them_again(tmp_path):
+    """A whole index build holds each story's grams only until it has copied them (they were most of
+    its peak memory); a long-lived builder (serve) loads them again from the parse cache for the
+    builds that follow, whether they update the index or build it whole."""
+    site = site_with(tmp_path / "site", _stories(30))
+    out = site / "output"
+    builder = Builder(BuildOptions(site, out, workers=1))
+    try:
+        with small_shards(200), counting_updates() as calls:
+            first = builder.build()
+            assert all(s.search is None for s in first.site.stories)
+            assert not builder.cache._heavy["index"]
+            for step, (slug, sentence) in enumerate([("s03", "又一句。"), ("s11", "再改一句。")]):
+                if step == 0:  # no state of the last index: built whole again, from grams loaded again
+                    for state in (site / ".cache").glob("*.search-*.npz"):
+                        state.unlink()
+                path = site / f"content/stories/{slug}.md"
+                path.write_text(path.read_text("utf-8").replace("。", f"，{sentence}", 1), "utf-8")
+                builder.build()
+                files, clean_docs = clean_copy(site, tmp_path, f"clean{step}")
+                assert search_files(out) == files, step
+                assert calls["updated"] == step
+                check_queries(out, clean_docs, [sentence, "网格连心", "党建引领"])
+    finally:
+        builder.close()
 
 
 def test_shard_counts_come_from_a_ladder_and_stay_put_for_small_changes():

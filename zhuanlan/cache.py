@@ -322,8 +322,9 @@ class ParseCache:
                 setattr(entry, name, value)
 
     def let_go(self, entries: list[Entry], part: str) -> None:
-        """Forget one heavy part of these records again (a render worker done with their pages),
-        so that a worker holds the bodies of one batch of pages at a time, not of all it rendered."""
+        """Forget one heavy part of these records again (a render worker done with their pages,
+        the search index done with their grams), so that the part is not held longer than it is
+        used; a later fill loads it again."""
         loaded = self._heavy[part]
         for entry in entries:
             loaded.pop(entry.rel, None)

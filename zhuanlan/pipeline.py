@@ -391,8 +391,9 @@ class Builder:
             if previous is not None:
                 return previous
         fill = (lambda stories: cache.fill(stories, "index")) if cache is not None else None
+        let_go = (lambda stories: cache.let_go(stories, "index")) if cache is not None else None
         old_grams = cache.old_grams if cache is not None else None
-        return searchindex.stage_index(site, stager, out_dir, clean, fill, old_grams)
+        return searchindex.stage_index(site, stager, out_dir, clean, fill, old_grams, let_go)
 
     def _feeds(self, site: Site, plan: Plan, stager: Stager) -> list[Staged]:
         """Atom feeds (they carry story bodies: loaded from the parse cache here), sitemap.xml, robots.txt."""

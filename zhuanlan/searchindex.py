@@ -35,6 +35,7 @@ from .search.indexformat import INDEX_DIR, LEVELS
 from .search.normalization import t2s_table
 from .search.records import story_record
 from .stamps import digest, engine_key
+from .workers import give_back
 
 if TYPE_CHECKING:
     from .content import Story
@@ -52,6 +53,7 @@ GROUP_ENTRIES = 60_000  # entries of a group of shards built at once (some 6–8
 # Groups built at once: one per core (numpy sorts without the interpreter lock), but no more than
 # four, since every group in flight holds its work arrays (THREADS + 1 groups, some 8 MB each).
 THREADS = min(4, os.cpu_count() or 1)
+LET_GO_BATCH = 250  # stories whose grams are let go of at once (see _gather)
 
 
 # Every file the index has (search/index.html beside them is the search page, rendered as pages are).
@@ -250,24 +252,47 @@ class _Level:
     members: np.ndarray
 
 
-def _build_level(docs: list[Story], index: int, count: int, pool: Executor,
-                 write: Callable[[dict[int, bytes]], None]) -> np.ndarray:
-    """One level's shard files, handed to `write` a group at a time, and its members.
+def _gather(docs: list[Story], sizes: np.ndarray,
+            let_go: Callable[[list], None] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per level, the keys and values of every story's grams put end to end (doc by doc), in
+    arrays made to size (`sizes`: gram counts per story and level). With `let_go`, the stories'
+    grams are let go of a batch at a time as they are copied, and their memory handed back: held
+    beside a copy of them (and the parse cache's), they were most of the search stage's peak."""
+    levels = []
+    for index, (_, width, _) in enumerate(LEVELS):
+        keys, values = docs[0].search.level(width) if docs else (np.empty(0, np.uint64), np.empty(0, np.uint16))
+        total = int(sizes[:, index].sum())
+        levels.append((np.empty(total, keys.dtype), np.empty(total, values.dtype)))
+    at = [0] * len(LEVELS)
+    for low in range(0, len(docs), LET_GO_BATCH):
+        batch = docs[low:low + LET_GO_BATCH]
+        for story in batch:
+            for index, (_, width, _) in enumerate(LEVELS):
+                keys, values = story.search.level(width)
+                start, end = at[index], at[index] + keys.size
+                levels[index][0][start:end] = keys
+                levels[index][1][start:end] = values
+                at[index] = end
+        if let_go is not None:
+            let_go(batch)
+            give_back()
+    return levels
 
-    The stories' grams are put end to end once; shards are then built a group at a time: all of
-    a big site's entries of one level sorted at once took over a gigabyte of work arrays, while
-    a key's entries all live in one shard, so a group of shards can be built alone. Groups run
-    on threads (numpy lets go of the interpreter lock while it sorts and computes), which share
-    the stories' memory: forked processes copied it, 170 MB on 10,000 stories."""
+
+def _build_level(all_keys: np.ndarray, all_values: np.ndarray, sizes: np.ndarray, index: int, count: int,
+                 pool: Executor, write: Callable[[dict[int, bytes]], None]) -> np.ndarray:
+    """One level's shard files, handed to `write` a group at a time, and its members, from the
+    level's grams of every story end to end (_gather; `sizes`: each story's count of them).
+
+    Shards are built a group at a time: all of a big site's entries of one level sorted at once
+    took over a gigabyte of work arrays, while a key's entries all live in one shard, so a group
+    of shards can be built alone. Groups run on threads (numpy lets go of the interpreter lock
+    while it sorts and computes), which share the level's memory: forked processes copied it,
+    170 MB on 10,000 stories."""
     folder, width, hashed = LEVELS[index]
-    parts = [s.search.level(width) for s in docs]
-    sizes = np.fromiter((keys.size for keys, _ in parts), np.int64, len(parts))
-    bits = np.zeros((len(docs), count), bool)
-    if not sizes.sum():
+    bits = np.zeros((sizes.size, count), bool)
+    if not all_keys.size:
         return np.packbits(bits, axis=1, bitorder="little")
-    all_keys = np.concatenate([keys for keys, _ in parts])
-    all_values = np.concatenate([values for _, values in parts])
-    del parts
     doc_starts = np.cumsum(sizes) - sizes
     all_shards = np.empty(all_keys.size, np.uint16 if count <= 1 << 16 else np.uint32)
     for start in range(0, all_keys.size, GROUP_ENTRIES):  # a piece at a time: hashing makes temporaries
@@ -293,13 +318,18 @@ def _build_level(docs: list[Story], index: int, count: int, pool: Executor,
                 yield in_block[block_groups == group]
 
     def build_group(picked: np.ndarray) -> dict[int, bytes]:
-        """The shards of one group (entries picked in place, so they stay doc by doc)."""
+        """The shards of one group (entries picked in place, so they stay doc by doc). The arrays
+        are put in order one by one, each unordered one let go of at once, and doc numbers held
+        as the postings take them (int32): a group's work arrays are most of a level's peak."""
         keys, values, shards = all_keys[picked], all_values[picked], all_shards[picked]
         numbers = np.searchsorted(doc_starts, picked, side="right") - 1
         del picked
         bits.reshape(-1)[numbers * count + shards] = True  # groups own disjoint columns
+        numbers = numbers.astype(np.int32)
         order = _order_by_shard(keys, shards)
-        return indexformat.encode_shards(shards[order], keys[order], numbers[order], values[order], width)
+        keys, values, shards, numbers = keys[order], values[order], shards[order], numbers[order]
+        del order
+        return indexformat.encode_shards(shards, keys, numbers, values, width)
 
     for built in _map_ahead(pool, build_group, picks(), THREADS + 1):
         write(built)
@@ -323,7 +353,10 @@ class IndexBuilder:
 
     def __init__(self, site: Site, stager: Stager, out_dir: Path, clean: bool = False,
                  fill_heavy: Callable[[list], None] | None = None,
-                 old_grams: Callable[[str], StoryGrams | None] | None = None):
+                 old_grams: Callable[[str], StoryGrams | None] | None = None,
+                 let_go: Callable[[list], None] | None = None):
+        """`fill_heavy` loads stories' grams (from the parse cache); `let_go` forgets them again, where
+        they can be loaded again later; `old_grams` gives the grams of a story's last version."""
         self.site = site
         self.stager = stager
         self.manifest = stager.manifest
@@ -331,6 +364,7 @@ class IndexBuilder:
         self.clean = clean
         self.fill_heavy = fill_heavy or (lambda stories: None)
         self.old_grams = old_grams or (lambda source: None)
+        self.let_go = let_go
         self.docs = doc_order(site.stories)
         self.linker = site.linker
         self.column_at = {c: i for i, c in enumerate(site.columns)}
@@ -342,9 +376,6 @@ class IndexBuilder:
         return {"t": story.title, "u": self.linker.path(story.url), "d": format_day(story.date),
                 "c": [self.column_at[c] for c in story.columns],
                 "b": self.brand_at.get(story.brand, -1) if story.brand else -1}
-
-    def _record(self, story: Story, light: dict) -> bytes:
-        return story_record(light, story.search)
 
     # the plan ----------------------------------------------------------------------------------
 
@@ -392,7 +423,7 @@ class IndexBuilder:
         levels = [self._update_level(index, state, changed_old, changed_new, counts[index], old_files, diffed)
                   for index in range(len(LEVELS))]
         staged = self._stage_levels(levels)
-        staged += self._stage_records(lights, record_todo)
+        staged += self._stage_records(lights, record_todo, {i: docs[i].search.record_tail for i in record_todo})
         todo = set(record_todo)
         staged += [Staged(f"{INDEX_DIR}d/{i}.bin", self.manifest.entries[f"{INDEX_DIR}d/{i}.bin"], None)
                    for i in range(n) if i not in todo]
@@ -472,19 +503,25 @@ class IndexBuilder:
         sizes = np.array([[s.search.level(width)[0].size for _, width, _ in LEVELS] for s in docs],
                          np.int64).reshape(n, len(LEVELS))
         counts = [shard_count(int(total)) for total in sizes.sum(axis=0)]
+        tails = [s.search.record_tail for s in docs]
         # Files are written on a thread of their own while the levels are built: writing is
         # mostly the kernel's work, and on one of the pool's threads it left a single thread
         # building groups until the last record was written.
         with ThreadPoolExecutor(1) as writer, ThreadPoolExecutor(THREADS) as pool:
-            written = [writer.submit(self._stage_records, lights, range(n))]
+            written = [writer.submit(self._stage_records, lights, range(n), tails)]
+            del tails  # the writer's: let go of as soon as the last record is written
             try:
+                levels = _gather(docs, sizes, self.let_go)  # the stories' grams are let go of here
                 # one level at a time: all three levels' work arrays at once took 120 MB more at the peak
                 members = []
                 for index in range(len(LEVELS)):
                     def write(files: dict[int, bytes], index: int = index) -> None:
                         written.append(writer.submit(self._stage_files, index, files))
 
-                    members.append(_build_level(docs, index, counts[index], pool, write))
+                    keys, values = levels[index]
+                    levels[index] = None  # so that a level's arrays go when it is built
+                    members.append(_build_level(keys, values, sizes[:, index], index, counts[index], pool, write))
+                    del keys, values
                 staged = [item for part in written for item in part.result()]
             except BaseException:
                 writer.shutdown(cancel_futures=True)
@@ -494,8 +531,9 @@ class IndexBuilder:
                 raise
         return self._finish(staged, State(counts, sources, records, sizes, members))
 
-    def _stage_records(self, lights: list[dict], numbers) -> list[Staged]:
-        return [self.stager.stage_bytes(f"{INDEX_DIR}d/{i}.bin", self._record(self.docs[i], lights[i])) for i in numbers]
+    def _stage_records(self, lights: list[dict], numbers, tails) -> list[Staged]:
+        """The result records of these document numbers (`tails`: each one's record_tail, by number)."""
+        return [self.stager.stage_bytes(f"{INDEX_DIR}d/{i}.bin", story_record(lights[i], tails[i])) for i in numbers]
 
     def _stage_levels(self, levels: list[_Level]) -> list[Staged]:
         staged = []
@@ -541,5 +579,6 @@ class IndexBuilder:
 
 def stage_index(site: Site, stager: Stager, out_dir: Path, clean: bool = False,
                 fill_heavy: Callable[[list], None] | None = None,
-                old_grams: Callable[[str], StoryGrams | None] | None = None) -> list[Staged]:
-    return IndexBuilder(site, stager, out_dir, clean, fill_heavy, old_grams).stage()
+                old_grams: Callable[[str], StoryGrams | None] | None = None,
+                let_go: Callable[[list], None] | None = None) -> list[Staged]:
+    return IndexBuilder(site, stager, out_dir, clean, fill_heavy, old_grams, let_go).stage()

@@ -5,10 +5,6 @@ the site-dependent head before it (story_record).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .grams import StoryGrams
 
 
 def display_text(text: str) -> str:
@@ -32,9 +28,10 @@ def record_tail(text: str, folds: dict[str, str]) -> bytes:
     return record_bytes(tail)[2:]  # without the opening brace (one UTF-16 unit)
 
 
-def story_record(head: dict, grams: StoryGrams) -> bytes:
-    """record_bytes(head + {"x": …, "f": …}) of a story: the site-dependent head, then the tail."""
-    return record_bytes(head)[:-2] + ",".encode("utf-16-le") + grams.record_tail
+def story_record(head: dict, tail: bytes) -> bytes:
+    """record_bytes(head + {"x": …, "f": …}) of a story: the site-dependent head, then the tail
+    (its grams' record_tail)."""
+    return record_bytes(head)[:-2] + ",".encode("utf-16-le") + tail
 
 
 def read_record(data: bytes) -> dict:
