@@ -381,7 +381,6 @@ class IndexBuilder:
 
     def stage(self) -> list[Staged]:
         docs = self.docs
-        n = len(docs)
         lights = self.lights = [self._light_record(s) for s in docs]
         sources = [s.digest for s in docs]
         # what each record is made of, by repr (as exact as its JSON, and a JSON encoding each took 10 ms)
