@@ -172,7 +172,7 @@ def test_chinese_text_that_indentation_makes_a_code_block_is_a_warning_at_its_li
         "- 列表项\n\n    列表项的第二段\n")})  # a list item's own paragraph, not code
     assert run_cli("--site", str(site), "--jobs", "1") == 0  # a warning, not an error
     err = capsys.readouterr().err
-    assert re.search(r"content/stories/indent\.md:7: 警告: 这段文字的行首有 4 个或更多空格，会显示成代码框", err), err
+    assert re.search(r"content/stories/indent\.md:7: 警告: 这段文字的行首有 4 个或更多空格（或 Tab），会显示成代码框", err), err
     assert err.count("会显示成代码框") == 1
     html = (site / "output/stories/indent/index.html").read_text("utf-8")
     assert "<pre><code>第二段前面有四个空格" in html  # published as CommonMark says: the warning tells why

@@ -348,8 +348,8 @@ def _body(doc: Document, problems: Problems, html: HtmlPolicy) -> markdown.Rende
                        f"读屏软件会把这段说明读给视障读者")
         problems.add(WARNING, doc.path, image.line, message, rule=IMAGE_ALT)
     for line in rendered.indented:  # shown in a grey box in a typewriter face, not wrapped, not searched
-        problems.add(WARNING, doc.path, line, "这段文字的行首有 4 个或更多空格，会显示成代码框（等宽字体、不自动换行，"
-                                              "也不进入搜索和摘要）：如果是正文，请删掉行首的空格；"
+        problems.add(WARNING, doc.path, line, "这段文字的行首有 4 个或更多空格（或 Tab），会显示成代码框（等宽字体、不自动换行，"
+                                              "也不进入搜索和摘要）：如果是正文，请删掉行首的空格或 Tab；"
                                               "如果确实是代码，请在它的上一行和下一行各写 ``` 把它围起来",
                      rule=INDENTED_TEXT)
     return rendered
