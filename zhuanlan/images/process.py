@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..cachepaths import write_bytes
 from ..stamps import digest, text_digest
 
 if TYPE_CHECKING:
@@ -208,13 +209,6 @@ def load_record(cache_dir: str, source_hash: str) -> Record | None:
     shaped = (isinstance(record.width, int) and isinstance(record.height, int) and record.width > 0
               and record.height > 0 and isinstance(record.alpha, bool) and record.kind in ("raster", "gif"))
     return record if shaped else None  # anything else is made again
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    temp = f"{path}.{os.getpid()}.tmp"
-    with open(temp, "wb") as handle:
-        handle.write(data)
-    os.replace(temp, path)
 
 
 def missing(cache_dir: str, source_hash: str, specs: set[Spec], options: Options) -> list[Spec]:
@@ -459,7 +453,7 @@ def _write(base: Image.Image, todo: list[Spec], source_hash: str, job: Job) -> i
             if spec.kind == "fit":
                 frames.append(image)
         data = encode(image, spec.fmt, job.options.quality)
-        _write_atomic(os.path.join(job.cache_dir, spec.cache_name(source_hash, job.options)), data)
+        write_bytes(Path(job.cache_dir, spec.cache_name(source_hash, job.options)), data)
     return len(todo)
 
 
@@ -473,7 +467,7 @@ def _source_for(frames: list[Image.Image], spec: Spec) -> Image.Image:
 
 
 def _save_record(cache_dir: str, source_hash: str, record: Record) -> None:
-    _write_atomic(record_path(cache_dir, source_hash), json.dumps(record.to_json()).encode())
+    write_bytes(Path(record_path(cache_dir, source_hash)), json.dumps(record.to_json()).encode())
 
 
 def is_raster_name(name: str) -> bool:
