@@ -4,10 +4,11 @@
     python benchmarks/bench_qr.py --size 1000 --runs 5
     python benchmarks/bench_qr.py --code-only      # only the time to draw one code, no builds
 
-Two site folders share the corpus's content/ (a symlink) and differ only in their theme: "qr" is
-the default story page, "no qr" a site theme whose story.html drops the share_qr block. Builds:
+Two site folders share the corpus's story files (hard links: the build refuses a content/ that is a
+symlink out of the site folder) and differ only in their theme: "qr" is the default story page,
+"no qr" a site theme whose story.html drops the share_qr block. Builds:
 
-- cold: no .cache/, empty output folder: every code is drawn (in the render workers);
+- cold: no .cache/, a new output folder: every code is drawn (in the render workers);
 - all stories again: a theme edit re-renders every story page; the codes come from .cache/qr.sqlite;
 - one edit: one story changed.
 
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_build import build, corpus, edit_one_story  # noqa: E402
-from measure import median, run, table  # noqa: E402
+from measure import median, run, set_aside, table  # noqa: E402
 
 STORY_TEMPLATE = {
     "qr": '{% extends "default/story.html" %}{# round ROUND #}\n',
@@ -43,8 +44,11 @@ def variant(site: Path, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     text = (site / "site.yaml").read_text("utf-8")
     (folder / "site.yaml").write_text(text.replace("theme: default", "") + "\ntheme: bench\n", "utf-8")
-    if not (folder / "content").exists():
-        os.symlink(site / "content", folder / "content")
+    content = folder / "content"
+    if content.is_symlink():  # made by an older version of this script
+        content.unlink()
+    if not content.exists():  # linked, not copied: an edit (written in place) reaches both variants
+        shutil.copytree(site / "content", content, copy_function=os.link)
     set_round(folder, name, 0)
     return folder
 
@@ -94,7 +98,7 @@ def main() -> None:
         for index, (name, folder) in enumerate(folders.items()):  # interleaved: load changes hit both alike
             out = folder / "out"
             shutil.rmtree(folder / ".cache", ignore_errors=True)
-            shutil.rmtree(out, ignore_errors=True)
+            set_aside(out)  # not deleted here: that would slow the cold build that follows (measure.py)
             results[(name, "cold")].append(timed(build(folder, out)))
             set_round(folder, name, attempt + 1)
             results[(name, "all stories again")].append(timed(build(folder, out)))
