@@ -31,6 +31,7 @@ import numpy as np
 from .dates import format_day
 from .output import Manifest, Staged, Stager
 from .search import indexformat
+from .search.grams import GRAM_ARRAYS
 from .search.indexformat import INDEX_DIR, LEVELS
 from .search.normalization import t2s_table
 from .search.records import story_record
@@ -258,11 +259,11 @@ def _gather(docs: list[Story], sizes: np.ndarray,
     arrays made to size (`sizes`: gram counts per story and level). With `let_go`, the stories'
     grams are let go of a batch at a time as they are copied, and their memory handed back: held
     beside a copy of them (and the parse cache's), they were most of the search stage's peak."""
+    dtypes = dict(GRAM_ARRAYS)
     levels = []
     for index, (_, width, _) in enumerate(LEVELS):
-        keys, values = docs[0].search.level(width) if docs else (np.empty(0, np.uint64), np.empty(0, np.uint16))
         total = int(sizes[:, index].sum())
-        levels.append((np.empty(total, keys.dtype), np.empty(total, values.dtype)))
+        levels.append((np.empty(total, dtypes[f"keys{width}"]), np.empty(total, dtypes[f"vals{width}"])))
     at = [0] * len(LEVELS)
     for low in range(0, len(docs), LET_GO_BATCH):
         batch = docs[low:low + LET_GO_BATCH]

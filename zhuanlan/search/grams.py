@@ -49,7 +49,7 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
 
 
-_GRAM_ARRAYS = tuple((name, np.dtype(code)) for name, code in (
+GRAM_ARRAYS = tuple((name, np.dtype(code)) for name, code in (
     ("keys4", "<u8"), ("keys2", "<u4"), ("keys1", "<u2"), ("vals1", "<u2"), ("vals2", "<u2"), ("vals4", "<u2")))
 # widest first, so that each array in a pickled blob stays aligned
 
@@ -77,14 +77,14 @@ class StoryGrams:
     # Pickled as one blob: six arrays pickled apart took most of the time of loading a big
     # site's grams from the parse cache.
     def __getstate__(self):
-        arrays = [np.ascontiguousarray(getattr(self, name), dtype) for name, dtype in _GRAM_ARRAYS]
+        arrays = [np.ascontiguousarray(getattr(self, name), dtype) for name, dtype in GRAM_ARRAYS]
         return [a.size for a in arrays], b"".join(a.tobytes() for a in arrays), self.folds, self.record_tail
 
     def __setstate__(self, state) -> None:
         sizes, blob, self.folds, self.record_tail = state
         at = 0
         fields = self.__dict__
-        for (name, dtype), size in zip(_GRAM_ARRAYS, sizes):
+        for (name, dtype), size in zip(GRAM_ARRAYS, sizes):
             fields[name] = np.frombuffer(blob, dtype, size, at)
             at += size * dtype.itemsize
 
